@@ -1,0 +1,470 @@
+//! The canonical request: the one place where the SigV4 canonicalization rules live.
+//!
+//! ```text
+//! METHOD\n
+//! canonical path\n
+//! canonical query\n
+//! name:value\n … (one line per signed header, sorted)\n
+//! signed;header;names\n
+//! payload hash
+//! ```
+//!
+//! The signer and the verifier both feed the bytes they have into [`build`]; neither has a rule
+//! of its own, so what one signs the other checks.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::ops::Range;
+
+use sha2::{Digest, Sha256};
+
+use crate::encode::{self, BadEscape};
+use crate::error::{Error, Result, shown, shown_bytes};
+
+/// How the request path becomes the canonical URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum UriEncoding {
+    /// The path as sent is URI-encoded once more (`%20` becomes `%2520`): every service but S3.
+    #[default]
+    Double,
+    /// The path is used as sent (S3). Bytes that cannot stand raw in a URI on the wire (space,
+    /// non-ASCII, controls) are percent-encoded, as any HTTP client would send them.
+    Single,
+}
+
+/// A canonical request, with the signed header list marked.
+///
+/// ```
+/// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+///
+/// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+/// let signer = Signer::new(&creds, Scope::new("us-east-1", "service")?, SigningTime::parse("20150830T123600Z")?);
+/// let req = Request::new("GET", "/").header("Host", "example.amazonaws.com");
+/// let signed = signer.sign(&req, Payload::Empty)?;
+/// let creq = signed.steps().canonical_request();
+/// assert_eq!(creq.signed_headers(), "host;x-amz-date");
+/// assert!(creq.as_str().starts_with("GET\n/\n\nhost:example.amazonaws.com\n"));
+/// # Ok::<(), canreq::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanonicalRequest {
+    text: String,
+    signed_headers: Range<usize>,
+}
+
+impl CanonicalRequest {
+    /// The canonical request text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The `;`-separated, sorted, lowercase names of the signed headers.
+    pub fn signed_headers(&self) -> &str {
+        &self.text[self.signed_headers.clone()]
+    }
+
+    /// The payload hash line (the last line).
+    pub fn payload_hash(&self) -> &str {
+        &self.text[self.signed_headers.end + 1..]
+    }
+
+    /// SHA-256 of the text, as the string to sign needs it.
+    pub fn digest(&self) -> [u8; 32] {
+        Sha256::digest(self.text.as_bytes()).into()
+    }
+
+    /// The canonical request, consumed.
+    pub fn into_string(self) -> String {
+        self.text
+    }
+}
+
+/// One header of the request, borrowed as given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeaderRef<'a> {
+    pub name: &'a str,
+    pub value: &'a str,
+}
+
+/// What [`build`] canonicalizes. All text is borrowed from the caller's request.
+pub(crate) struct Parts<'r, 'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub encoding: UriEncoding,
+    pub normalize: bool,
+    /// The raw query as sent, without `?`.
+    pub query: &'a str,
+    /// Query parameters to drop from `query` (exact key match on the decoded key).
+    pub drop_query_key: &'r dyn Fn(&[u8]) -> bool,
+    /// Parameters to add, already SigV4-encoded (the presign parameters).
+    pub extra_query: &'r [(&'r str, &'r str)],
+    /// The headers to sign, in any order; repeated names allowed.
+    pub headers: &'r [HeaderRef<'r>],
+    pub payload_hash: &'r str,
+}
+
+/// Builds the canonical request.
+pub(crate) fn build(parts: &Parts<'_, '_>) -> Result<CanonicalRequest> {
+    check_method(parts.method)?;
+    let mut text = String::with_capacity(
+        parts.method.len()
+            + parts.path.len() * 2
+            + parts.query.len() * 2
+            + 64 * parts.headers.len()
+            + 256,
+    );
+    text.push_str(parts.method);
+    text.push('\n');
+    canonical_path(&mut text, parts.path, parts.encoding, parts.normalize)?;
+    text.push('\n');
+    canonical_query(
+        &mut text,
+        parts.query,
+        parts.drop_query_key,
+        parts.extra_query,
+    )?;
+    text.push('\n');
+    let signed_headers = canonical_headers(&mut text, parts.headers)?;
+    text.push('\n');
+    text.push_str(parts.payload_hash);
+    Ok(CanonicalRequest {
+        text,
+        signed_headers,
+    })
+}
+
+fn check_method(method: &str) -> Result<()> {
+    if method.is_empty() {
+        return Err(Error::Empty { field: "method" });
+    }
+    if !method.bytes().all(is_tchar) {
+        return Err(Error::InvalidMethod {
+            value: shown(method),
+        });
+    }
+    Ok(())
+}
+
+/// RFC 9110 `tchar`: what a method or a header name may hold.
+pub(crate) fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Writes the canonical URI of `path` (the path as sent, no query).
+pub(crate) fn canonical_path(
+    out: &mut String,
+    path: &str,
+    encoding: UriEncoding,
+    normalize: bool,
+) -> Result<()> {
+    if path.is_empty() {
+        out.push('/');
+        return Ok(());
+    }
+    if !path.starts_with('/') {
+        return Err(Error::InvalidPath {
+            value: shown(path),
+            reason: "it must start with '/'",
+        });
+    }
+    if encoding == UriEncoding::Single && encode::check_escapes(path.as_bytes()).is_err() {
+        return Err(Error::InvalidPercentEncoding {
+            field: "path",
+            value: shown(path),
+        });
+    }
+    let write = |out: &mut String, piece: &str| match encoding {
+        UriEncoding::Double => encode::uri_encode_into(out, piece.as_bytes(), true),
+        UriEncoding::Single => encode::wire_path_encode_into(out, piece.as_bytes()),
+    };
+    if !normalize || !needs_normalizing(path) {
+        write(out, path);
+        return Ok(());
+    }
+    // RFC 3986 dot-segment removal, plus AWS's collapsing of empty segments. The dot segments
+    // are those of the path as sent: an encoded `%2E` is a name, not a dot.
+    let mut kept: Vec<&str> = Vec::with_capacity(path.len() / 2 + 1);
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                kept.pop();
+            }
+            name => kept.push(name),
+        }
+    }
+    out.push('/');
+    for (i, segment) in kept.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        write(out, segment);
+    }
+    if !kept.is_empty() && path.ends_with('/') {
+        out.push('/');
+    }
+    Ok(())
+}
+
+/// Whether `path` holds an empty, `.` or `..` segment (after the leading `/`).
+fn needs_normalizing(path: &str) -> bool {
+    let inner = &path[1..];
+    inner.contains("//")
+        || inner.starts_with('/')
+        || inner.split('/').any(|s| s == "." || s == "..")
+}
+
+/// One canonical query parameter: key and value, both SigV4-encoded.
+type Param<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+/// Writes the canonical query: every `key=value` decoded and re-encoded with the unreserved set,
+/// empty values kept as `key=`, sorted by key then value, repeats kept.
+pub(crate) fn canonical_query(
+    out: &mut String,
+    raw: &str,
+    drop_key: &dyn Fn(&[u8]) -> bool,
+    extra: &[(&str, &str)],
+) -> Result<()> {
+    let mut params: Vec<Param<'_>> = Vec::with_capacity(extra.len() + raw.len() / 8 + 1);
+    for pair in raw.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decoded_key = encode::percent_decode(key).map_err(|BadEscape| bad_query(pair))?;
+        if drop_key(&decoded_key) {
+            continue;
+        }
+        params.push((reencode(key, decoded_key)?, canonical_component(value)?));
+    }
+    params.extend(
+        extra
+            .iter()
+            .map(|&(k, v)| (Cow::Borrowed(k), Cow::Borrowed(v))),
+    );
+    params.sort_unstable_by(|a, b| match a.0.as_bytes().cmp(b.0.as_bytes()) {
+        Ordering::Equal => a.1.as_bytes().cmp(b.1.as_bytes()),
+        other => other,
+    });
+    for (i, (key, value)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(key);
+        out.push('=');
+        out.push_str(value);
+    }
+    Ok(())
+}
+
+fn bad_query(component: &str) -> Error {
+    Error::InvalidPercentEncoding {
+        field: "query",
+        value: shown(component),
+    }
+}
+
+/// The SigV4 form of one raw query component.
+fn canonical_component(raw: &str) -> Result<Cow<'_, str>> {
+    if raw.bytes().all(encode::is_unreserved) {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let decoded = encode::percent_decode(raw).map_err(|BadEscape| bad_query(raw))?;
+    reencode(raw, decoded)
+}
+
+fn reencode<'a>(raw: &'a str, decoded: Cow<'_, [u8]>) -> Result<Cow<'a, str>> {
+    if decoded.iter().all(|&b| encode::is_unreserved(b)) {
+        return Ok(match decoded {
+            Cow::Borrowed(_) => Cow::Borrowed(raw),
+            Cow::Owned(bytes) => Cow::Owned(String::from_utf8(bytes).unwrap_or_default()),
+        });
+    }
+    let mut out = String::with_capacity(decoded.len() * 3);
+    encode::uri_encode_into(&mut out, &decoded, false);
+    Ok(Cow::Owned(out))
+}
+
+/// Writes the canonical header lines followed by the blank line, then the signed header list;
+/// returns the range of the list in `out`.
+fn canonical_headers(out: &mut String, headers: &[HeaderRef<'_>]) -> Result<Range<usize>> {
+    for h in headers {
+        if h.name.is_empty() || !h.name.bytes().all(is_tchar) {
+            return Err(Error::InvalidHeaderName {
+                name: shown(h.name),
+            });
+        }
+    }
+    let mut order: Vec<&HeaderRef<'_>> = headers.iter().collect();
+    // Stable: repeated headers keep the order in which they were sent.
+    order.sort_by(|a, b| cmp_ignore_ascii_case(a.name, b.name));
+    let mut i = 0;
+    while i < order.len() {
+        let name = order[i].name;
+        push_lowercase(out, name);
+        out.push(':');
+        let mut first = true;
+        while i < order.len() && order[i].name.eq_ignore_ascii_case(name) {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            canonical_value(out, order[i])?;
+            i += 1;
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    let start = out.len();
+    let mut previous: Option<&str> = None;
+    for h in &order {
+        if previous.is_some_and(|p| p.eq_ignore_ascii_case(h.name)) {
+            continue;
+        }
+        if previous.is_some() {
+            out.push(';');
+        }
+        push_lowercase(out, h.name);
+        previous = Some(h.name);
+    }
+    Ok(start..out.len())
+}
+
+fn cmp_ignore_ascii_case(a: &str, b: &str) -> Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+fn push_lowercase(out: &mut String, name: &str) {
+    // Header names are tchar-only ASCII (checked above), so byte-wise lowercasing is exact.
+    out.extend(name.bytes().map(|b| b.to_ascii_lowercase() as char));
+}
+
+/// Trims the value, unfolds obsolete line folding and collapses each run of spaces and tabs to
+/// one space. Any other control character is an error.
+fn canonical_value(out: &mut String, header: &HeaderRef<'_>) -> Result<()> {
+    let bytes = header.value.as_bytes();
+    let mut pending_space = false;
+    let mut written_any = false;
+    let mut run_start = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (at, b) = (i, bytes[i]);
+        let is_space = match b {
+            b' ' | b'\t' => true,
+            b'\r'
+                if bytes.get(i + 1) == Some(&b'\n')
+                    && matches!(bytes.get(i + 2), Some(b' ' | b'\t')) =>
+            {
+                i += 1;
+                true
+            }
+            b'\n' if matches!(bytes.get(i + 1), Some(b' ' | b'\t')) => true,
+            0..=0x1f | 0x7f => return Err(bad_value(header, b)),
+            _ => false,
+        };
+        if is_space {
+            if let Some(start) = run_start.take() {
+                out.push_str(&header.value[start..at]);
+                written_any = true;
+            }
+            pending_space = written_any;
+        } else if run_start.is_none() {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            run_start = Some(i);
+        }
+        i += 1;
+    }
+    if let Some(start) = run_start {
+        out.push_str(&header.value[start..]);
+    }
+    Ok(())
+}
+
+fn bad_value(header: &HeaderRef<'_>, byte: u8) -> Error {
+    let name = header.name.to_ascii_lowercase();
+    let value = if is_secret_header(&name) {
+        "<redacted>".to_owned()
+    } else {
+        shown_bytes(header.value.as_bytes())
+    };
+    Error::InvalidHeaderValue { name, value, byte }
+}
+
+/// Headers whose values must never be echoed.
+pub(crate) fn is_secret_header(lowercase_name: &str) -> bool {
+    matches!(
+        lowercase_name,
+        "authorization" | "x-amz-security-token" | "proxy-authorization" | "cookie"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(p: &str, encoding: UriEncoding, normalize: bool) -> Result<String> {
+        let mut out = String::new();
+        canonical_path(&mut out, p, encoding, normalize).map(|()| out)
+    }
+
+    #[test]
+    fn paths() {
+        use UriEncoding::*;
+        assert_eq!(path("/example/..", Double, true).unwrap(), "/");
+        assert_eq!(path("//example//", Double, true).unwrap(), "/example/");
+        assert_eq!(path("//example//", Double, false).unwrap(), "//example//");
+        assert_eq!(path("/a/./b/../c", Double, true).unwrap(), "/a/c");
+        assert_eq!(path("/a%20b", Double, true).unwrap(), "/a%2520b");
+        assert_eq!(path("/a%20b", Single, false).unwrap(), "/a%20b");
+        assert_eq!(path("/a b/ሴ", Single, false).unwrap(), "/a%20b/%E1%88%B4");
+        assert_eq!(path("/%2E/x", Double, true).unwrap(), "/%252E/x");
+        assert_eq!(path("", Double, true).unwrap(), "/");
+        assert!(path("a", Double, true).is_err());
+        assert!(path("/100%", Single, false).is_err());
+        assert_eq!(path("/100%", Double, false).unwrap(), "/100%25");
+    }
+
+    fn query(raw: &str) -> Result<String> {
+        let mut out = String::new();
+        canonical_query(&mut out, raw, &|_| false, &[]).map(|()| out)
+    }
+
+    #[test]
+    fn queries() {
+        assert_eq!(query("b=2&a=1&a=0").unwrap(), "a=0&a=1&b=2");
+        assert_eq!(query("a+b=c d&e").unwrap(), "a%2Bb=c%20d&e=");
+        assert_eq!(query("x=%7e%41&&y").unwrap(), "x=~A&y=");
+        assert_eq!(query("k=%2f").unwrap(), "k=%2F");
+        assert!(query("a=%zz").is_err());
+        assert!(query("%g=1").is_err());
+    }
+
+    fn value(v: &str) -> Result<String> {
+        let mut out = String::new();
+        canonical_value(
+            &mut out,
+            &HeaderRef {
+                name: "x",
+                value: v,
+            },
+        )
+        .map(|()| out)
+    }
+
+    #[test]
+    fn header_values() {
+        assert_eq!(value("  a   b \t c  ").unwrap(), "a b c");
+        assert_eq!(
+            value("value1\n  value2\r\n\tvalue3").unwrap(),
+            "value1 value2 value3"
+        );
+        assert_eq!(value("").unwrap(), "");
+        assert_eq!(value("   ").unwrap(), "");
+        assert!(value("a\nb").is_err());
+        assert!(value("a\rb").is_err());
+        assert!(value("a\0b").is_err());
+        assert!(value("a\n").is_err());
+    }
+}

@@ -1,0 +1,235 @@
+//! Credentials and the credential scope.
+//!
+//! Secrets live in [`Secret`], which zeroizes its bytes on drop and prints as `<redacted>`.
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result, shown};
+
+/// A secret string (secret access key, session token): zeroized on drop, never printed by
+/// `Debug`.
+///
+/// ```
+/// use canreq::Secret;
+///
+/// let s = Secret::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+/// assert_eq!(format!("{s:?}"), "<redacted>");
+/// assert_eq!(s.expose().len(), 40);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(Zeroizing::new(value.into()))
+    }
+
+    /// The secret itself. Named so that every use stands out in review.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// An access key id, its secret access key and an optional session token.
+///
+/// ```
+/// use canreq::Credentials;
+///
+/// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?
+///     .with_session_token("token-from-sts")?;
+/// assert_eq!(creds.access_key_id(), "AKIDEXAMPLE");
+/// let debug = format!("{creds:?}");
+/// assert!(debug.contains("AKIDEXAMPLE") && !debug.contains("EXAMPLEKEY") && !debug.contains("token-from-sts"));
+/// # Ok::<(), canreq::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Credentials {
+    access_key_id: Box<str>,
+    secret_access_key: Secret,
+    session_token: Option<Secret>,
+}
+
+impl Credentials {
+    /// Long-term credentials. The access key id must be non-empty and free of `/`, whitespace and
+    /// control characters (it is written into the credential scope); the secret must be non-empty.
+    pub fn new(
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+    ) -> Result<Self> {
+        let access_key_id: String = access_key_id.into();
+        let secret = Secret::new(secret_access_key);
+        check_scope_part("access key id", &access_key_id)?;
+        if secret.expose().is_empty() {
+            return Err(Error::Empty {
+                field: "secret access key",
+            });
+        }
+        Ok(Credentials {
+            access_key_id: access_key_id.into(),
+            secret_access_key: secret,
+            session_token: None,
+        })
+    }
+
+    /// Adds a session token (temporary credentials from STS, SSO, …). It must be non-empty and
+    /// free of control characters, because it is sent as a header value.
+    pub fn with_session_token(mut self, token: impl Into<String>) -> Result<Self> {
+        let token = Secret::new(token);
+        if token.expose().is_empty() {
+            return Err(Error::Empty {
+                field: "session token",
+            });
+        }
+        if let Some(&byte) = token
+            .expose()
+            .as_bytes()
+            .iter()
+            .find(|b| b.is_ascii_control())
+        {
+            return Err(Error::InvalidHeaderValue {
+                name: "x-amz-security-token".into(),
+                value: "<redacted>".into(),
+                byte,
+            });
+        }
+        self.session_token = Some(token);
+        Ok(self)
+    }
+
+    /// The access key id.
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+
+    /// The secret access key.
+    pub fn secret_access_key(&self) -> &Secret {
+        &self.secret_access_key
+    }
+
+    /// The session token, if any.
+    pub fn session_token(&self) -> Option<&Secret> {
+        self.session_token.as_ref()
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key)
+            .field("session_token", &self.session_token)
+            .finish()
+    }
+}
+
+/// Region and service: the variable middle of the credential scope
+/// `DATE/REGION/SERVICE/aws4_request`.
+///
+/// ```
+/// use canreq::Scope;
+///
+/// let scope = Scope::new("us-east-1", "iam")?;
+/// assert_eq!(scope.region(), "us-east-1");
+/// assert!(Scope::new("us-east-1/x", "iam").is_err());
+/// # Ok::<(), canreq::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Scope {
+    region: Box<str>,
+    service: Box<str>,
+}
+
+impl Scope {
+    /// Region and service must be non-empty and free of `/`, whitespace and control characters.
+    pub fn new(region: impl Into<String>, service: impl Into<String>) -> Result<Self> {
+        let region: String = region.into();
+        let service: String = service.into();
+        check_scope_part("region", &region)?;
+        check_scope_part("service", &service)?;
+        Ok(Scope {
+            region: region.into(),
+            service: service.into(),
+        })
+    }
+
+    /// The region, e.g. `us-east-1`.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The signing name of the service, e.g. `s3`, `iam`, `execute-api`.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    /// `DATE/REGION/SERVICE/aws4_request` for the given `YYYYMMDD` date.
+    pub fn credential_scope(&self, date: &str) -> String {
+        let mut out =
+            String::with_capacity(date.len() + self.region.len() + self.service.len() + 16);
+        out.push_str(date);
+        out.push('/');
+        out.push_str(&self.region);
+        out.push('/');
+        out.push_str(&self.service);
+        out.push_str("/aws4_request");
+        out
+    }
+}
+
+/// A part of the credential scope may not be empty, nor hold the scope's separator `/`, nor
+/// anything that would break the `Authorization` header's syntax.
+pub(crate) fn check_scope_part(field: &'static str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::Empty { field });
+    }
+    if let Some(character) = value
+        .chars()
+        .find(|c| *c == '/' || *c == ',' || *c == '=' || c.is_whitespace() || c.is_control())
+    {
+        return Err(Error::InvalidCharacter {
+            field,
+            value: shown(value),
+            character,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_bad_parts_are_named() {
+        assert_eq!(
+            Credentials::new("", "s").unwrap_err(),
+            Error::Empty {
+                field: "access key id"
+            }
+        );
+        assert_eq!(
+            Credentials::new("A", "").unwrap_err(),
+            Error::Empty {
+                field: "secret access key"
+            }
+        );
+        let err = Credentials::new("AK ID", "s").unwrap_err();
+        assert!(err.to_string().contains("access key id \"AK ID\""), "{err}");
+        assert!(Scope::new("r", "").is_err());
+        assert!(Scope::new("r", "s\n").is_err());
+        let err = Credentials::new("A", "s")
+            .unwrap()
+            .with_session_token("tok\nen-secret")
+            .unwrap_err();
+        assert!(!err.to_string().contains("secret"), "{err}");
+    }
+}
