@@ -73,6 +73,50 @@ impl CanonicalRequest {
         Sha256::digest(self.text.as_bytes()).into()
     }
 
+    /// The text with the session token (header line or `X-Amz-Security-Token` parameter)
+    /// replaced by `<redacted>`: what logs and `Debug` show.
+    ///
+    /// ```
+    /// # use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+    /// let creds = Credentials::new("AKIDEXAMPLE", "secret")?.with_session_token("TOKEN")?;
+    /// let signer = Signer::new(&creds, Scope::new("us-east-1", "sts")?, SigningTime::parse("20150830T123600Z")?);
+    /// let signed = signer.sign(&Request::new("GET", "/").header("Host", "sts.amazonaws.com"), Payload::Empty)?;
+    /// let creq = signed.steps().canonical_request();
+    /// assert!(creq.as_str().contains("x-amz-security-token:TOKEN\n"));
+    /// assert!(creq.redacted().contains("x-amz-security-token:<redacted>\n"));
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
+    pub fn redacted(&self) -> Cow<'_, str> {
+        if !self.text.contains("x-amz-security-token:")
+            && !self.text.contains("X-Amz-Security-Token=")
+        {
+            return Cow::Borrowed(&self.text);
+        }
+        let mut out = String::with_capacity(self.text.len());
+        for (i, line) in self.text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            if line.starts_with("x-amz-security-token:") {
+                out.push_str("x-amz-security-token:<redacted>");
+            } else if i == 2 {
+                for (j, param) in line.split('&').enumerate() {
+                    if j > 0 {
+                        out.push('&');
+                    }
+                    if param.starts_with("X-Amz-Security-Token=") {
+                        out.push_str("X-Amz-Security-Token=<redacted>");
+                    } else {
+                        out.push_str(param);
+                    }
+                }
+            } else {
+                out.push_str(line);
+            }
+        }
+        Cow::Owned(out)
+    }
+
     /// The canonical request, consumed.
     pub fn into_string(self) -> String {
         self.text
@@ -232,7 +276,8 @@ pub(crate) fn canonical_query(
         if drop_key(&decoded_key) {
             continue;
         }
-        params.push((reencode(key, decoded_key)?, canonical_component(value)?));
+        let value = canonical_component(value).map_err(|BadEscape| bad_query(pair))?;
+        params.push((reencode(key, decoded_key), value));
     }
     params.extend(
         extra
@@ -262,24 +307,25 @@ fn bad_query(component: &str) -> Error {
 }
 
 /// The SigV4 form of one raw query component.
-fn canonical_component(raw: &str) -> Result<Cow<'_, str>> {
+fn canonical_component(raw: &str) -> Result<Cow<'_, str>, BadEscape> {
     if raw.bytes().all(encode::is_unreserved) {
         return Ok(Cow::Borrowed(raw));
     }
-    let decoded = encode::percent_decode(raw).map_err(|BadEscape| bad_query(raw))?;
-    reencode(raw, decoded)
+    Ok(reencode(raw, encode::percent_decode(raw)?))
 }
 
-fn reencode<'a>(raw: &'a str, decoded: Cow<'_, [u8]>) -> Result<Cow<'a, str>> {
+/// Encodes decoded bytes; borrows `raw` when it already was the encoded form.
+fn reencode<'a>(raw: &'a str, decoded: Cow<'_, [u8]>) -> Cow<'a, str> {
     if decoded.iter().all(|&b| encode::is_unreserved(b)) {
-        return Ok(match decoded {
+        return match decoded {
             Cow::Borrowed(_) => Cow::Borrowed(raw),
+            // Only unreserved ASCII bytes: valid UTF-8.
             Cow::Owned(bytes) => Cow::Owned(String::from_utf8(bytes).unwrap_or_default()),
-        });
+        };
     }
     let mut out = String::with_capacity(decoded.len() * 3);
     encode::uri_encode_into(&mut out, &decoded, false);
-    Ok(Cow::Owned(out))
+    Cow::Owned(out)
 }
 
 /// Writes the canonical header lines followed by the blank line, then the signed header list;

@@ -76,3 +76,8 @@ pub use settings::{
 };
 pub use sign::{ALGORITHM, MAX_EXPIRES_SECONDS, PresignedRequest, SignedRequest, Signer, Steps};
 pub use time::SigningTime;
+
+/// The README's examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -361,7 +361,8 @@ fn signed_header_names(headers: &[HeaderRef<'_>]) -> String {
 
 /// Every intermediate value of one signature, for display and debugging.
 ///
-/// `Debug` shows everything but the signing key; [`Steps::signing_key`] gives it on request.
+/// `Debug` shows everything but the signing key and the session token; the accessors give
+/// them on request.
 #[derive(Clone)]
 pub struct Steps {
     time: SigningTime,
@@ -409,7 +410,7 @@ impl fmt::Debug for Steps {
         f.debug_struct("Steps")
             .field("time", &self.time)
             .field("credential_scope", &self.credential_scope)
-            .field("canonical_request", &self.canonical_request.as_str())
+            .field("canonical_request", &self.canonical_request.redacted())
             .field("string_to_sign", &self.string_to_sign)
             .field("signing_key", &self.signing_key)
             .field("signature", &self.signature)
