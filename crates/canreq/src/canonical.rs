@@ -117,6 +117,12 @@ impl CanonicalRequest {
         Cow::Owned(out)
     }
 
+    /// Replaces the payload hash line (the verifier learns it only after the body).
+    pub(crate) fn replace_payload_hash(&mut self, hash: &str) {
+        self.text.truncate(self.signed_headers.end + 1);
+        self.text.push_str(hash);
+    }
+
     /// The canonical request, consumed.
     pub fn into_string(self) -> String {
         self.text

@@ -62,6 +62,7 @@ mod request;
 mod settings;
 mod sign;
 mod time;
+pub mod verify;
 
 pub use canonical::{CanonicalRequest, UriEncoding};
 pub use credentials::{Credentials, Scope, Secret};

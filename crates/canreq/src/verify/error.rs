@@ -1,0 +1,251 @@
+//! Verification failures, as AWS reports them: a code, an HTTP status and a message.
+
+use std::fmt;
+
+/// The AWS error codes a verifier answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// No signature at all.
+    MissingAuthenticationToken,
+    /// The `Authorization` header lacks a part or names an unknown algorithm.
+    IncompleteSignature,
+    /// The `Authorization` header is malformed, or its scope is wrong (date, region, service).
+    AuthorizationHeaderMalformed,
+    /// A presigned request's `X-Amz-*` parameters are missing or malformed.
+    AuthorizationQueryParametersError,
+    /// Two `Authorization` headers, or header and query authentication together, or an invalid
+    /// `x-amz-content-sha256`.
+    InvalidArgument,
+    /// A required header is missing (S3's `x-amz-content-sha256`).
+    InvalidRequest,
+    /// The access key id is unknown.
+    InvalidAccessKeyId,
+    /// The session token does not belong to the access key.
+    InvalidToken,
+    /// The signature does not match.
+    SignatureDoesNotMatch,
+    /// The request time is too far from the server's clock.
+    RequestTimeTooSkewed,
+    /// Expired or not-yet-valid presigned URL, unsigned headers, refused unsigned payload.
+    AccessDenied,
+    /// The body does not hash to the signed `x-amz-content-sha256`.
+    XAmzContentSHA256Mismatch,
+    /// SigV4a or a payload mode this verifier does not handle yet.
+    NotImplemented,
+}
+
+impl ErrorCode {
+    /// The code as AWS writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MissingAuthenticationToken => "MissingAuthenticationToken",
+            ErrorCode::IncompleteSignature => "IncompleteSignature",
+            ErrorCode::AuthorizationHeaderMalformed => "AuthorizationHeaderMalformed",
+            ErrorCode::AuthorizationQueryParametersError => "AuthorizationQueryParametersError",
+            ErrorCode::InvalidArgument => "InvalidArgument",
+            ErrorCode::InvalidRequest => "InvalidRequest",
+            ErrorCode::InvalidAccessKeyId => "InvalidAccessKeyId",
+            ErrorCode::InvalidToken => "InvalidToken",
+            ErrorCode::SignatureDoesNotMatch => "SignatureDoesNotMatch",
+            ErrorCode::RequestTimeTooSkewed => "RequestTimeTooSkewed",
+            ErrorCode::AccessDenied => "AccessDenied",
+            ErrorCode::XAmzContentSHA256Mismatch => "XAmzContentSHA256Mismatch",
+            ErrorCode::NotImplemented => "NotImplemented",
+        }
+    }
+
+    /// The HTTP status AWS answers with.
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::IncompleteSignature
+            | ErrorCode::AuthorizationHeaderMalformed
+            | ErrorCode::AuthorizationQueryParametersError
+            | ErrorCode::InvalidArgument
+            | ErrorCode::InvalidRequest
+            | ErrorCode::InvalidToken
+            | ErrorCode::XAmzContentSHA256Mismatch => 400,
+            ErrorCode::MissingAuthenticationToken
+            | ErrorCode::InvalidAccessKeyId
+            | ErrorCode::SignatureDoesNotMatch
+            | ErrorCode::RequestTimeTooSkewed
+            | ErrorCode::AccessDenied => 403,
+            ErrorCode::NotImplemented => 501,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a request was rejected.
+///
+/// A [`ErrorCode::SignatureDoesNotMatch`] carries the server's canonical request and string to
+/// sign, as AWS's own answer does, so that the client can find the difference.
+///
+/// ```
+/// use canreq::verify::{AuthError, ErrorCode};
+///
+/// let e = AuthError::new(ErrorCode::InvalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.");
+/// assert_eq!((e.code().as_str(), e.status()), ("InvalidAccessKeyId", 403));
+/// assert!(e.to_xml("req-1").contains("<Code>InvalidAccessKeyId</Code>"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthError {
+    code: ErrorCode,
+    message: String,
+    details: Vec<(&'static str, String)>,
+}
+
+impl AuthError {
+    /// An error with a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        AuthError {
+            code,
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// Adds a named detail (an element of the XML answer, e.g. `CanonicalRequest`).
+    pub fn with_detail(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.details.push((name, value.into()));
+        self
+    }
+
+    /// The AWS error code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.code.status()
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Named details: `CanonicalRequest`, `StringToSign`, `HeadersNotSigned`, `Region`, ….
+    pub fn details(&self) -> &[(&'static str, String)] {
+        &self.details
+    }
+
+    /// One detail by name.
+    pub fn detail(&self, name: &str) -> Option<&str> {
+        self.details
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The S3/Query-protocol XML error document.
+    pub fn to_xml(&self, request_id: &str) -> String {
+        let mut out = String::with_capacity(256 + self.message.len());
+        out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
+        push_element(&mut out, "Code", self.code.as_str());
+        push_element(&mut out, "Message", &self.message);
+        for (name, value) in &self.details {
+            push_element(&mut out, name, value);
+        }
+        push_element(&mut out, "RequestId", request_id);
+        out.push_str("</Error>\n");
+        out
+    }
+
+    /// The JSON-protocol error document (`__type` and `message`, plus the details).
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{");
+        push_json_pair(&mut out, "__type", self.code.as_str());
+        out.push(',');
+        push_json_pair(&mut out, "message", &self.message);
+        for (name, value) in &self.details {
+            out.push(',');
+            push_json_pair(&mut out, name, value);
+        }
+        out.push('}');
+        out
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+fn push_element(out: &mut String, name: &str, value: &str) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+    for c in value.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() && c != '\n' && c != '\t' => {
+                out.push_str(&format!("&#x{:x};", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
+fn push_json_pair(out: &mut String, name: &str, value: &str) {
+    push_json_string(out, name);
+    out.push(':');
+    push_json_string(out, value);
+}
+
+fn push_json_string(out: &mut String, value: &str) {
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_escape_their_values() {
+        let e = AuthError::new(ErrorCode::SignatureDoesNotMatch, "a<b & \"c\"")
+            .with_detail("CanonicalRequest", "GET\n/\u{1}");
+        let xml = e.to_xml("id");
+        assert!(
+            xml.contains("<Message>a&lt;b &amp; &quot;c&quot;</Message>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<CanonicalRequest>GET\n/&#x1;</CanonicalRequest>"),
+            "{xml}"
+        );
+        let json = e.to_json();
+        assert_eq!(
+            json,
+            r#"{"__type":"SignatureDoesNotMatch","message":"a<b & \"c\"","CanonicalRequest":"GET\n/\u0001"}"#
+        );
+    }
+}

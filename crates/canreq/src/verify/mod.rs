@@ -1,0 +1,58 @@
+//! Server-side verification of SigV4 requests, on the signer's own canonicalizer.
+//!
+//! A verifier computes exactly one canonical request from the bytes received (no second try
+//! with another encoding, normalization or header set) and compares signatures in constant time.
+//! Before any key is looked up it checks what AWS checks: the algorithm, the credential's form,
+//! the scope (date, region, service), the clock, that `host` and every `x-amz-*` header present
+//! are signed, and for presigned URLs the expiry.
+//!
+//! Verification has two steps because the payload hash may come last: [`Verifier::begin`]
+//! checks everything that the head of the request decides, and, when the signed payload hash
+//! is declared in `x-amz-content-sha256` or is `UNSIGNED-PAYLOAD`, the signature too. The caller
+//! then streams the body through [`Pending::update`] and calls [`Pending::finish`], which checks
+//! the body against the declared hash (or computes the payload hash and checks the signature).
+//! Nothing of the body may be trusted before `finish` returns `Ok`.
+//!
+//! ```
+//! use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+//! use canreq::verify::{ErrorCode, Verifier};
+//!
+//! let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+//! let now = SigningTime::parse("20150830T123600Z")?;
+//! let signer = Signer::new(&creds, Scope::new("us-east-1", "iam")?, now);
+//! let req = Request::new("GET", "/?Action=ListUsers&Version=2010-05-08").header("Host", "iam.amazonaws.com");
+//! let signed = signer.sign(&req, Payload::Empty)?;
+//!
+//! // The server's view: the request as received, signature headers included.
+//! let mut received = req.clone();
+//! for (name, value) in signed.headers() {
+//!     received.push_header(name, value);
+//! }
+//! let store = |akid: &str| (akid == "AKIDEXAMPLE").then(|| creds.clone());
+//! let verifier = Verifier::new(store);
+//! let verified = verifier.verify(&received, b"", now).unwrap();
+//! assert_eq!(verified.access_key_id(), "AKIDEXAMPLE");
+//! assert_eq!(verified.service(), "iam");
+//!
+//! // One changed byte of the query: rejected, with the server's canonical request attached.
+//! let tampered = Request::new("GET", "/?Action=ListUsers&Version=2010-05-09")
+//!     .header("Host", "iam.amazonaws.com")
+//!     .header("X-Amz-Date", &signed.headers()[0].1)
+//!     .header("Authorization", signed.authorization());
+//! let err = verifier.verify(&tampered, b"", now).unwrap_err();
+//! assert_eq!(err.code(), ErrorCode::SignatureDoesNotMatch);
+//! assert!(err.detail("CanonicalRequest").unwrap().contains("Version=2010-05-09"));
+//! # Ok::<(), canreq::Error>(())
+//! ```
+
+mod claim;
+mod error;
+mod outcome;
+mod policy;
+mod verifier;
+
+pub use claim::AuthLocation;
+pub use error::{AuthError, ErrorCode};
+pub use outcome::{PayloadMode, Pending, Verified};
+pub use policy::{Accept, CredentialStore, Found, PresignedPayload};
+pub use verifier::Verifier;

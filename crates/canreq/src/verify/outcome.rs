@@ -1,0 +1,211 @@
+//! The outcome of verification: a pending body check, then the verified request.
+
+use std::fmt;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::canonical::CanonicalRequest;
+use crate::credentials::Scope;
+use crate::encode;
+use crate::key::SigningKey;
+use crate::sign::string_to_sign;
+use crate::time::SigningTime;
+
+use super::claim::AuthLocation;
+use super::error::{AuthError, ErrorCode};
+
+/// How the payload of a verified request was covered by the signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadMode {
+    /// `x-amz-content-sha256` declared a hash; the body was checked against it.
+    DeclaredSha256,
+    /// No declaration: the body's hash was part of the canonical request.
+    BodyHash,
+    /// `UNSIGNED-PAYLOAD`: the body is not covered.
+    Unsigned,
+}
+
+impl PayloadMode {
+    /// A short name for logs and answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayloadMode::DeclaredSha256 => "sha256",
+            PayloadMode::BodyHash => "body-hash",
+            PayloadMode::Unsigned => "unsigned",
+        }
+    }
+}
+
+/// A request whose head has been checked; the body is still to come.
+pub struct Pending<D> {
+    pub(super) verified: Verified<D>,
+    /// The hash `x-amz-content-sha256` declared, which the body must match.
+    pub(super) declared: Option<[u8; 32]>,
+    pub(super) hasher: Sha256,
+    pub(super) key: Arc<SigningKey>,
+    pub(super) provided: [u8; 32],
+    pub(super) provided_ok: bool,
+    /// Whether the signature has been checked already (payload hash known from the head).
+    pub(super) checked: bool,
+}
+
+impl<D> Pending<D> {
+    /// Feeds the next piece of the body. Memory use does not grow with the body.
+    pub fn update(&mut self, chunk: &[u8]) {
+        if self.needs_body_hash() {
+            self.hasher.update(chunk);
+        }
+        self.verified.body_length += chunk.len() as u64;
+    }
+
+    /// Whether the body must be hashed at all (`UNSIGNED-PAYLOAD` needs no hash).
+    pub fn needs_body_hash(&self) -> bool {
+        self.declared.is_some() || !self.checked
+    }
+
+    /// What has been verified so far (the signature, unless the payload hash comes from the body).
+    pub fn verified_so_far(&self) -> &Verified<D> {
+        &self.verified
+    }
+
+    /// Ends the body: checks it against the declared hash, or computes the payload hash and
+    /// checks the signature.
+    pub fn finish(mut self) -> Result<Verified<D>, AuthError> {
+        let digest: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
+        if let Some(declared) = self.declared
+            && !bool::from(digest.ct_eq(&declared))
+        {
+            return Err(AuthError::new(
+                ErrorCode::XAmzContentSHA256Mismatch,
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            )
+            .with_detail("ClientComputedContentSHA256", encode::hex(&declared))
+            .with_detail("S3ComputedContentSHA256", encode::hex(&digest)));
+        }
+        if !self.checked {
+            self.verified
+                .canonical_request
+                .replace_payload_hash(&encode::hex(&digest));
+            self.check_signature()?;
+        }
+        Ok(self.verified)
+    }
+
+    pub(super) fn check_signature(&mut self) -> Result<(), AuthError> {
+        let v = &mut self.verified;
+        let scope = v.scope.credential_scope(v.time.date());
+        v.string_to_sign = string_to_sign(v.time.amz_date(), &scope, &v.canonical_request);
+        let expected = self.key.sign(v.string_to_sign.as_bytes());
+        self.checked = true;
+        if self.provided_ok && bool::from(expected.ct_eq(&self.provided)) {
+            return Ok(());
+        }
+        Err(AuthError::new(
+            ErrorCode::SignatureDoesNotMatch,
+            "The request signature we calculated does not match the signature you provided. \
+             Check your key and signing method.",
+        )
+        .with_detail("AWSAccessKeyId", v.access_key_id.clone())
+        .with_detail("StringToSign", v.string_to_sign.clone())
+        .with_detail(
+            "CanonicalRequest",
+            v.canonical_request.redacted().into_owned(),
+        ))
+    }
+}
+
+impl<D> fmt::Debug for Pending<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pending")
+            .field("access_key_id", &self.verified.access_key_id)
+            .field("signature_checked", &self.checked)
+            .field("body_length", &self.verified.body_length)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A verified request: who signed it and what the signature covers.
+#[derive(Clone)]
+pub struct Verified<D> {
+    pub(super) access_key_id: String,
+    pub(super) data: D,
+    pub(super) scope: Scope,
+    pub(super) time: SigningTime,
+    pub(super) location: AuthLocation,
+    pub(super) signed_headers: Vec<String>,
+    pub(super) payload: PayloadMode,
+    pub(super) expires: Option<u32>,
+    pub(super) canonical_request: CanonicalRequest,
+    pub(super) string_to_sign: String,
+    pub(super) body_length: u64,
+}
+
+impl<D> Verified<D> {
+    /// The access key id that signed.
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+    /// The store's data for that key.
+    pub fn data(&self) -> &D {
+        &self.data
+    }
+    /// The region of the credential scope.
+    pub fn region(&self) -> &str {
+        self.scope.region()
+    }
+    /// The service of the credential scope.
+    pub fn service(&self) -> &str {
+        self.scope.service()
+    }
+    /// The signing time.
+    pub fn time(&self) -> SigningTime {
+        self.time
+    }
+    /// Header or query authentication.
+    pub fn location(&self) -> AuthLocation {
+        self.location
+    }
+    /// The signed header names, as listed by the client.
+    pub fn signed_headers(&self) -> &[String] {
+        &self.signed_headers
+    }
+    /// How the payload is covered.
+    pub fn payload(&self) -> PayloadMode {
+        self.payload
+    }
+    /// For a presigned request, its `X-Amz-Expires`.
+    pub fn expires(&self) -> Option<u32> {
+        self.expires
+    }
+    /// The canonical request the server computed.
+    pub fn canonical_request(&self) -> &CanonicalRequest {
+        &self.canonical_request
+    }
+    /// The string to sign the server computed.
+    pub fn string_to_sign(&self) -> &str {
+        &self.string_to_sign
+    }
+    /// Bytes of body seen.
+    pub fn body_length(&self) -> u64 {
+        self.body_length
+    }
+}
+
+impl<D: fmt::Debug> fmt::Debug for Verified<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verified")
+            .field("access_key_id", &self.access_key_id)
+            .field("data", &self.data)
+            .field("scope", &self.scope)
+            .field("time", &self.time)
+            .field("location", &self.location)
+            .field("signed_headers", &self.signed_headers)
+            .field("payload", &self.payload)
+            .field("expires", &self.expires)
+            .field("canonical_request", &self.canonical_request.redacted())
+            .field("body_length", &self.body_length)
+            .finish()
+    }
+}

@@ -1,0 +1,447 @@
+//! The verifier: checks a received request against the signature it claims.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::canonical::{self, HeaderRef, Parts};
+use crate::credentials::{Credentials, Scope};
+use crate::encode;
+use crate::key::KeyCache;
+use crate::request::Request;
+use crate::settings::{
+    STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER, SigningSettings,
+    UNSIGNED_PAYLOAD, is_s3_family,
+};
+use crate::time::SigningTime;
+
+use super::claim::{AuthLocation, Claim, read_claim};
+use super::error::{AuthError, ErrorCode};
+use super::outcome::{PayloadMode, Pending, Verified};
+use super::policy::{Accept, CredentialStore, PresignedPayload};
+
+/// Checks SigV4 signatures of received requests.
+pub struct Verifier<S> {
+    store: S,
+    regions: Accept,
+    services: Accept,
+    skew_seconds: i64,
+    allow_unsigned_payload: bool,
+    presigned_payload: PresignedPayload,
+    cache: KeyCache,
+}
+
+impl<S: CredentialStore> Verifier<S> {
+    /// A verifier accepting any region and service, 15 minutes of clock skew, unsigned
+    /// payloads allowed, presigned URLs signing `UNSIGNED-PAYLOAD`.
+    pub fn new(store: S) -> Self {
+        Verifier {
+            store,
+            regions: Accept::Any,
+            services: Accept::Any,
+            skew_seconds: 15 * 60,
+            allow_unsigned_payload: true,
+            presigned_payload: PresignedPayload::Unsigned,
+            cache: KeyCache::default(),
+        }
+    }
+
+    /// Accepted regions.
+    pub fn regions(mut self, regions: Accept) -> Self {
+        self.regions = regions;
+        self
+    }
+
+    /// Accepted services.
+    pub fn services(mut self, services: Accept) -> Self {
+        self.services = services;
+        self
+    }
+
+    /// Allowed difference between the request's time and `now`, in seconds.
+    pub fn clock_skew_seconds(mut self, seconds: u32) -> Self {
+        self.skew_seconds = seconds.into();
+        self
+    }
+
+    /// Whether `UNSIGNED-PAYLOAD` is accepted (presigned URLs included).
+    pub fn allow_unsigned_payload(mut self, allow: bool) -> Self {
+        self.allow_unsigned_payload = allow;
+        self
+    }
+
+    /// What presigned requests without `x-amz-content-sha256` sign as payload hash.
+    pub fn presigned_payload(mut self, mode: PresignedPayload) -> Self {
+        self.presigned_payload = mode;
+        self
+    }
+
+    /// Verifies a request whose whole body is at hand.
+    pub fn verify(
+        &self,
+        request: &Request<'_>,
+        body: &[u8],
+        now: SigningTime,
+    ) -> Result<Verified<S::Data>, AuthError> {
+        let mut pending = self.begin(request, now)?;
+        pending.update(body);
+        pending.finish()
+    }
+
+    /// Checks everything the head of the request decides; see the module documentation.
+    pub fn begin(
+        &self,
+        request: &Request<'_>,
+        now: SigningTime,
+    ) -> Result<Pending<S::Data>, AuthError> {
+        let claim = read_claim(request)?;
+        let time = parse_time(&claim)?;
+        self.check_scope(&claim, &time)?;
+        self.check_skew(&claim, &time, now)?;
+        let expires = claim
+            .expires
+            .as_ref()
+            .map(|_| self.expires(&claim, &time, now))
+            .transpose()?;
+        check_signed_headers(&claim, request)?;
+        let found = self.store.lookup(&claim.access_key_id).ok_or_else(|| {
+            AuthError::new(
+                ErrorCode::InvalidAccessKeyId,
+                "The AWS Access Key Id you provided does not exist in our records.",
+            )
+            .with_detail("AWSAccessKeyId", claim.access_key_id.clone())
+        })?;
+        check_token(&claim, request, &found.credentials)?;
+        let (payload, payload_hash) = self.payload(&claim, request)?;
+
+        let settings = SigningSettings::for_service(&claim.service);
+        let headers: Vec<HeaderRef<'_>> = request
+            .headers()
+            .iter()
+            .filter(|(name, _)| {
+                claim
+                    .signed_headers
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(name))
+            })
+            .map(|&(name, value)| HeaderRef { name, value })
+            .collect();
+        let drop_signature =
+            |key: &[u8]| claim.location == AuthLocation::Query && key == b"X-Amz-Signature";
+        let canonical = canonical::build(&Parts {
+            method: request.method(),
+            path: request.path(),
+            encoding: settings.uri_encoding,
+            normalize: settings.normalize_path,
+            query: request.query(),
+            drop_query_key: &drop_signature,
+            extra_query: &[],
+            headers: &headers,
+            payload_hash: payload_hash.as_deref().unwrap_or(""),
+        })
+        .map_err(|e| AuthError::new(ErrorCode::InvalidArgument, e.to_string()))?;
+
+        let scope = Scope::new(claim.region.as_str(), claim.service.as_str())
+            .map_err(|e| AuthError::new(claim.malformed(), e.to_string()))?;
+        let key = self
+            .cache
+            .get(&found.credentials, &claim.scope_date, &scope);
+        let mut provided = [0u8; 32];
+        let provided_ok = encode::parse_lower_hex(&claim.signature, &mut provided);
+        let mut pending = Pending {
+            verified: Verified {
+                access_key_id: claim.access_key_id,
+                data: found.data,
+                scope,
+                time,
+                location: claim.location,
+                signed_headers: claim.signed_headers,
+                payload,
+                expires,
+                canonical_request: canonical,
+                string_to_sign: String::new(),
+                body_length: 0,
+            },
+            declared: None,
+            hasher: Sha256::new(),
+            key,
+            provided,
+            provided_ok,
+            checked: false,
+        };
+        if let Some(hash) = payload_hash {
+            if payload == PayloadMode::DeclaredSha256 {
+                let mut declared = [0u8; 32];
+                encode::parse_lower_hex(&hash, &mut declared);
+                pending.declared = Some(declared);
+            }
+            pending.check_signature()?;
+        }
+        Ok(pending)
+    }
+
+    /// Header authentication: the request time must be within the allowed skew of `now`.
+    fn check_skew(
+        &self,
+        claim: &Claim,
+        time: &SigningTime,
+        now: SigningTime,
+    ) -> Result<(), AuthError> {
+        if claim.location == AuthLocation::Header
+            && (time.unix_seconds() - now.unix_seconds()).abs() > self.skew_seconds
+        {
+            return Err(AuthError::new(
+                ErrorCode::RequestTimeTooSkewed,
+                "The difference between the request time and the current time is too large.",
+            )
+            .with_detail("RequestTime", time.amz_date())
+            .with_detail("ServerTime", now.amz_date())
+            .with_detail(
+                "MaxAllowedSkewMilliseconds",
+                (self.skew_seconds * 1000).to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_scope(&self, claim: &Claim, time: &SigningTime) -> Result<(), AuthError> {
+        if claim.scope_date != time.date() {
+            return Err(AuthError::new(
+                claim.malformed(),
+                format!(
+                    "Invalid credential date '{}': it is not the date of X-Amz-Date ({}).",
+                    crate::error::shown(&claim.scope_date),
+                    time.date()
+                ),
+            ));
+        }
+        if !self.regions.allows(&claim.region) {
+            return Err(AuthError::new(
+                claim.malformed(),
+                format!(
+                    "The authorization header is malformed; the region '{}' is wrong; expecting '{}'",
+                    crate::error::shown(&claim.region),
+                    self.regions.expected()
+                ),
+            )
+            .with_detail("Region", self.regions.expected()));
+        }
+        if !self.services.allows(&claim.service) {
+            return Err(AuthError::new(
+                claim.malformed(),
+                format!(
+                    "Credential should be scoped to a valid service: '{}' is wrong; expecting '{}'.",
+                    crate::error::shown(&claim.service),
+                    self.services.expected()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn expires(
+        &self,
+        claim: &Claim,
+        time: &SigningTime,
+        now: SigningTime,
+    ) -> Result<u32, AuthError> {
+        let raw = claim.expires.as_deref().unwrap_or_default();
+        let seconds: u32 = match raw.parse::<u32>() {
+            Ok(s) if raw.bytes().all(|b| b.is_ascii_digit()) => s,
+            _ => {
+                return Err(AuthError::new(
+                    ErrorCode::AuthorizationQueryParametersError,
+                    format!(
+                        "X-Amz-Expires should be a number of seconds, not '{}'.",
+                        crate::error::shown(raw)
+                    ),
+                ));
+            }
+        };
+        if !(1..=crate::sign::MAX_EXPIRES_SECONDS).contains(&seconds) {
+            return Err(AuthError::new(
+                ErrorCode::AuthorizationQueryParametersError,
+                format!(
+                    "X-Amz-Expires must be between 1 and 604800 seconds (7 days), not {seconds}."
+                ),
+            ));
+        }
+        if time.unix_seconds() - now.unix_seconds() > self.skew_seconds {
+            return Err(
+                AuthError::new(ErrorCode::AccessDenied, "Request is not valid yet")
+                    .with_detail("X-Amz-Date", time.amz_date())
+                    .with_detail("ServerTime", now.amz_date()),
+            );
+        }
+        if now.unix_seconds() > time.unix_seconds() + i64::from(seconds) {
+            return Err(
+                AuthError::new(ErrorCode::AccessDenied, "Request has expired")
+                    .with_detail("X-Amz-Expires", seconds.to_string())
+                    .with_detail("ServerTime", now.amz_date()),
+            );
+        }
+        Ok(seconds)
+    }
+
+    /// The payload mode and, when the head decides it, the payload hash line.
+    fn payload(
+        &self,
+        claim: &Claim,
+        request: &Request<'_>,
+    ) -> Result<(PayloadMode, Option<String>), AuthError> {
+        let mut values = request.header_values("x-amz-content-sha256");
+        let declared = values.next().map(|v| v.trim_matches([' ', '\t']));
+        if values.next().is_some() {
+            return Err(AuthError::new(
+                ErrorCode::InvalidArgument,
+                "Only one x-amz-content-sha256 header is allowed.",
+            ));
+        }
+        let unsigned = || {
+            if self.allow_unsigned_payload {
+                Ok((PayloadMode::Unsigned, Some(UNSIGNED_PAYLOAD.to_owned())))
+            } else {
+                Err(AuthError::new(
+                    ErrorCode::AccessDenied,
+                    "Unsigned payloads (UNSIGNED-PAYLOAD) are not accepted here.",
+                ))
+            }
+        };
+        match declared {
+            None if claim.location == AuthLocation::Query => match self.presigned_payload {
+                PresignedPayload::Unsigned => unsigned(),
+                PresignedPayload::BodyHash => Ok((PayloadMode::BodyHash, None)),
+            },
+            None if is_s3_family(&claim.service) => Err(AuthError::new(
+                ErrorCode::InvalidRequest,
+                "Missing required header for this request: x-amz-content-sha256",
+            )),
+            None => Ok((PayloadMode::BodyHash, None)),
+            Some(UNSIGNED_PAYLOAD) => unsigned(),
+            Some(STREAMING_SIGNED | STREAMING_SIGNED_TRAILER | STREAMING_UNSIGNED_TRAILER) => {
+                Err(AuthError::new(
+                    ErrorCode::NotImplemented,
+                    "aws-chunked streaming uploads are not supported by this endpoint yet.",
+                ))
+            }
+            Some(hash) if encode::parse_lower_hex(hash, &mut [0u8; 32]) => {
+                Ok((PayloadMode::DeclaredSha256, Some(hash.to_owned())))
+            }
+            Some(other) => Err(AuthError::new(
+                ErrorCode::InvalidArgument,
+                format!(
+                    "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING-* marker or 64 lowercase hex digits, not '{}'.",
+                    crate::error::shown(other)
+                ),
+            )),
+        }
+    }
+}
+
+/// `X-Amz-Date` (header or parameter), strictly `YYYYMMDDTHHMMSSZ`.
+fn parse_time(claim: &Claim) -> Result<SigningTime, AuthError> {
+    let raw = claim.amz_date.as_deref().ok_or_else(|| {
+        AuthError::new(
+            ErrorCode::AccessDenied,
+            "AWS authentication requires a valid X-Amz-Date header.",
+        )
+    })?;
+    let shaped = raw.len() == 16 && raw.as_bytes()[8] == b'T' && raw.ends_with('Z');
+    shaped
+        .then(|| SigningTime::parse(raw).ok())
+        .flatten()
+        .ok_or_else(|| {
+            let code = match claim.location {
+                AuthLocation::Header => ErrorCode::AccessDenied,
+                AuthLocation::Query => ErrorCode::AuthorizationQueryParametersError,
+            };
+            AuthError::new(
+                code,
+                format!(
+                    "X-Amz-Date '{}' is not of the form YYYYMMDDTHHMMSSZ.",
+                    crate::error::shown(raw)
+                ),
+            )
+        })
+}
+
+/// `host` and every `x-amz-*` header present must be signed.
+fn check_signed_headers(claim: &Claim, request: &Request<'_>) -> Result<(), AuthError> {
+    let signed = |name: &str| {
+        claim
+            .signed_headers
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(name))
+    };
+    let mut unsigned: Vec<String> = Vec::new();
+    if !signed("host") {
+        unsigned.push("host".into());
+    }
+    for &(name, _) in request.headers() {
+        let amz = name
+            .get(..6)
+            .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"));
+        let lower = name.to_ascii_lowercase();
+        if amz && !signed(name) && !unsigned.contains(&lower) {
+            unsigned.push(lower);
+        }
+    }
+    if unsigned.is_empty() {
+        return Ok(());
+    }
+    Err(AuthError::new(
+        ErrorCode::AccessDenied,
+        format!(
+            "There were headers present in the request which were not signed: {}",
+            unsigned.join(", ")
+        ),
+    )
+    .with_detail("HeadersNotSigned", unsigned.join(", ")))
+}
+
+/// The request's session token must be the stored one, and present exactly when one is stored.
+fn check_token(
+    claim: &Claim,
+    request: &Request<'_>,
+    credentials: &Credentials,
+) -> Result<(), AuthError> {
+    let mut header_tokens = request.header_values("x-amz-security-token");
+    let header_token = header_tokens.next();
+    if header_tokens.next().is_some() {
+        return Err(AuthError::new(
+            ErrorCode::InvalidArgument,
+            "Only one X-Amz-Security-Token is allowed.",
+        ));
+    }
+    let sent = match claim.location {
+        AuthLocation::Header => header_token,
+        AuthLocation::Query => claim.query_token.as_deref().or(header_token),
+    };
+    let stored = credentials.session_token().map(|t| t.expose());
+    let ok = match (sent, stored) {
+        (None, None) => true,
+        (Some(sent), Some(stored)) => bool::from(sent.as_bytes().ct_eq(stored.as_bytes())),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AuthError::new(
+            ErrorCode::InvalidToken,
+            "The provided token is malformed or otherwise invalid.",
+        ))
+    }
+}
+
+impl<S> fmt::Debug for Verifier<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("regions", &self.regions)
+            .field("services", &self.services)
+            .field("skew_seconds", &self.skew_seconds)
+            .field("allow_unsigned_payload", &self.allow_unsigned_payload)
+            .field("presigned_payload", &self.presigned_payload)
+            .finish_non_exhaustive()
+    }
+}
