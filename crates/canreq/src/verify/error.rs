@@ -1,4 +1,7 @@
 //! Verification failures, as AWS reports them: a code, an HTTP status and a message.
+//!
+//! The same type carries the few non-signature errors a verifying endpoint answers with
+//! (a body too large, a client too slow), so that every refusal renders the same way.
 
 use std::fmt;
 
@@ -33,6 +36,10 @@ pub enum ErrorCode {
     XAmzContentSHA256Mismatch,
     /// SigV4a or a payload mode this verifier does not handle yet.
     NotImplemented,
+    /// The body is larger than the endpoint accepts.
+    EntityTooLarge,
+    /// The client did not send the body in time.
+    RequestTimeout,
 }
 
 impl ErrorCode {
@@ -52,6 +59,8 @@ impl ErrorCode {
             ErrorCode::AccessDenied => "AccessDenied",
             ErrorCode::XAmzContentSHA256Mismatch => "XAmzContentSHA256Mismatch",
             ErrorCode::NotImplemented => "NotImplemented",
+            ErrorCode::EntityTooLarge => "EntityTooLarge",
+            ErrorCode::RequestTimeout => "RequestTimeout",
         }
     }
 
@@ -64,7 +73,9 @@ impl ErrorCode {
             | ErrorCode::InvalidArgument
             | ErrorCode::InvalidRequest
             | ErrorCode::InvalidToken
-            | ErrorCode::XAmzContentSHA256Mismatch => 400,
+            | ErrorCode::XAmzContentSHA256Mismatch
+            | ErrorCode::EntityTooLarge
+            | ErrorCode::RequestTimeout => 400,
             ErrorCode::MissingAuthenticationToken
             | ErrorCode::InvalidAccessKeyId
             | ErrorCode::SignatureDoesNotMatch
@@ -158,6 +169,30 @@ impl AuthError {
         out
     }
 
+    /// The Query-protocol (IAM, STS, EC2, …) XML error document.
+    pub fn to_query_xml(&self, request_id: &str) -> String {
+        let mut out = String::with_capacity(256 + self.message.len());
+        out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse><Error>");
+        push_element(
+            &mut out,
+            "Type",
+            if self.status() < 500 {
+                "Sender"
+            } else {
+                "Receiver"
+            },
+        );
+        push_element(&mut out, "Code", self.code.as_str());
+        push_element(&mut out, "Message", &self.message);
+        for (name, value) in &self.details {
+            push_element(&mut out, name, value);
+        }
+        out.push_str("</Error>");
+        push_element(&mut out, "RequestId", request_id);
+        out.push_str("</ErrorResponse>\n");
+        out
+    }
+
     /// The JSON-protocol error document (`__type` and `message`, plus the details).
     pub fn to_json(&self) -> String {
         let mut out = String::from("{");
@@ -181,7 +216,14 @@ impl fmt::Display for AuthError {
 
 impl std::error::Error for AuthError {}
 
-fn push_element(out: &mut String, name: &str, value: &str) {
+/// Appends `<name>value</name>` with `value` escaped for XML text.
+///
+/// ```
+/// let mut xml = String::new();
+/// canreq::verify::push_element(&mut xml, "Message", "a < b");
+/// assert_eq!(xml, "<Message>a &lt; b</Message>");
+/// ```
+pub fn push_element(out: &mut String, name: &str, value: &str) {
     out.push('<');
     out.push_str(name);
     out.push('>');

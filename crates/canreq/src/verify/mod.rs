@@ -52,7 +52,7 @@ mod policy;
 mod verifier;
 
 pub use claim::AuthLocation;
-pub use error::{AuthError, ErrorCode};
+pub use error::{AuthError, ErrorCode, push_element};
 pub use outcome::{PayloadMode, Pending, Verified};
 pub use policy::{Accept, CredentialStore, Found, PresignedPayload};
 pub use verifier::Verifier;

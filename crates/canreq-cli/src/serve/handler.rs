@@ -1,0 +1,198 @@
+//! One request: read the head, verify, stream the body through the verifier, answer.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use canreq::verify::{AuthError, ErrorCode, Verified, Verifier};
+use canreq::{Credentials, Request, SigningTime};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+
+use super::reply::{self, Protocol};
+
+type Store = HashMap<String, Credentials>;
+
+/// What every connection shares.
+pub struct State {
+    verifier: Verifier<Store>,
+    max_body: u64,
+    idle: Duration,
+    quiet: bool,
+    next_id: AtomicU64,
+}
+
+impl State {
+    pub fn new(verifier: Verifier<Store>, max_body: u64, idle: Duration, quiet: bool) -> Self {
+        State {
+            verifier,
+            max_body,
+            idle,
+            quiet,
+            next_id: AtomicU64::new(1),
+        }
+    }
+}
+
+/// How much of a form-encoded body is kept to find its `Action` (the rest is only hashed).
+const SNIFF_BYTES: usize = 4096;
+
+pub async fn handle(
+    state: Arc<State>,
+    request: hyper::Request<Incoming>,
+    remote: SocketAddr,
+) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+    let started = Instant::now();
+    let id = format!(
+        "canreq-{:016x}",
+        state.next_id.fetch_add(1, Ordering::Relaxed)
+    );
+    let (parts, body) = request.into_parts();
+    let method = parts.method.as_str().to_owned();
+    let path = parts.uri.path().to_owned();
+    let protocol = Protocol::of(&parts);
+    let outcome = verify(&state, &parts, body, &protocol).await;
+    let (response, code, akid) = match outcome {
+        Ok((verified, sniffed)) => {
+            let akid = verified.access_key_id().to_owned();
+            let action = protocol.action(parts.uri.query(), &sniffed);
+            (
+                reply::verified(&verified, &protocol, action.as_deref(), &id, &method),
+                "ok",
+                akid,
+            )
+        }
+        Err((err, akid)) => (
+            reply::refused(&err, &protocol, &id, &method),
+            err.code().as_str(),
+            akid,
+        ),
+    };
+    if !state.quiet {
+        // One line per request. The query is left out: it may carry a signature or a token.
+        eprintln!(
+            "{} {remote} {method} {path} {} {code} {} {:.1}ms",
+            jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            response.status().as_u16(),
+            if akid.is_empty() { "-" } else { &akid },
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    Ok(response)
+}
+
+/// Verifies the request; on failure also returns the claimed access key id for the log.
+async fn verify(
+    state: &State,
+    parts: &http::request::Parts,
+    mut body: Incoming,
+    protocol: &Protocol,
+) -> Result<(Verified<()>, Vec<u8>), (AuthError, String)> {
+    let fail = |e: AuthError| (e, String::new());
+    let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let mut headers: Vec<(&str, &str)> = Vec::with_capacity(parts.headers.len() + 1);
+    for (name, value) in &parts.headers {
+        let value = std::str::from_utf8(value.as_bytes()).map_err(|_| {
+            fail(AuthError::new(
+                ErrorCode::InvalidArgument,
+                format!("The value of header {name} is not UTF-8."),
+            ))
+        })?;
+        headers.push((name.as_str(), value));
+    }
+    let authority = parts.uri.authority().map(|a| a.as_str().to_owned());
+    if !parts.headers.contains_key(http::header::HOST)
+        && let Some(authority) = authority.as_deref()
+    {
+        headers.push(("host", authority));
+    }
+    let mut request = Request::with_capacity(parts.method.as_str(), target, headers.len());
+    for (n, v) in headers {
+        request.push_header(n, v);
+    }
+    if let Some(length) = parts.headers.get(http::header::CONTENT_LENGTH) {
+        let declared: u64 = length
+            .to_str()
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if declared > state.max_body {
+            return Err(fail(too_large(state.max_body)));
+        }
+    }
+    let mut pending = state
+        .verifier
+        .begin(&request, SigningTime::now())
+        .map_err(|e| {
+            let akid = claimed_key(&request);
+            (e, akid)
+        })?;
+    let akid = pending.verified_so_far().access_key_id().to_owned();
+    let mut seen: u64 = 0;
+    let mut sniffed = Vec::new();
+    let sniff = protocol.wants_body_sniff();
+    loop {
+        let frame = match tokio::time::timeout(state.idle, body.frame()).await {
+            Err(_) => {
+                let e = AuthError::new(
+                    ErrorCode::RequestTimeout,
+                    "Your socket connection to the server was not read from or written to within the timeout period.",
+                );
+                return Err((e, akid));
+            }
+            Ok(None) => break,
+            Ok(Some(Err(e))) => {
+                let e = AuthError::new(
+                    ErrorCode::InvalidRequest,
+                    format!("The request body could not be read: {e}"),
+                );
+                return Err((e, akid));
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen += data.len() as u64;
+        if seen > state.max_body {
+            return Err((too_large(state.max_body), akid));
+        }
+        if sniff && sniffed.len() < SNIFF_BYTES {
+            let take = (SNIFF_BYTES - sniffed.len()).min(data.len());
+            sniffed.extend_from_slice(&data[..take]);
+        }
+        pending.update(&data);
+    }
+    let verified = pending.finish().map_err(|e| (e, akid))?;
+    Ok((verified, sniffed))
+}
+
+fn too_large(max: u64) -> AuthError {
+    AuthError::new(
+        ErrorCode::EntityTooLarge,
+        "Your proposed upload exceeds the maximum allowed size.",
+    )
+    .with_detail("MaxSizeAllowed", max.to_string())
+}
+
+/// The access key id a refused request claimed, for the log line (never a secret).
+fn claimed_key(request: &Request<'_>) -> String {
+    let from_header = request.header_values("authorization").next().and_then(|a| {
+        let cred = a.split("Credential=").nth(1)?;
+        cred.split('/').next().map(str::to_owned)
+    });
+    let from_query = || {
+        request.query().split('&').find_map(|p| {
+            let v = p.strip_prefix("X-Amz-Credential=")?;
+            v.split("%2F").next().map(str::to_owned)
+        })
+    };
+    from_header
+        .or_else(from_query)
+        .filter(|k| k.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .unwrap_or_default()
+}

@@ -1,0 +1,258 @@
+//! `canreq serve`: a local endpoint that verifies AWS SigV4 signatures.
+//!
+//! Every request, any method and path, is verified with `canreq::verify`. A verified request
+//! gets `200` and a report of what was verified; a refused one gets the AWS error document
+//! with AWS's code and status. Everything is bounded: header size, body size (the body is
+//! streamed through the hasher, never held), connections, and time.
+
+mod config;
+mod handler;
+mod reply;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use canreq::verify::{Accept, Verifier};
+use clap::Args;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::error::CliError;
+
+pub use handler::State;
+
+/// Options of `canreq serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// TOML file with [[keys]] (access_key_id, secret_access_key, optional session_token).
+    #[arg(long, conflicts_with_all = ["access_key", "secret_key"])]
+    credentials: Option<PathBuf>,
+    /// Access key id of the one accepted key.
+    #[arg(long, requires = "secret_key")]
+    access_key: Option<String>,
+    /// Its secret (prefer the environment variable: the command line is visible to other users).
+    #[arg(
+        long,
+        env = "CANREQ_SECRET_KEY",
+        hide_env_values = true,
+        requires = "access_key"
+    )]
+    secret_key: Option<String>,
+    /// Session token the key's requests must carry.
+    #[arg(
+        long,
+        env = "CANREQ_SESSION_TOKEN",
+        hide_env_values = true,
+        requires = "access_key"
+    )]
+    session_token: Option<String>,
+    /// Accepted region (repeatable; default: any).
+    #[arg(long)]
+    region: Vec<String>,
+    /// Accepted service (repeatable; default: any).
+    #[arg(long)]
+    service: Vec<String>,
+    /// PEM certificate chain: serve HTTPS.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Largest accepted body, in bytes.
+    #[arg(long, default_value_t = 5 * 1024 * 1024 * 1024)]
+    max_body_bytes: u64,
+    /// Largest accepted request head (request line and headers), in bytes.
+    #[arg(long, default_value_t = 64 * 1024)]
+    max_header_bytes: usize,
+    /// Most connections served at once; more wait to be accepted.
+    #[arg(long, default_value_t = 256)]
+    max_connections: usize,
+    /// Seconds allowed to send the request head, and between two pieces of the body.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+    /// Allowed clock skew, in seconds.
+    #[arg(long, default_value_t = 900)]
+    clock_skew: u32,
+    /// Refuse UNSIGNED-PAYLOAD requests (presigned URLs included).
+    #[arg(long)]
+    no_unsigned_payload: bool,
+    /// Print no log line per request.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub fn run(args: ServeArgs) -> Result<(), CliError> {
+    let keys = match (
+        &args.credentials,
+        args.access_key.clone(),
+        args.secret_key.clone(),
+    ) {
+        (Some(path), _, _) => config::load(path)?,
+        (None, Some(akid), Some(secret)) => {
+            let creds = config::one(akid.clone(), secret, args.session_token.clone())?;
+            [(akid, creds)].into_iter().collect()
+        }
+        _ => {
+            return Err(CliError::usage(
+                "serve needs the keys it accepts: --credentials FILE, or --access-key K with --secret-key S \
+                 (or CANREQ_SECRET_KEY)",
+            ));
+        }
+    };
+    let accept = |list: &[String]| {
+        if list.is_empty() {
+            Accept::Any
+        } else {
+            Accept::Only(list.to_vec())
+        }
+    };
+    let verifier = Verifier::new(keys.clone())
+        .regions(accept(&args.region))
+        .services(accept(&args.service))
+        .clock_skew_seconds(args.clock_skew)
+        .allow_unsigned_payload(!args.no_unsigned_payload);
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls_acceptor(cert, key)?),
+        _ => None,
+    };
+    if args.max_header_bytes < 8192 {
+        return Err(CliError::usage("--max-header-bytes must be at least 8192"));
+    }
+    let state = Arc::new(State::new(
+        verifier,
+        args.max_body_bytes,
+        Duration::from_secs(args.timeout),
+        args.quiet,
+    ));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::network(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(serve(args, keys.len(), state, tls))
+}
+
+fn tls_acceptor(cert: &PathBuf, key: &PathBuf) -> Result<tokio_rustls::TlsAcceptor, CliError> {
+    let read = |path: &PathBuf| {
+        std::fs::read(path)
+            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))
+    };
+    let certs: Vec<_> = rustls_pemfile::certs(&mut read(cert)?.as_slice())
+        .collect::<Result<_, _>>()
+        .map_err(|e| {
+            CliError::usage(format!(
+                "{} is not a PEM certificate chain: {e}",
+                cert.display()
+            ))
+        })?;
+    if certs.is_empty() {
+        return Err(CliError::usage(format!(
+            "{} holds no certificate",
+            cert.display()
+        )));
+    }
+    let key_der = rustls_pemfile::private_key(&mut read(key)?.as_slice())
+        .map_err(|e| CliError::usage(format!("{} is not a PEM private key: {e}", key.display())))?
+        .ok_or_else(|| CliError::usage(format!("{} holds no private key", key.display())))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| CliError::usage(format!("TLS setup failed: {e}")))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key_der)
+        .map_err(|e| CliError::usage(format!("certificate and key do not fit together: {e}")))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+async fn serve(
+    args: ServeArgs,
+    key_count: usize,
+    state: Arc<State>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> Result<(), CliError> {
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| CliError::network(format!("cannot listen on {}: {e}", args.listen)))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| CliError::network(format!("cannot read the listening address: {e}")))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "any".to_owned()
+        } else {
+            v.join(",")
+        }
+    };
+    eprintln!(
+        "canreq serve: listening on {scheme}://{local} (keys: {key_count}, region: {}, service: {})",
+        list(&args.region),
+        list(&args.service)
+    );
+    let permits = Arc::new(Semaphore::new(args.max_connections.max(1)));
+    let timeout = Duration::from_secs(args.timeout);
+    let accept_loop = async {
+        loop {
+            let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+                return;
+            };
+            let (stream, remote) = match listener.accept().await {
+                Ok(pair) => pair,
+                Err(e) => {
+                    eprintln!("canreq serve: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            let state = Arc::clone(&state);
+            let tls = tls.clone();
+            let max_header_bytes = args.max_header_bytes;
+            tokio::spawn(async move {
+                let _permit = permit;
+                let builder = {
+                    let mut b = http1::Builder::new();
+                    b.timer(TokioTimer::new())
+                        .header_read_timeout(timeout)
+                        .max_buf_size(max_header_bytes)
+                        .keep_alive(true);
+                    b
+                };
+                let service =
+                    service_fn(move |req| handler::handle(Arc::clone(&state), req, remote));
+                match tls {
+                    Some(acceptor) => {
+                        // A client that does not finish the handshake in time is dropped.
+                        if let Ok(Ok(tls_stream)) =
+                            tokio::time::timeout(timeout, acceptor.accept(stream)).await
+                        {
+                            let _ = builder
+                                .serve_connection(TokioIo::new(tls_stream), service)
+                                .await;
+                        }
+                    }
+                    None => {
+                        let _ = builder
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    }
+                }
+            });
+        }
+    };
+    tokio::select! {
+        () = accept_loop => Ok(()),
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("canreq serve: stopping");
+            Ok(())
+        }
+    }
+}

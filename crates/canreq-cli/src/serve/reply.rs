@@ -1,0 +1,172 @@
+//! Answers in the shape the client's AWS protocol parses: XML for the Query protocol (IAM, STS,
+//! EC2, …), JSON for the JSON protocols and everything else, S3-style XML errors for REST.
+
+use bytes::Bytes;
+use canreq::verify::{AuthError, AuthLocation, Verified, push_element};
+use http_body_util::Full;
+use serde_json::json;
+
+/// How the client will parse the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Protocol {
+    /// `application/x-amz-json-1.0|1.1`.
+    Json(String),
+    /// Form-encoded `Action=…` (IAM, STS, EC2, SQS query, …).
+    Query,
+    /// REST (S3 and the rest).
+    Rest,
+}
+
+impl Protocol {
+    pub fn of(parts: &http::request::Parts) -> Protocol {
+        let content_type = parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if content_type.starts_with("application/x-amz-json") {
+            return Protocol::Json(content_type.to_owned());
+        }
+        let query_action = parts
+            .uri
+            .query()
+            .is_some_and(|q| q.split('&').any(|p| p.starts_with("Action=")));
+        if content_type.starts_with("application/x-www-form-urlencoded") || query_action {
+            return Protocol::Query;
+        }
+        Protocol::Rest
+    }
+
+    /// Whether the start of the body is needed to find the `Action`.
+    pub fn wants_body_sniff(&self) -> bool {
+        *self == Protocol::Query
+    }
+
+    /// The Query-protocol action, from the query string or the form body; only a plain name.
+    pub fn action(&self, query: Option<&str>, body: &[u8]) -> Option<String> {
+        if *self != Protocol::Query {
+            return None;
+        }
+        let body = std::str::from_utf8(body).unwrap_or("");
+        query
+            .into_iter()
+            .chain([body])
+            .flat_map(|s| s.split('&'))
+            .find_map(|p| p.strip_prefix("Action="))
+            .filter(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .map(str::to_owned)
+    }
+}
+
+fn response(
+    status: u16,
+    content_type: &str,
+    body: String,
+    id: &str,
+    method: &str,
+) -> hyper::Response<Full<Bytes>> {
+    let body = if method == "HEAD" {
+        String::new()
+    } else {
+        body
+    };
+    hyper::Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, content_type)
+        .header("x-amz-request-id", id)
+        .header("x-amzn-RequestId", id)
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
+}
+
+/// `200`: what was verified.
+pub fn verified(
+    v: &Verified<()>,
+    protocol: &Protocol,
+    action: Option<&str>,
+    id: &str,
+    method: &str,
+) -> hyper::Response<Full<Bytes>> {
+    let location = match v.location() {
+        AuthLocation::Header => "header",
+        AuthLocation::Query => "query",
+    };
+    if let Some(action) = action {
+        return response(
+            200,
+            "text/xml",
+            query_xml(v, action, location, id),
+            id,
+            method,
+        );
+    }
+    let report = json!({
+        "verified": true,
+        "access_key_id": v.access_key_id(),
+        "service": v.service(),
+        "region": v.region(),
+        "time": v.time().amz_date(),
+        "auth": location,
+        "signed_headers": v.signed_headers(),
+        "payload": v.payload().as_str(),
+        "expires": v.expires(),
+        "body_length": v.body_length(),
+        "canonical_request": v.canonical_request().redacted(),
+    });
+    let content_type = match protocol {
+        Protocol::Json(ct) => ct.as_str(),
+        _ => "application/json",
+    };
+    response(200, content_type, report.to_string(), id, method)
+}
+
+/// The Query protocol's `<ActionResponse><ActionResult>…` with the report as elements, and for
+/// STS `GetCallerIdentity` the identity a client expects.
+fn query_xml(v: &Verified<()>, action: &str, location: &str, id: &str) -> String {
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"https://canreq.invalid/verify/\"><{action}Result>"
+    );
+    if action == "GetCallerIdentity" {
+        push_element(
+            &mut out,
+            "Arn",
+            &format!("arn:aws:iam::000000000000:user/{}", v.access_key_id()),
+        );
+        push_element(&mut out, "UserId", v.access_key_id());
+        push_element(&mut out, "Account", "000000000000");
+    }
+    push_element(&mut out, "Verified", "true");
+    push_element(&mut out, "AccessKeyId", v.access_key_id());
+    push_element(&mut out, "Service", v.service());
+    push_element(&mut out, "Region", v.region());
+    push_element(&mut out, "Auth", location);
+    push_element(&mut out, "SignedHeaders", &v.signed_headers().join(";"));
+    push_element(&mut out, "Payload", v.payload().as_str());
+    push_element(
+        &mut out,
+        "CanonicalRequest",
+        &v.canonical_request().redacted(),
+    );
+    out.push_str(&format!("</{action}Result><ResponseMetadata>"));
+    push_element(&mut out, "RequestId", id);
+    out.push_str(&format!("</ResponseMetadata></{action}Response>\n"));
+    out
+}
+
+/// The AWS error document for the client's protocol.
+pub fn refused(
+    err: &AuthError,
+    protocol: &Protocol,
+    id: &str,
+    method: &str,
+) -> hyper::Response<Full<Bytes>> {
+    let mut resp = match protocol {
+        Protocol::Json(ct) => response(err.status(), ct, err.to_json(), id, method),
+        Protocol::Query => response(err.status(), "text/xml", err.to_query_xml(id), id, method),
+        Protocol::Rest => response(err.status(), "application/xml", err.to_xml(id), id, method),
+    };
+    if let Ok(v) = http::HeaderValue::from_str(err.code().as_str()) {
+        resp.headers_mut().insert("x-amzn-ErrorType", v);
+    }
+    resp
+}
