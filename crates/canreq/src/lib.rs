@@ -58,6 +58,7 @@ mod error;
 #[cfg(feature = "http")]
 mod http_request;
 mod key;
+mod raw;
 mod request;
 mod settings;
 mod sign;
@@ -70,6 +71,7 @@ pub use error::{Error, Result};
 #[cfg(feature = "http")]
 pub use http_request::{presign_http_request, sign_http_request};
 pub use key::{KeyCache, SigningKey};
+pub use raw::RawRequest;
 pub use request::Request;
 pub use settings::{
     DEFAULT_UNSIGNED_HEADERS, EMPTY_SHA256, Payload, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,

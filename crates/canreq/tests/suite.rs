@@ -14,12 +14,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use canreq::{
-    Credentials, Payload, Scope, SessionTokenMode, SignedRequest, Signer, SigningSettings,
-    SigningTime,
+    Credentials, Payload, RawRequest, Scope, SessionTokenMode, SignedRequest, Signer,
+    SigningSettings, SigningTime,
 };
 use serde_json::Value;
-
-use common::RawRequest;
 
 const LEGACY_TOKEN: &str = "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
 
@@ -118,7 +116,7 @@ fn expect(mismatches: &mut Vec<String>, what: &str, expected: &str, actual: &str
 fn run_crt(dir: &Path, report: &mut Report) {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
     let ctx: Value = serde_json::from_str(&read(&dir.join("context.json"))).unwrap();
-    let raw = RawRequest::parse(&fs::read(dir.join("request.txt")).unwrap());
+    let raw = RawRequest::parse(&fs::read(dir.join("request.txt")).unwrap()).unwrap();
     let creds_json = &ctx["credentials"];
     let mut creds = Credentials::new(
         creds_json["access_key_id"].as_str().unwrap(),
@@ -142,8 +140,8 @@ fn run_crt(dir: &Path, report: &mut Report) {
     }
     let expires = ctx["expiration_in_seconds"].as_u64().unwrap() as u32;
     let signer = Signer::new(&creds, scope, time).with_settings(settings);
-    let request = raw.view();
-    let payload = Payload::Bytes(&raw.body);
+    let request = raw.request();
+    let payload = Payload::Bytes(raw.body());
 
     let mut m = Vec::new();
     match signer.sign(&request, payload) {
@@ -167,7 +165,7 @@ fn run_crt(dir: &Path, report: &mut Report) {
                 read(&dir.join("header-signature.txt")).trim_end(),
                 steps.signature(),
             );
-            let rendered = render_crt(&raw, &raw.target, Some(&signed));
+            let rendered = render_crt(&raw, &raw.target(), Some(&signed));
             expect(
                 &mut m,
                 "signed request",
@@ -217,16 +215,16 @@ fn run_crt(dir: &Path, report: &mut Report) {
 /// The CRT suite's rendering: request line, `Name:value` lines (folded values as received), a
 /// blank line, the body.
 fn render_crt(raw: &RawRequest, target: &str, signed: Option<&SignedRequest>) -> String {
-    let mut headers = raw.headers.clone();
+    let mut headers = raw.headers().to_vec();
     if let Some(signed) = signed {
         signed.apply(&mut headers);
     }
-    let mut out = format!("{} {} HTTP/1.1\n", raw.method, target);
+    let mut out = format!("{} {} HTTP/1.1\n", raw.method(), target);
     for (n, v) in &headers {
         out.push_str(&format!("{n}:{v}\n"));
     }
     out.push('\n');
-    out.push_str(&String::from_utf8_lossy(&raw.body));
+    out.push_str(&String::from_utf8_lossy(raw.body()));
     out
 }
 
@@ -234,9 +232,9 @@ fn run_legacy(dir: &Path, report: &mut Report) {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
     let base = dir.join(&name);
     let file = |ext: &str| read(&base.with_extension(ext));
-    let raw = RawRequest::parse(file("req").as_bytes());
+    let raw = RawRequest::parse(file("req").as_bytes()).unwrap();
     let amz_date = raw
-        .headers
+        .headers()
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case("x-amz-date"))
         .map(|(_, v)| v.clone())
@@ -264,7 +262,7 @@ fn run_legacy(dir: &Path, report: &mut Report) {
     .with_settings(settings);
 
     let mut m = Vec::new();
-    match signer.sign(&raw.view(), Payload::Bytes(&raw.body)) {
+    match signer.sign(&raw.request(), Payload::Bytes(raw.body())) {
         Ok(signed) => {
             let steps = signed.steps();
             expect(
@@ -322,17 +320,17 @@ fn expected_legacy_sreq(name: &str, sreq: &str) -> String {
 /// The legacy suite's rendering: lines joined by `\n`, `Authorization: ` with a space (the
 /// files' own convention), then a blank line and the body when there is one.
 fn render_legacy(raw: &RawRequest, signed: &SignedRequest) -> String {
-    let mut headers = raw.headers.clone();
+    let mut headers = raw.headers().to_vec();
     signed.apply(&mut headers);
-    let mut lines = vec![format!("{} {} HTTP/1.1", raw.method, raw.target)];
+    let mut lines = vec![format!("{} {} HTTP/1.1", raw.method(), raw.target())];
     for (n, v) in &headers {
         let sep = if n == "Authorization" { ": " } else { ":" };
         lines.push(format!("{n}{sep}{v}"));
     }
     let mut out = lines.join("\n");
-    if !raw.body.is_empty() {
+    if !raw.body().is_empty() {
         out.push_str("\n\n");
-        out.push_str(&String::from_utf8_lossy(&raw.body));
+        out.push_str(&String::from_utf8_lossy(raw.body()));
     }
     out
 }
