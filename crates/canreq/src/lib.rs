@@ -77,7 +77,10 @@ pub use settings::{
     DEFAULT_UNSIGNED_HEADERS, EMPTY_SHA256, Payload, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
     STREAMING_UNSIGNED_TRAILER, SessionTokenMode, SigningSettings, UNSIGNED_PAYLOAD, is_s3_family,
 };
-pub use sign::{ALGORITHM, MAX_EXPIRES_SECONDS, PresignedRequest, SignedRequest, Signer, Steps};
+pub use sign::{
+    ALGORITHM, MAX_EXPIRES_SECONDS, PresignedRequest, SignedRequest, Signer, Steps,
+    string_to_sign_for,
+};
 pub use time::SigningTime;
 
 /// The README's examples run as doctests.

@@ -311,8 +311,11 @@ impl<'c> Signer<'c> {
     /// Canonical request → string to sign → signature.
     fn finish(&self, canonical_request: CanonicalRequest) -> Steps {
         let credential_scope = self.scope.credential_scope(self.time.date());
-        let string_to_sign =
-            string_to_sign(self.time.amz_date(), &credential_scope, &canonical_request);
+        let string_to_sign = string_to_sign(
+            self.time.amz_date(),
+            &credential_scope,
+            &canonical_request.digest(),
+        );
         let signing_key = self.signing_key();
         let signature = encode::hex(&signing_key.sign(string_to_sign.as_bytes()));
         Steps {
@@ -330,7 +333,7 @@ impl<'c> Signer<'c> {
 pub(crate) fn string_to_sign(
     amz_date: &str,
     credential_scope: &str,
-    canonical: &CanonicalRequest,
+    canonical_digest: &[u8; 32],
 ) -> String {
     let mut out =
         String::with_capacity(ALGORITHM.len() + amz_date.len() + credential_scope.len() + 68);
@@ -340,8 +343,33 @@ pub(crate) fn string_to_sign(
     out.push('\n');
     out.push_str(credential_scope);
     out.push('\n');
-    encode::hex_into(&mut out, &canonical.digest());
+    encode::hex_into(&mut out, canonical_digest);
     out
+}
+
+/// The string to sign for a canonical request given as text, for example one built by hand.
+///
+/// ```
+/// use canreq::{Scope, SigningKey, SigningTime, string_to_sign_for};
+///
+/// let creq = "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\
+///             e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+/// let time = SigningTime::parse("20150830T123600Z")?;
+/// let scope = Scope::new("us-east-1", "service")?;
+/// let sts = string_to_sign_for(creq, time, &scope);
+/// let key = SigningKey::derive("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", time.date(), "us-east-1", "service");
+/// let signature: String = key.sign(sts.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+/// assert_eq!(signature, "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
+/// # Ok::<(), canreq::Error>(())
+/// ```
+pub fn string_to_sign_for(canonical_request: &str, time: SigningTime, scope: &Scope) -> String {
+    use sha2::{Digest, Sha256};
+    let digest: [u8; 32] = Sha256::digest(canonical_request.as_bytes()).into();
+    string_to_sign(
+        time.amz_date(),
+        &scope.credential_scope(time.date()),
+        &digest,
+    )
 }
 
 fn is_presign_param(key: &[u8]) -> bool {

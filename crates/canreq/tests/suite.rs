@@ -165,7 +165,7 @@ fn run_crt(dir: &Path, report: &mut Report) {
                 read(&dir.join("header-signature.txt")).trim_end(),
                 steps.signature(),
             );
-            let rendered = render_crt(&raw, &raw.target(), Some(&signed));
+            let rendered = render_crt(&raw, raw.target(), Some(&signed));
             expect(
                 &mut m,
                 "signed request",

@@ -96,7 +96,7 @@ impl<D> Pending<D> {
     pub(super) fn check_signature(&mut self) -> Result<(), AuthError> {
         let v = &mut self.verified;
         let scope = v.scope.credential_scope(v.time.date());
-        v.string_to_sign = string_to_sign(v.time.amz_date(), &scope, &v.canonical_request);
+        v.string_to_sign = string_to_sign(v.time.amz_date(), &scope, &v.canonical_request.digest());
         let expected = self.key.sign(v.string_to_sign.as_bytes());
         self.checked = true;
         if self.provided_ok && bool::from(expected.ct_eq(&self.provided)) {
