@@ -35,7 +35,6 @@ impl CliError {
         }
     }
 
-    #[allow(dead_code)]
     pub fn refused(message: impl Into<String>) -> Self {
         CliError {
             kind: Kind::Refused,

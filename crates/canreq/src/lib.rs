@@ -72,7 +72,7 @@ pub use error::{Error, Result};
 pub use http_request::{presign_http_request, sign_http_request};
 pub use key::{KeyCache, SigningKey};
 pub use raw::RawRequest;
-pub use request::Request;
+pub use request::{Request, wire_target};
 pub use settings::{
     DEFAULT_UNSIGNED_HEADERS, EMPTY_SHA256, Payload, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,
     STREAMING_UNSIGNED_TRAILER, SessionTokenMode, SigningSettings, UNSIGNED_PAYLOAD, is_s3_family,

@@ -84,3 +84,36 @@ impl<'a> Request<'a> {
             .map(|&(_, v)| v)
     }
 }
+
+/// The request target as it can go on the wire: bytes that may not stand raw in a URI (space,
+/// controls, non-ASCII, `"<>\^`{|}`) are percent-encoded; everything else, existing `%XY`
+/// escapes included, is kept. Sign the target this returns and send the same bytes, so the
+/// server canonicalizes what was signed.
+///
+/// ```
+/// assert_eq!(canreq::wire_target("/my file/ü?q=a b&x=1"), "/my%20file/%C3%BC?q=a%20b&x=1");
+/// assert_eq!(canreq::wire_target("/a%2Fb?c=d"), "/a%2Fb?c=d");
+/// ```
+pub fn wire_target(target: &str) -> std::borrow::Cow<'_, str> {
+    let safe = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%?".contains(&b);
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (target, None),
+    };
+    if target.bytes().all(safe) {
+        return std::borrow::Cow::Borrowed(target);
+    }
+    let mut out = String::with_capacity(target.len() + 16);
+    crate::encode::wire_path_encode_into(&mut out, path.as_bytes());
+    if let Some(query) = query {
+        out.push('?');
+        // A query may also hold raw `?`; the path encoder keeps everything else the query may.
+        for (i, piece) in query.split('?').enumerate() {
+            if i > 0 {
+                out.push('?');
+            }
+            crate::encode::wire_path_encode_into(&mut out, piece.as_bytes());
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}

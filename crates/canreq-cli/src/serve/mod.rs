@@ -197,62 +197,85 @@ async fn serve(
         list(&args.region),
         list(&args.service)
     );
-    let permits = Arc::new(Semaphore::new(args.max_connections.max(1)));
-    let timeout = Duration::from_secs(args.timeout);
-    let accept_loop = async {
-        loop {
-            let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
-                return;
-            };
-            let (stream, remote) = match listener.accept().await {
-                Ok(pair) => pair,
-                Err(e) => {
-                    eprintln!("canreq serve: accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            let _ = stream.set_nodelay(true);
-            let state = Arc::clone(&state);
-            let tls = tls.clone();
-            let max_header_bytes = args.max_header_bytes;
-            tokio::spawn(async move {
-                let _permit = permit;
-                let builder = {
-                    let mut b = http1::Builder::new();
-                    b.timer(TokioTimer::new())
-                        .header_read_timeout(timeout)
-                        .max_buf_size(max_header_bytes)
-                        .keep_alive(true);
-                    b
-                };
-                let service =
-                    service_fn(move |req| handler::handle(Arc::clone(&state), req, remote));
-                match tls {
-                    Some(acceptor) => {
-                        // A client that does not finish the handshake in time is dropped.
-                        if let Ok(Ok(tls_stream)) =
-                            tokio::time::timeout(timeout, acceptor.accept(stream)).await
-                        {
-                            let _ = builder
-                                .serve_connection(TokioIo::new(tls_stream), service)
-                                .await;
-                        }
-                    }
-                    None => {
-                        let _ = builder
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    }
-                }
-            });
-        }
+    let limits = Limits {
+        max_connections: args.max_connections,
+        timeout: Duration::from_secs(args.timeout),
+        max_header_bytes: args.max_header_bytes,
     };
+    let accept_loop = accept_loop(listener, state, tls, limits);
     tokio::select! {
         () = accept_loop => Ok(()),
         _ = tokio::signal::ctrl_c() => {
             eprintln!("canreq serve: stopping");
             Ok(())
         }
+    }
+}
+
+/// Connection limits of the accept loop.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most connections served at once.
+    pub max_connections: usize,
+    /// Time allowed for the request head and the TLS handshake.
+    pub timeout: Duration,
+    /// Largest request head.
+    pub max_header_bytes: usize,
+}
+
+/// Serves connections from `listener` until the future is dropped; `canreq demo` runs it on a
+/// free port in-process.
+pub async fn accept_loop(
+    listener: TcpListener,
+    state: Arc<State>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    limits: Limits,
+) {
+    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let timeout = limits.timeout;
+    loop {
+        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+            return;
+        };
+        let (stream, remote) = match listener.accept().await {
+            Ok(pair) => pair,
+            Err(e) => {
+                eprintln!("canreq serve: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let state = Arc::clone(&state);
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let builder = {
+                let mut b = http1::Builder::new();
+                b.timer(TokioTimer::new())
+                    .header_read_timeout(timeout)
+                    .max_buf_size(limits.max_header_bytes)
+                    .keep_alive(true);
+                b
+            };
+            let service = service_fn(move |req| handler::handle(Arc::clone(&state), req, remote));
+            match tls {
+                Some(acceptor) => {
+                    // A client that does not finish the handshake in time is dropped.
+                    if let Ok(Ok(tls_stream)) =
+                        tokio::time::timeout(timeout, acceptor.accept(stream)).await
+                    {
+                        let _ = builder
+                            .serve_connection(TokioIo::new(tls_stream), service)
+                            .await;
+                    }
+                }
+                None => {
+                    let _ = builder
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                }
+            }
+        });
     }
 }

@@ -1,0 +1,226 @@
+//! Sending a signed request: one HTTP/1.1 connection (TCP or rustls), the target sent byte for
+//! byte as signed, the body streamed.
+//!
+//! hyper's connection API rather than a URL-based client: URL types re-encode and normalize
+//! paths, and a path changed after signing is a `SignatureDoesNotMatch`.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::{Frame, Incoming, SizeHint};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+use crate::args::Prepared;
+use crate::body::{self, Body, Progress};
+use crate::error::CliError;
+
+/// TLS and timeout options.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// Extra PEM CA certificates to trust (e.g. a local server's self-signed certificate).
+    pub ca_file: Option<PathBuf>,
+    /// Seconds to wait for the TCP connection and TLS handshake.
+    pub connect_timeout: u64,
+}
+
+/// The request body as hyper sees it: in memory, or pieces read from a file by a thread.
+pub struct OutBody {
+    inner: OutInner,
+}
+
+enum OutInner {
+    Full(Option<Bytes>),
+    Channel {
+        rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+        len: u64,
+    },
+}
+
+impl hyper::body::Body for OutBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        match &mut self.inner {
+            OutInner::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
+            OutInner::Channel { rx, .. } => rx
+                .poll_recv(cx)
+                .map(|piece| piece.map(|r| r.map(Frame::data))),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.inner {
+            OutInner::Full(Some(d)) => SizeHint::with_exact(d.len() as u64),
+            OutInner::Full(None) => SizeHint::with_exact(0),
+            OutInner::Channel { len, .. } => SizeHint::with_exact(*len),
+        }
+    }
+}
+
+impl OutBody {
+    /// A body for `body`; a file is read on a blocking thread in pieces, with a progress bar.
+    pub fn new(body: &Body) -> Result<OutBody, CliError> {
+        Ok(OutBody {
+            inner: match body {
+                Body::Empty => OutInner::Full(None),
+                Body::Bytes(b) => OutInner::Full(Some(Bytes::copy_from_slice(b))),
+                Body::File { path, len } => {
+                    let mut file = body::open(path)?;
+                    let (tx, rx) = mpsc::channel(4);
+                    let total = *len;
+                    std::thread::spawn(move || {
+                        let mut progress = Progress::new("uploading", total);
+                        let mut sent = 0u64;
+                        loop {
+                            let mut buf = vec![0u8; body::PIECE];
+                            match file.read(&mut buf) {
+                                Ok(0) => break,
+                                Ok(n) => {
+                                    buf.truncate(n);
+                                    sent += n as u64;
+                                    progress.update(sent);
+                                    if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
+                                        break;
+                                    }
+                                }
+                                Err(e) => {
+                                    let _ = tx.blocking_send(Err(e));
+                                    break;
+                                }
+                            }
+                        }
+                        progress.done();
+                    });
+                    OutInner::Channel { rx, len: total }
+                }
+            },
+        })
+    }
+}
+
+/// Opens a connection to the request's host and sends it; the response body is left to read.
+pub async fn send(
+    prepared: &Prepared,
+    options: &ClientOptions,
+) -> Result<hyper::Response<Incoming>, CliError> {
+    let url = &prepared.url;
+    let address = (url.bare_host().to_owned(), url.port);
+    let timeout = Duration::from_secs(options.connect_timeout.max(1));
+    let where_ = format!("{}:{}", url.host, url.port);
+    let tcp = tokio::time::timeout(timeout, TcpStream::connect(address))
+        .await
+        .map_err(|_| CliError::network(format!("connecting to {where_} timed out")))?
+        .map_err(|e| CliError::network(format!("cannot connect to {where_}: {e}")))?;
+    let _ = tcp.set_nodelay(true);
+
+    let mut builder = hyper::Request::builder()
+        .method(prepared.method.as_str())
+        .uri(prepared.url.target.as_str());
+    for (name, value) in &prepared.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    let request = builder
+        .body(OutBody::new(&prepared.body)?)
+        .map_err(|e| CliError::usage(format!("cannot build the HTTP request: {e}")))?;
+
+    if prepared.is_tls() {
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(tls_config(options)?));
+        let name = rustls::pki_types::ServerName::try_from(url.bare_host().to_owned())
+            .map_err(|e| CliError::usage(format!("{} is not a TLS server name: {e}", url.host)))?;
+        let tls = tokio::time::timeout(timeout, connector.connect(name, tcp))
+            .await
+            .map_err(|_| CliError::network(format!("TLS handshake with {where_} timed out")))?
+            .map_err(|e| CliError::network(format!("TLS handshake with {where_} failed: {e}")))?;
+        exchange(TokioIo::new(tls), request, &where_).await
+    } else {
+        exchange(TokioIo::new(tcp), request, &where_).await
+    }
+}
+
+async fn exchange<T>(
+    io: T,
+    request: hyper::Request<OutBody>,
+    where_: &str,
+) -> Result<hyper::Response<Incoming>, CliError>
+where
+    T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::Builder::new()
+        .title_case_headers(false)
+        .handshake(io)
+        .await
+        .map_err(|e| CliError::network(format!("HTTP handshake with {where_} failed: {e}")))?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    sender
+        .send_request(request)
+        .await
+        .map_err(|e| CliError::network(format!("request to {where_} failed: {e}")))
+}
+
+fn tls_config(options: &ClientOptions) -> Result<rustls::ClientConfig, CliError> {
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    for cert in native.certs {
+        let _ = roots.add(cert);
+    }
+    if let Some(path) = &options.ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+        let mut added = 0;
+        for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+            let cert = cert.map_err(|e| {
+                CliError::usage(format!("{} is not a PEM certificate: {e}", path.display()))
+            })?;
+            roots
+                .add(cert)
+                .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(CliError::usage(format!(
+                "{} holds no certificate",
+                path.display()
+            )));
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| CliError::usage(format!("TLS setup failed: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Reads a whole response body, up to `limit` bytes.
+pub async fn read_limited(body: &mut Incoming, limit: usize) -> Result<Vec<u8>, CliError> {
+    let mut out = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|e| CliError::network(format!("reading the response failed: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            if out.len() + data.len() > limit {
+                return Err(CliError::network(format!(
+                    "the response body is over {limit} bytes"
+                )));
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,236 @@
+//! `canreq demo`: the seeds' walkthrough with no AWS account and no network.
+//!
+//! A verifying endpoint (the same code as `canreq serve`) runs in-process on a free loopback
+//! port. Two requests are signed with AWS's documented example key exactly as they would be for
+//! `iam.amazonaws.com` and `ssm.us-east-1.amazonaws.com` (same `Host` header, same canonical
+//! request), sent to the endpoint, and its verdict printed. A third is changed after signing and
+//! shown refused, with the line of the canonical request that differs.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use canreq::Credentials;
+use canreq::verify::{Accept, Verifier};
+use tokio::net::TcpListener;
+
+use crate::args::{CredentialArgs, Prepared, SigningArgs};
+use crate::body::Body;
+use crate::client::{self, ClientOptions};
+use crate::error::CliError;
+use crate::pretty::{self, Kind};
+use crate::serve::{self, State};
+use crate::sign_cmd::{self, Form, Signed};
+use crate::steps;
+use crate::target::{Scheme, Url};
+
+/// AWS's documented example key: not a secret, so the demo shows the signing key.
+const ACCESS_KEY: &str = "AKIDEXAMPLE";
+const SECRET_KEY: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+/// Options of `canreq demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {}
+
+struct Example {
+    title: &'static str,
+    method: &'static str,
+    host: &'static str,
+    target: &'static str,
+    headers: &'static [(&'static str, &'static str)],
+    body: &'static str,
+}
+
+const IAM: Example = Example {
+    title: "IAM ListUsers: GET, Query protocol",
+    method: "GET",
+    host: "iam.amazonaws.com",
+    target: "/?Action=ListUsers&Version=2010-05-08",
+    headers: &[(
+        "Content-Type",
+        "application/x-www-form-urlencoded; charset=utf-8",
+    )],
+    body: "",
+};
+
+const SSM: Example = Example {
+    title: "SSM GetParameter: POST, JSON protocol",
+    method: "POST",
+    host: "ssm.us-east-1.amazonaws.com",
+    target: "/",
+    headers: &[
+        ("Content-Type", "application/x-amz-json-1.1"),
+        ("X-Amz-Target", "AmazonSSM.GetParameter"),
+    ],
+    body: r#"{"Name":"/canreq/demo","WithDecryption":false}"#,
+};
+
+pub fn run(_args: DemoArgs) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::network(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(demo())
+}
+
+async fn demo() -> Result<(), CliError> {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| CliError::network(format!("cannot listen on 127.0.0.1: {e}")))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| CliError::network(format!("cannot read the listening address: {e}")))?
+        .port();
+    let store: HashMap<String, Credentials> = [(
+        ACCESS_KEY.to_owned(),
+        Credentials::new(ACCESS_KEY, SECRET_KEY)?,
+    )]
+    .into();
+    let verifier = Verifier::new(store)
+        .regions(Accept::Any)
+        .services(Accept::Any);
+    let state = Arc::new(State::new(verifier, 1 << 20, Duration::from_secs(10), true));
+    let limits = serve::Limits {
+        max_connections: 16,
+        timeout: Duration::from_secs(10),
+        max_header_bytes: 64 * 1024,
+    };
+    let server = tokio::spawn(serve::accept_loop(listener, state, None, limits));
+
+    println!("canreq demo: a verifying endpoint is listening on http://127.0.0.1:{port}");
+    println!("Credentials: AWS's documented example key {ACCESS_KEY} (not a secret).\n");
+    let mut ok = true;
+    for (n, example) in [IAM, SSM].iter().enumerate() {
+        println!("=== {}. {} ===\n", n + 1, example.title);
+        let signed = sign_example(example, port)?;
+        print_signed(&signed, example, port);
+        let (status, body) = send(&signed).await?;
+        println!("Endpoint's verdict: {status}");
+        println!("{}\n", shown_body(&body));
+        ok &= status == 200;
+    }
+
+    println!("=== 3. The SSM request, changed after signing ===\n");
+    let mut signed = sign_example(&SSM, port)?;
+    let sent_creq = signed.steps.canonical_request().as_str().to_owned();
+    for (name, value) in &mut signed.prepared.headers {
+        if name.eq_ignore_ascii_case("x-amz-target") {
+            *value = "AmazonSSM.DeleteParameter".to_owned();
+        }
+    }
+    println!(
+        "Signed for X-Amz-Target: AmazonSSM.GetParameter, then the header is changed to\n\
+         AmazonSSM.DeleteParameter on the way (what a tampering proxy would do).\n"
+    );
+    let (status, body) = send(&signed).await?;
+    let error = pretty::aws_error(Kind::Json, &body, None);
+    match &error {
+        Some(e) => println!("Endpoint's verdict: {status} {}: {}", e.code, e.message),
+        None => println!("Endpoint's verdict: {status}"),
+    }
+    let refused = status == 403
+        && error
+            .as_ref()
+            .is_some_and(|e| e.code == "SignatureDoesNotMatch");
+    let server_creq = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("CanonicalRequest")?.as_str().map(str::to_owned));
+    if let Some(server_creq) = server_creq {
+        for (i, (a, b)) in sent_creq.lines().zip(server_creq.lines()).enumerate() {
+            if a != b {
+                println!("The canonical requests differ at line {}:", i + 1);
+                println!("  signed by the client:    {a}");
+                println!("  computed by the server:  {b}");
+            }
+        }
+    }
+    server.abort();
+    if ok && refused {
+        println!("\nBoth signed requests were accepted and the changed one was refused.");
+        Ok(())
+    } else {
+        Err(CliError::refused(
+            "the demo did not go as expected (see above)",
+        ))
+    }
+}
+
+fn sign_example(example: &Example, port: u16) -> Result<Signed, CliError> {
+    // Signed for the AWS host (the Host header says so), sent to the local endpoint.
+    let mut headers = vec![("Host".to_owned(), example.host.to_owned())];
+    headers.extend(
+        example
+            .headers
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+    );
+    let prepared = Prepared {
+        method: example.method.to_owned(),
+        url: Url {
+            scheme: Scheme::Http,
+            host: "127.0.0.1".to_owned(),
+            port,
+            explicit_port: true,
+            target: example.target.to_owned(),
+        },
+        headers,
+        body: if example.body.is_empty() {
+            Body::Empty
+        } else {
+            Body::Bytes(example.body.as_bytes().to_vec())
+        },
+    };
+    let signing = SigningArgs {
+        region: None,
+        service: None,
+        date: None,
+        content_sha256: false,
+        unsigned_payload: false,
+        sign_header: Vec::new(),
+        unsign_header: Vec::new(),
+        token_after_signing: false,
+        show_secrets: false,
+        credentials: CredentialArgs {
+            access_key: Some(ACCESS_KEY.to_owned()),
+            secret_key: Some(SECRET_KEY.to_owned()),
+            session_token: None,
+            profile: None,
+        },
+    };
+    sign_cmd::sign_prepared(prepared, example.host, &signing, Form::Header)
+}
+
+fn print_signed(signed: &Signed, example: &Example, port: u16) {
+    let scope = signed.steps.credential_scope();
+    println!(
+        "Signed for https://{}{} (scope {scope}),",
+        example.host, example.target
+    );
+    println!("sent to http://127.0.0.1:{port} with the same Host header.\n");
+    print!("{}", steps::labelled(&signed.steps, false, true));
+    if let Some(auth) = &signed.authorization {
+        println!("Authorization:     {auth}");
+    }
+    let p = &signed.prepared;
+    println!(
+        "\nSigned request:\n{}",
+        steps::render_request(&p.method, &p.url.target, &p.headers, &p.body, false)
+    );
+}
+
+async fn send(signed: &Signed) -> Result<(u16, Vec<u8>), CliError> {
+    let options = ClientOptions {
+        ca_file: None,
+        connect_timeout: 5,
+    };
+    let response = client::send(&signed.prepared, &options).await?;
+    let status = response.status().as_u16();
+    let mut body = response.into_body();
+    Ok((status, client::read_limited(&mut body, 1 << 20).await?))
+}
+
+fn shown_body(body: &[u8]) -> String {
+    let kind = Kind::of(None, body);
+    pretty::pretty(kind, body).unwrap_or_else(|| String::from_utf8_lossy(body).into_owned())
+}

@@ -1,0 +1,275 @@
+//! `canreq request`: sign and send, like curl with SigV4 built in.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use http_body_util::BodyExt;
+
+use crate::args::{Prepared, RequestArgs, SigningArgs};
+use crate::body::Body;
+use crate::client::{self, ClientOptions};
+use crate::error::CliError;
+use crate::presets;
+use crate::pretty::{self, Kind};
+use crate::sign_cmd::{self, Form, Signed};
+use crate::steps;
+
+/// Options of `canreq request`.
+#[derive(Debug, clap::Args)]
+pub struct RequestCmdArgs {
+    #[command(flatten)]
+    pub request: RequestArgs,
+    /// Query protocol preset: Action=NAME and the service's Version (IAM, STS, EC2, SQS, SNS…).
+    #[arg(long, value_name = "NAME", help_heading = "Presets")]
+    pub action: Option<String>,
+    /// A parameter of --action, KEY=VALUE. Repeatable.
+    #[arg(
+        long,
+        value_name = "KEY=VALUE",
+        requires = "action",
+        help_heading = "Presets"
+    )]
+    pub param: Vec<String>,
+    /// API version for --action when the built-in table has none.
+    #[arg(
+        long,
+        value_name = "DATE",
+        requires = "action",
+        help_heading = "Presets"
+    )]
+    pub api_version: Option<String>,
+    /// JSON protocol preset: X-Amz-Target Service.Operation and the x-amz-json content type.
+    #[arg(
+        long,
+        value_name = "SERVICE.OPERATION",
+        conflicts_with = "action",
+        help_heading = "Presets"
+    )]
+    pub target: Option<String>,
+    /// JSON protocol version for --target: 1.0 or 1.1 (default: by service).
+    #[arg(
+        long,
+        value_name = "1.0|1.1",
+        requires = "target",
+        help_heading = "Presets"
+    )]
+    pub json_version: Option<String>,
+    /// Send to this endpoint (e.g. http://127.0.0.1:9000) while signing for the URL's service.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Print the response headers before the body.
+    #[arg(short = 'i', long)]
+    pub include: bool,
+    /// Print the steps and the request and response headers on stderr (secrets redacted).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    /// Write the response body to FILE.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Pretty-print XML and JSON answers even when stdout is not a terminal.
+    #[arg(long, conflicts_with = "raw")]
+    pub pretty: bool,
+    /// Never pretty-print.
+    #[arg(long)]
+    pub raw: bool,
+    /// Print the signed request and an equivalent curl command; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// PEM file of extra CA certificates to trust (e.g. a local test server's).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Seconds to wait for the connection.
+    #[arg(long, default_value_t = 10)]
+    pub connect_timeout: u64,
+    #[command(flatten)]
+    pub signing: SigningArgs,
+}
+
+/// Largest answer held in memory to pretty-print or to read an error from.
+const PRETTY_LIMIT: usize = 64 * 1024 * 1024;
+
+pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
+    let (mut prepared, scope_host) = args.request.prepare(args.endpoint_url.as_deref())?;
+    apply_presets(&args, &mut prepared, &scope_host)?;
+    let signed = sign_cmd::sign_prepared(prepared, &scope_host, &args.signing, Form::Header)?;
+    let show = args.signing.show_secrets;
+    let p = &signed.prepared;
+    if args.verbose || args.dry_run {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "{}", steps::labelled(&signed.steps, show, false));
+        if let Some(auth) = &signed.authorization {
+            let _ = writeln!(err, "Authorization:     {auth}\n");
+        }
+    }
+    if args.dry_run {
+        println!(
+            "{}",
+            steps::render_request(&p.method, &p.url.target, &p.headers, &p.body, show)
+        );
+        let url = p.url.with_target(&p.url.target);
+        println!(
+            "{}",
+            steps::curl_command(&p.method, &url, &p.headers, &p.body, show)
+        );
+        return Ok(());
+    }
+    if args.verbose {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "> {} {} HTTP/1.1", p.method, p.url.target);
+        for (n, v) in &p.headers {
+            let v = if steps::is_secret_header(n) && !show {
+                steps::REDACTED
+            } else {
+                v
+            };
+            let _ = writeln!(err, "> {n}: {v}");
+        }
+        let _ = writeln!(err, ">");
+    }
+    let options = ClientOptions {
+        ca_file: args.cacert.clone(),
+        connect_timeout: args.connect_timeout,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::network(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(send_and_print(&args, &signed, &options))
+}
+
+fn apply_presets(
+    args: &RequestCmdArgs,
+    prepared: &mut Prepared,
+    scope_host: &str,
+) -> Result<(), CliError> {
+    let has =
+        |p: &Prepared, name: &str| p.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    if let Some(action) = &args.action {
+        let service = args.signing.scope(scope_host)?.service;
+        let version = presets::query_version(&service, args.api_version.as_deref())?;
+        let params = presets::query_params(action, &version, &args.param)?;
+        if matches!(prepared.method.as_str(), "GET" | "HEAD" | "DELETE") {
+            let t = &mut prepared.url.target;
+            t.push(if t.contains('?') { '&' } else { '?' });
+            t.push_str(&params);
+        } else {
+            if prepared.body.len() > 0 {
+                return Err(CliError::usage(
+                    "--action with a POST sends its parameters as the body; drop -d or use GET",
+                ));
+            }
+            prepared.body = Body::Bytes(params.into_bytes());
+            if !has(prepared, "content-type") {
+                prepared.headers.push((
+                    "Content-Type".into(),
+                    "application/x-www-form-urlencoded; charset=utf-8".into(),
+                ));
+            }
+        }
+    }
+    if let Some(target) = &args.target {
+        presets::check_target(target)?;
+        let service = args.signing.scope(scope_host)?.service;
+        let content_type = presets::json_content_type(&service, args.json_version.as_deref())?;
+        if !has(prepared, "content-type") {
+            prepared.headers.push(("Content-Type".into(), content_type));
+        }
+        prepared
+            .headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("x-amz-target"));
+        prepared
+            .headers
+            .push(("X-Amz-Target".into(), target.clone()));
+        if matches!(prepared.body, Body::Empty) {
+            prepared.body = Body::Bytes(b"{}".to_vec());
+        }
+    }
+    Ok(())
+}
+
+async fn send_and_print(
+    args: &RequestCmdArgs,
+    signed: &Signed,
+    options: &ClientOptions,
+) -> Result<(), CliError> {
+    let response = client::send(&signed.prepared, options).await?;
+    let (parts, mut body) = response.into_parts();
+    let status = parts.status;
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let head = {
+        let mut h = format!("HTTP/1.1 {status}\n");
+        for (n, v) in &parts.headers {
+            h.push_str(&format!("{n}: {}\n", String::from_utf8_lossy(v.as_bytes())));
+        }
+        h
+    };
+    if args.verbose {
+        for line in head.lines() {
+            eprintln!("< {line}");
+        }
+        eprintln!("<");
+    }
+    if args.include {
+        println!("{head}");
+    }
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let want_pretty = !args.raw && (args.pretty || to_terminal);
+    let failed = !status.is_success();
+    if failed || want_pretty {
+        let bytes = client::read_limited(&mut body, PRETTY_LIMIT).await?;
+        let kind = Kind::of(header("content-type"), &bytes);
+        let shown = if want_pretty {
+            pretty::pretty(kind, &bytes)
+        } else {
+            None
+        };
+        match shown {
+            Some(text) => write_out(args, format!("{text}\n").as_bytes())?,
+            None => write_out(args, &bytes)?,
+        }
+        if failed {
+            let error = pretty::aws_error(kind, &bytes, header("x-amzn-errortype"));
+            return Err(match error {
+                Some(e) if e.message.is_empty() => {
+                    CliError::refused(format!("{} {}", status.as_u16(), e.code))
+                }
+                Some(e) => {
+                    CliError::refused(format!("{} {}: {}", status.as_u16(), e.code, e.message))
+                }
+                None => CliError::refused(format!("HTTP {status}")),
+            });
+        }
+        return Ok(());
+    }
+    let mut sink: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| CliError::usage(format!("cannot write {}: {e}", path.display())))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|e| CliError::network(format!("reading the response failed: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            sink.write_all(&data)
+                .map_err(|e| CliError::usage(format!("cannot write the response: {e}")))?;
+        }
+    }
+    sink.flush()
+        .map_err(|e| CliError::usage(format!("cannot write the response: {e}")))
+}
+
+fn write_out(args: &RequestCmdArgs, bytes: &[u8]) -> Result<(), CliError> {
+    match &args.output {
+        Some(path) => std::fs::write(path, bytes)
+            .map_err(|e| CliError::usage(format!("cannot write {}: {e}", path.display()))),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)
+                .and_then(|()| out.flush())
+                .map_err(|e| CliError::usage(format!("cannot write the response: {e}")))
+        }
+    }
+}

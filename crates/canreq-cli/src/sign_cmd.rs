@@ -1,0 +1,287 @@
+//! `canreq sign` and `canreq presign`: offline, every step printed.
+
+use canreq::{Payload, Scope, Signer, SigningTime, Steps};
+use clap::{Args, ValueEnum};
+
+use crate::args::{Prepared, RequestArgs, SigningArgs};
+use crate::body::Body;
+use crate::creds;
+use crate::error::CliError;
+use crate::steps;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Labelled steps for people.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+/// Options of `canreq sign`.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    #[command(flatten)]
+    pub request: RequestArgs,
+    /// Sign a canonical request you built yourself (TEXT, @FILE or @-) instead of a request.
+    #[arg(long, value_name = "TEXT", conflicts_with_all = ["method", "url", "request_file", "data", "headers"])]
+    pub canonical_request: Option<String>,
+    /// Sign in the query string (presigned URL form) instead of the Authorization header.
+    #[arg(long)]
+    pub query: bool,
+    /// Validity of a query-signed request, 1 to 604800 seconds.
+    #[arg(long, default_value_t = 3600, requires = "query")]
+    pub expires: u32,
+    /// Send to this endpoint instead of the URL's host, signing for the URL's service and region.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub signing: SigningArgs,
+}
+
+/// Options of `canreq presign`.
+#[derive(Debug, Args)]
+pub struct PresignArgs {
+    #[command(flatten)]
+    pub request: RequestArgs,
+    /// Validity in seconds, 1 to 604800 (7 days).
+    #[arg(long, default_value_t = 3600)]
+    pub expires: u32,
+    /// Put this endpoint in the URL instead of the URL's host, signing for the URL's service.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Output format: the URL alone, or JSON with the steps.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub signing: SigningArgs,
+}
+
+/// Header form or query form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Header,
+    Query { expires: u32 },
+}
+
+/// A signed request and how it was signed.
+pub struct Signed {
+    pub prepared: Prepared,
+    pub steps: Steps,
+    pub authorization: Option<String>,
+}
+
+/// Signs a prepared request with the flags' key, scope and time.
+pub fn sign_prepared(
+    mut prepared: Prepared,
+    scope_host: &str,
+    signing: &SigningArgs,
+    form: Form,
+) -> Result<Signed, CliError> {
+    let choice = signing.scope(scope_host)?;
+    let settings = signing.settings(&choice.service)?;
+    let credentials = creds::resolve(&signing.credentials, &choice.region)?;
+    let time = signing.time()?;
+    let s3 = canreq::is_s3_family(&choice.service);
+    let hash;
+    let payload = if signing.unsigned_payload || (s3 && matches!(form, Form::Query { .. })) {
+        Payload::Unsigned
+    } else {
+        match &prepared.body {
+            Body::Bytes(b) => Payload::Bytes(b),
+            Body::Empty => Payload::Empty,
+            Body::File { .. } => {
+                hash = prepared.body.sha256_hex()?;
+                Payload::Precomputed(&hash)
+            }
+        }
+    };
+    let signer = Signer::new(
+        &credentials,
+        Scope::new(choice.region, choice.service)?,
+        time,
+    )
+    .with_settings(settings);
+    let mut request = canreq::Request::with_capacity(
+        &prepared.method,
+        &prepared.url.target,
+        prepared.headers.len(),
+    );
+    for (n, v) in &prepared.headers {
+        request.push_header(n, v);
+    }
+    match form {
+        Form::Header => {
+            let signed = signer.sign(&request, payload)?;
+            let steps = signed.steps().clone();
+            let authorization = signed.authorization().to_owned();
+            signed.apply(&mut prepared.headers);
+            Ok(Signed {
+                prepared,
+                steps,
+                authorization: Some(authorization),
+            })
+        }
+        Form::Query { expires } => {
+            let presigned = signer.presign(&request, payload, expires)?;
+            let steps = presigned.steps().clone();
+            prepared.url.target = presigned.target().to_owned();
+            Ok(Signed {
+                prepared,
+                steps,
+                authorization: None,
+            })
+        }
+    }
+}
+
+pub fn run_sign(args: SignArgs) -> Result<(), CliError> {
+    if let Some(text) = &args.canonical_request {
+        return sign_canonical(text, &args);
+    }
+    let form = if args.query {
+        Form::Query {
+            expires: args.expires,
+        }
+    } else {
+        Form::Header
+    };
+    let (prepared, scope_host) = args.request.prepare(args.endpoint_url.as_deref())?;
+    let signed = sign_prepared(prepared, &scope_host, &args.signing, form)?;
+    print_signed(&signed, args.format, args.signing.show_secrets);
+    Ok(())
+}
+
+pub fn run_presign(args: PresignArgs) -> Result<(), CliError> {
+    let (prepared, scope_host) = args.request.prepare(args.endpoint_url.as_deref())?;
+    let form = Form::Query {
+        expires: args.expires,
+    };
+    let signed = sign_prepared(prepared, &scope_host, &args.signing, form)?;
+    match args.format {
+        // The URL is the product: it carries the session token, as it must to be usable.
+        Format::Text => println!(
+            "{}",
+            signed.prepared.url.with_target(&signed.prepared.url.target)
+        ),
+        Format::Json => print_signed(&signed, Format::Json, args.signing.show_secrets),
+    }
+    Ok(())
+}
+
+fn print_signed(signed: &Signed, format: Format, show_secrets: bool) {
+    let p = &signed.prepared;
+    let url = p.url.with_target(&p.url.target);
+    match format {
+        Format::Text => {
+            print!("{}", steps::labelled(&signed.steps, show_secrets, true));
+            if let Some(auth) = &signed.authorization {
+                println!("Authorization:     {auth}");
+            } else {
+                println!("Presigned URL:     {url}");
+            }
+            println!(
+                "\nSigned request:\n{}",
+                steps::render_request(&p.method, &p.url.target, &p.headers, &p.body, show_secrets)
+            );
+        }
+        Format::Json => {
+            let value = serde_json::json!({
+                "amz_date": signed.steps.time().amz_date(),
+                "credential_scope": signed.steps.credential_scope(),
+                "canonical_request": steps::canonical_text(&signed.steps, show_secrets),
+                "string_to_sign": signed.steps.string_to_sign(),
+                "signing_key": signed.steps.signing_key().to_hex(),
+                "signature": signed.steps.signature(),
+                "authorization": signed.authorization,
+                "method": p.method,
+                "headers": steps::headers_json(&p.headers, show_secrets),
+                "url": url,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+    }
+}
+
+/// The seeds' `signing` program: a canonical request in, the remaining steps out.
+fn sign_canonical(text: &str, args: &SignArgs) -> Result<(), CliError> {
+    let creq = read_text_arg(text)?;
+    let creq = creq
+        .strip_suffix('\n')
+        .unwrap_or(&creq)
+        .replace("\r\n", "\n");
+    let signing = &args.signing;
+    let (Some(region), Some(service)) = (&signing.region, &signing.service) else {
+        return Err(CliError::usage(
+            "--canonical-request needs --region and --service (they are part of the credential scope)",
+        ));
+    };
+    let secret = signing.credentials.secret_key.as_deref().ok_or_else(|| {
+        CliError::usage("--canonical-request needs --secret-key (or CANREQ_SECRET_KEY)")
+    })?;
+    let time = match &signing.date {
+        Some(d) => SigningTime::parse(d)?,
+        None => date_in_canonical(&creq).unwrap_or_else(SigningTime::now),
+    };
+    let scope = Scope::new(region.clone(), service.clone())?;
+    let string_to_sign = canreq::string_to_sign_for(&creq, time, &scope);
+    let key = canreq::SigningKey::derive(secret, time.date(), region, service);
+    let signature: String = key
+        .sign(string_to_sign.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let credential_scope = scope.credential_scope(time.date());
+    match args.format {
+        Format::Text => {
+            println!("Amazon timestamp:  {}", time.amz_date());
+            println!("Date:              {}", time.date());
+            println!("Credential scope:  {credential_scope}");
+            println!("\nString to sign:\n{string_to_sign}\n");
+            println!("Signing key:       {}", key.to_hex());
+            println!("Signature:         {signature}");
+        }
+        Format::Json => {
+            let value = serde_json::json!({
+                "string_to_sign": string_to_sign,
+                "signing_key": key.to_hex(),
+                "signature": signature,
+                "credential_scope": credential_scope,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The `x-amz-date` header line of a canonical request, if it has one: signing at that time is
+/// what makes a hand-built canonical request's signature match.
+fn date_in_canonical(creq: &str) -> Option<SigningTime> {
+    creq.lines()
+        .find_map(|l| l.strip_prefix("x-amz-date:"))
+        .and_then(|d| SigningTime::parse(d.trim()).ok())
+}
+
+/// TEXT, @FILE or @- (stdin).
+pub fn read_text_arg(text: &str) -> Result<String, CliError> {
+    match text.strip_prefix('@') {
+        Some("-") => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                .map_err(|e| CliError::usage(format!("cannot read stdin: {e}")))?;
+            Ok(s)
+        }
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| CliError::usage(format!("cannot read {path}: {e}"))),
+        None => Ok(text.to_owned()),
+    }
+}

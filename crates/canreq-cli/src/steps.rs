@@ -1,0 +1,160 @@
+//! Printing the steps of a signature, labelled for people or as one JSON object.
+
+use std::fmt::Write as _;
+
+use canreq::Steps;
+
+use crate::body::Body;
+
+/// What stands in for a secret the user did not ask to see.
+pub const REDACTED: &str = "<redacted: --show-secrets shows it>";
+
+/// Whether a header's value is a secret (the session token).
+pub fn is_secret_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case("x-amz-security-token")
+}
+
+/// The labelled steps: timestamp, date, scope, canonical request, string to sign, signing key,
+/// signature.
+pub fn labelled(steps: &Steps, show_secrets: bool, show_key: bool) -> String {
+    let mut out = String::new();
+    let time = steps.time();
+    let _ = writeln!(out, "Amazon timestamp:  {}", time.amz_date());
+    let _ = writeln!(out, "Date:              {}", time.date());
+    let _ = writeln!(out, "Credential scope:  {}", steps.credential_scope());
+    let _ = writeln!(
+        out,
+        "\nCanonical request:\n{}\n",
+        canonical_text(steps, show_secrets)
+    );
+    let _ = writeln!(out, "String to sign:\n{}\n", steps.string_to_sign());
+    let key = if show_key || show_secrets {
+        steps.signing_key().to_hex()
+    } else {
+        REDACTED.to_owned()
+    };
+    let _ = writeln!(out, "Signing key:       {key}");
+    let _ = writeln!(out, "Signature:         {}", steps.signature());
+    out
+}
+
+/// The canonical request, its session token redacted unless asked.
+pub fn canonical_text(steps: &Steps, show_secrets: bool) -> String {
+    let creq = steps.canonical_request();
+    if show_secrets {
+        creq.as_str().to_owned()
+    } else {
+        creq.redacted().into_owned()
+    }
+}
+
+/// A request in HTTP/1.1 form; the body is shown when it is short text.
+pub fn render_request(
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &Body,
+    show_secrets: bool,
+) -> String {
+    let mut out = format!("{method} {target} HTTP/1.1\n");
+    for (name, value) in headers {
+        let value = if is_secret_header(name) && !show_secrets {
+            REDACTED
+        } else {
+            value
+        };
+        let _ = writeln!(out, "{name}: {value}");
+    }
+    out.push('\n');
+    match body {
+        Body::Empty => {}
+        Body::Bytes(b) if b.len() <= 4096 && std::str::from_utf8(b).is_ok() => {
+            out.push_str(&String::from_utf8_lossy(b));
+            out.push('\n');
+        }
+        Body::Bytes(b) => {
+            let _ = writeln!(out, "[{} bytes of body]", b.len());
+        }
+        Body::File { path, len } => {
+            let _ = writeln!(out, "[{len} bytes from {}]", path.display());
+        }
+    }
+    out
+}
+
+/// Headers as a JSON array of `[name, value]` pairs.
+pub fn headers_json(headers: &[(String, String)], show_secrets: bool) -> serde_json::Value {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            let v = if is_secret_header(n) && !show_secrets {
+                REDACTED
+            } else {
+                v.as_str()
+            };
+            serde_json::json!([n, v])
+        })
+        .collect()
+}
+
+/// Quotes a word for a POSIX shell.
+pub fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%,+".contains(&b))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// An equivalent curl command for a signed request.
+pub fn curl_command(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: &Body,
+    show_secrets: bool,
+) -> String {
+    let mut out = format!("curl -X {} {}", shell_quote(method), shell_quote(url));
+    for (name, value) in headers {
+        if name.eq_ignore_ascii_case("host") {
+            // curl sends the URL's host; a Host header given here would be sent as well.
+            out.push_str(&format!(" -H {}", shell_quote(&format!("Host: {value}"))));
+            continue;
+        }
+        let value = if is_secret_header(name) && !show_secrets {
+            REDACTED
+        } else {
+            value
+        };
+        out.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
+    }
+    match body {
+        Body::Empty => {}
+        Body::Bytes(b) => match std::str::from_utf8(b) {
+            Ok(text) => out.push_str(&format!(" --data-binary {}", shell_quote(text))),
+            Err(_) => out.push_str(" --data-binary @BODY_FILE"),
+        },
+        Body::File { path, .. } => out.push_str(&format!(
+            " --data-binary {}",
+            shell_quote(&format!("@{}", path.display()))
+        )),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(shell_quote("abc"), "abc");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
+}

@@ -1,0 +1,190 @@
+//! `canreq verify`: check a captured request as an AWS service would.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use canreq::verify::{Accept, AuthError, Verified, Verifier};
+use canreq::{Credentials, RawRequest, SigningTime};
+
+use crate::error::CliError;
+use crate::sign_cmd::Format;
+
+/// Options of `canreq verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The raw HTTP/1.1 request (request line, headers, body), or - for stdin.
+    #[arg(long, value_name = "FILE", default_value = "-")]
+    pub request_file: PathBuf,
+    /// Access key id the request must be signed with.
+    #[arg(long, env = "CANREQ_ACCESS_KEY")]
+    pub access_key: String,
+    /// Its secret (prefer the environment variable).
+    #[arg(long, env = "CANREQ_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: String,
+    /// Session token the request must carry.
+    #[arg(long, env = "CANREQ_SESSION_TOKEN", hide_env_values = true)]
+    pub session_token: Option<String>,
+    /// Accepted region (repeatable; default: any).
+    #[arg(long)]
+    pub region: Vec<String>,
+    /// Accepted service (repeatable; default: any).
+    #[arg(long)]
+    pub service: Vec<String>,
+    /// The verifier's clock, RFC 3339 or 20150830T123600Z (default: now). For an old capture,
+    /// give its time; `--date request` uses the request's own X-Amz-Date.
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Allowed clock skew in seconds.
+    #[arg(long, default_value_t = 900)]
+    pub clock_skew: u32,
+    /// Refuse UNSIGNED-PAYLOAD.
+    #[arg(long)]
+    pub no_unsigned_payload: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+pub fn run(args: VerifyArgs) -> Result<(), CliError> {
+    let bytes = crate::body::read_all(&args.request_file)?;
+    let raw = RawRequest::parse(&bytes)?;
+    let request = raw.request();
+    let now = match args.date.as_deref() {
+        None => SigningTime::now(),
+        Some("request") => request_time(&raw).ok_or_else(|| {
+            CliError::usage("--date request: the request has no X-Amz-Date header or parameter")
+        })?,
+        Some(d) => SigningTime::parse(d)?,
+    };
+    let mut creds = Credentials::new(args.access_key.clone(), args.secret_key.clone())?;
+    if let Some(token) = &args.session_token {
+        creds = creds.with_session_token(token.clone())?;
+    }
+    let store: HashMap<String, Credentials> = [(args.access_key.clone(), creds)].into();
+    let accept = |v: &[String]| {
+        if v.is_empty() {
+            Accept::Any
+        } else {
+            Accept::Only(v.to_vec())
+        }
+    };
+    let verifier = Verifier::new(store)
+        .regions(accept(&args.region))
+        .services(accept(&args.service))
+        .clock_skew_seconds(args.clock_skew)
+        .allow_unsigned_payload(!args.no_unsigned_payload);
+    match verifier.verify(&request, raw.body(), now) {
+        Ok(verified) => {
+            print_valid(&verified, args.format);
+            Ok(())
+        }
+        Err(error) => {
+            print_invalid(&error, args.format);
+            Err(CliError::refused(format!(
+                "invalid: {} ({})",
+                error.code().as_str(),
+                error.message()
+            )))
+        }
+    }
+}
+
+/// The request's own signing time, from the header or the presign parameter.
+fn request_time(raw: &RawRequest) -> Option<SigningTime> {
+    let header = raw
+        .headers()
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("x-amz-date"))
+        .map(|(_, v)| v.trim().to_owned());
+    let param = || {
+        raw.target()
+            .split_once('?')?
+            .1
+            .split('&')
+            .find_map(|p| p.strip_prefix("X-Amz-Date="))
+            .map(str::to_owned)
+    };
+    SigningTime::parse(&header.or_else(param)?).ok()
+}
+
+fn print_valid(v: &Verified<()>, format: Format) {
+    match format {
+        Format::Text => {
+            println!("Verdict:           valid");
+            println!("Access key:        {}", v.access_key_id());
+            println!(
+                "Scope:             {}/{}/{}",
+                v.time().date(),
+                v.region(),
+                v.service()
+            );
+            println!("Signed by:         {:?} auth", v.location());
+            println!("Signed headers:    {}", v.signed_headers().join(";"));
+            println!("Payload:           {}", v.payload().as_str());
+            if let Some(e) = v.expires() {
+                println!("Expires after:     {e} s");
+            }
+            println!(
+                "\nCanonical request:\n{}\n",
+                v.canonical_request().redacted()
+            );
+            println!("String to sign:\n{}", v.string_to_sign());
+        }
+        Format::Json => {
+            let value = serde_json::json!({
+                "valid": true,
+                "access_key": v.access_key_id(),
+                "region": v.region(),
+                "service": v.service(),
+                "signed_headers": v.signed_headers(),
+                "payload": v.payload().as_str(),
+                "expires": v.expires(),
+                "canonical_request": v.canonical_request().redacted(),
+                "string_to_sign": v.string_to_sign(),
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+    }
+}
+
+fn print_invalid(e: &AuthError, format: Format) {
+    match format {
+        Format::Text => {
+            println!("Verdict:           invalid");
+            println!(
+                "Code:              {} (HTTP {})",
+                e.code().as_str(),
+                e.status()
+            );
+            println!("Message:           {}", e.message());
+            for (name, value) in e.details() {
+                if value.contains('\n') {
+                    println!("\n{name}:\n{value}");
+                } else {
+                    println!("{:<19}{value}", format!("{name}:"));
+                }
+            }
+        }
+        Format::Json => {
+            let details: serde_json::Map<String, serde_json::Value> = e
+                .details()
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), serde_json::Value::from(v.as_str())))
+                .collect();
+            let value = serde_json::json!({
+                "valid": false,
+                "code": e.code().as_str(),
+                "status": e.status(),
+                "message": e.message(),
+                "details": details,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+    }
+}
