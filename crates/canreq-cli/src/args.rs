@@ -61,6 +61,12 @@ pub struct SigningArgs {
     /// Leave this header unsigned. Repeatable; host and x-amz-* are always signed.
     #[arg(long, value_name = "NAME", help_heading = "Signing")]
     pub unsign_header: Vec<String>,
+    /// Keep `.`/`..` segments and repeated slashes in the path (S3 never normalizes).
+    #[arg(long, help_heading = "Signing")]
+    pub no_normalize_path: bool,
+    /// Use the path as sent instead of encoding it once more (S3's rule, on for S3 anyway).
+    #[arg(long, help_heading = "Signing")]
+    pub single_encoding: bool,
     /// Add X-Amz-Security-Token after signing instead of signing it (a few older services).
     #[arg(long, help_heading = "Signing")]
     pub token_after_signing: bool,
@@ -210,6 +216,12 @@ impl SigningArgs {
         let mut s = SigningSettings::for_service(service);
         if self.content_sha256 {
             s.content_sha256_header = true;
+        }
+        if self.no_normalize_path {
+            s.normalize_path = false;
+        }
+        if self.single_encoding {
+            s.uri_encoding = canreq::UriEncoding::Single;
         }
         if self.token_after_signing {
             s.session_token = SessionTokenMode::AddedAfterSigning;

@@ -189,6 +189,8 @@ fn sign_example(example: &Example, port: u16) -> Result<Signed, CliError> {
         unsigned_payload: false,
         sign_header: Vec::new(),
         unsign_header: Vec::new(),
+        no_normalize_path: false,
+        single_encoding: false,
         token_after_signing: false,
         show_secrets: false,
         credentials: CredentialArgs {

@@ -74,6 +74,12 @@ impl Url {
                 "host {host:?} holds characters a host name cannot"
             )));
         }
+        if let Some(at) = bad_escape(target) {
+            return Err(bad(&format!(
+                "{:?} is not a percent-escape (write a literal % as %25)",
+                &target[at..target.len().min(at + 3)]
+            )));
+        }
         let target = match target {
             "" => "/".to_owned(),
             t if t.starts_with('?') => format!("/{t}"),
@@ -111,6 +117,15 @@ impl Url {
     pub fn bare_host(&self) -> &str {
         self.host.trim_start_matches('[').trim_end_matches(']')
     }
+}
+
+/// Where a `%` not followed by two hex digits is.
+fn bad_escape(target: &str) -> Option<usize> {
+    let b = target.as_bytes();
+    (0..b.len()).find(|&i| {
+        b[i] == b'%'
+            && !(i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit())
+    })
 }
 
 fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
@@ -169,6 +184,8 @@ mod tests {
             "https://user:pw@h/",
             "https://h st/",
             "https://[::1/",
+            "https://h/%zz",
+            "https://h/a?b=%4",
         ] {
             let e = Url::parse(bad).unwrap_err().to_string();
             assert!(e.contains("bad URL"), "{bad}: {e}");

@@ -1,0 +1,358 @@
+//! The CLI's contract outside the happy path: one clear line and exit code 2 for bad input, 3 for
+//! network failures, never a panic; and `demo`, `verify`, completions and the man page.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const AK: &str = "AKIDEXAMPLE";
+const SK: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+/// A `canreq` command with a private HOME and no AWS environment, so the credential chain
+/// finds nothing and never leaves the machine.
+fn canreq(home: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_canreq"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("AWS_") || key.starts_with("CANREQ_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"));
+    cmd
+}
+
+fn temp_home(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("canreq-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(cmd: &mut Command) -> (Output, String) {
+    let out = cmd.output().expect("canreq runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    assert!(
+        !stderr.contains("RUST_BACKTRACE"),
+        "backtrace hint: {stderr}"
+    );
+    (out, stderr)
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let home = temp_home("bad");
+    let body_file = home.join("missing-body");
+    let keys = ["--access-key", AK, "--secret-key", SK];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["sign", "GET", "ftp://example.com/"], "scheme \"ftp\""),
+        (vec!["sign", "GET", "https://exa mple.com/"], "bad URL"),
+        (vec!["sign", "GET", "https://h:70000/"], "bad host or port"),
+        (
+            vec!["sign", "GET", "https://iam.amazonaws.com/", "-H", "NoColon"],
+            "bad header",
+        ),
+        (
+            vec![
+                "sign",
+                "GET",
+                "https://iam.amazonaws.com/",
+                "-H",
+                "X-A: a\u{1}b",
+            ],
+            "x-a",
+        ),
+        (
+            vec![
+                "sign",
+                "GET",
+                "https://iam.amazonaws.com/",
+                "--date",
+                "yesterday",
+            ],
+            "yesterday",
+        ),
+        (
+            vec![
+                "sign",
+                "GET",
+                "https://iam.amazonaws.com/",
+                "--query",
+                "--expires",
+                "0",
+            ],
+            "0",
+        ),
+        (
+            vec![
+                "sign",
+                "GET",
+                "https://iam.amazonaws.com/",
+                "--query",
+                "--expires",
+                "604801",
+            ],
+            "604801",
+        ),
+        (vec!["sign", "GET", "https://example.com/"], "--service"),
+        (vec!["sign", "G T", "https://iam.amazonaws.com/"], "method"),
+        (vec!["sign", "GET", "https://iam.amazonaws.com/%zz"], "%zz"),
+        (
+            vec!["sign", "--request-file", "/nonexistent/req.txt"],
+            "/nonexistent/req.txt",
+        ),
+        (vec!["sign"], "METHOD and URL"),
+        (
+            vec![
+                "presign",
+                "GET",
+                "https://iam.amazonaws.com/",
+                "--expires",
+                "-1",
+            ],
+            "-1",
+        ),
+        (
+            vec![
+                "sign",
+                "GET",
+                "https://iam.amazonaws.com/",
+                "--unsign-header",
+                "x-amz-meta-a",
+            ],
+            "x-amz-meta-a",
+        ),
+        (
+            vec!["sign", "GET", "https://iam.amazonaws.com/", "--bogus-flag"],
+            "--bogus-flag",
+        ),
+    ];
+    for (args, needle) in cases {
+        let with_keys = !args.contains(&"--bogus-flag");
+        let mut cmd = canreq(&home);
+        cmd.args(&args);
+        if with_keys {
+            cmd.args(keys);
+        }
+        let (out, stderr) = run(&mut cmd);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: {needle:?} not in {stderr:?}"
+        );
+        assert!(!stderr.contains(SK), "{args:?}: secret in the message");
+    }
+    let (out, stderr) = run(canreq(&home)
+        .args(["request", "PUT", "https://s3.amazonaws.com/b/k", "-d"])
+        .arg(format!("@{}", body_file.display()))
+        .args(keys));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("missing-body"), "{stderr}");
+}
+
+#[test]
+fn missing_credentials_say_where_they_were_looked_for() {
+    let home = temp_home("nocreds");
+    let (out, stderr) = run(canreq(&home).args(["sign", "GET", "https://iam.amazonaws.com/"]));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for place in [
+        "AWS_ACCESS_KEY_ID",
+        "~/.aws/credentials",
+        "SSO",
+        "credential_process",
+        "instance metadata",
+    ] {
+        assert!(stderr.contains(place), "{place} not named in {stderr}");
+    }
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+}
+
+#[test]
+fn network_failure_has_its_own_exit_code() {
+    let home = temp_home("net");
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (out, stderr) = run(canreq(&home).args([
+        "request",
+        "GET",
+        "https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08",
+        "--endpoint-url",
+        &format!("http://127.0.0.1:{port}"),
+        "--access-key",
+        AK,
+        "--secret-key",
+        SK,
+    ]));
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+}
+
+#[test]
+fn demo_accepts_both_requests_and_refuses_the_tampered_one() {
+    let home = temp_home("demo");
+    let (out, stderr) = run(canreq(&home).arg("demo"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stderr}\n{text}");
+    for expected in [
+        "=== 1. IAM ListUsers: GET, Query protocol ===",
+        "host:iam.amazonaws.com",
+        "content-type;host;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "=== 2. SSM GetParameter: POST, JSON protocol ===",
+        "content-type;host;x-amz-date;x-amz-target",
+        "\"verified\": true",
+        "Endpoint's verdict: 403 SignatureDoesNotMatch",
+        "The canonical requests differ at line 7:",
+        "signed by the client:    x-amz-target:AmazonSSM.GetParameter",
+        "computed by the server:  x-amz-target:AmazonSSM.DeleteParameter",
+        "Both signed requests were accepted and the changed one was refused.",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert_eq!(text.matches("Endpoint's verdict: 200").count(), 2, "{text}");
+}
+
+#[test]
+fn verify_checks_a_captured_request() {
+    let home = temp_home("verify");
+    // Sign with the CLI, write the signed request as raw HTTP, verify it, then tamper.
+    let (out, stderr) = run(canreq(&home).args([
+        "sign",
+        "POST",
+        "https://sts.amazonaws.com/",
+        "-H",
+        "Content-Type: application/x-www-form-urlencoded",
+        "-d",
+        "Action=GetCallerIdentity&Version=2011-06-15",
+        "--date",
+        "20240102T030405Z",
+        "--access-key",
+        AK,
+        "--secret-key",
+        SK,
+        "--format",
+        "json",
+    ]));
+    assert!(out.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut raw = "POST / HTTP/1.1\r\n".to_owned();
+    for pair in v["headers"].as_array().unwrap() {
+        raw.push_str(&format!(
+            "{}: {}\r\n",
+            pair[0].as_str().unwrap(),
+            pair[1].as_str().unwrap()
+        ));
+    }
+    raw.push_str("\r\nAction=GetCallerIdentity&Version=2011-06-15");
+    let file = home.join("captured.http");
+    std::fs::write(&file, &raw).unwrap();
+    let verify = |file: &PathBuf, date: &str| {
+        run(canreq(&home)
+            .args(["verify", "--request-file"])
+            .arg(file)
+            .args(["--access-key", AK, "--secret-key", SK, "--date", date]))
+    };
+    let (out, stderr) = verify(&file, "request");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stderr}{text}");
+    assert!(text.contains("Verdict:           valid"), "{text}");
+    assert!(
+        text.contains("Scope:             20240102/us-east-1/sts"),
+        "{text}"
+    );
+
+    // Now is years later: the same request is too old.
+    let (out, _) = verify(&file, "2026-01-01T00:00:00Z");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("RequestTimeTooSkewed"));
+
+    let tampered = home.join("tampered.http");
+    std::fs::write(
+        &tampered,
+        raw.replace("GetCallerIdentity", "GetSessionToken"),
+    )
+    .unwrap();
+    let (out, stderr) = verify(&tampered, "request");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("Code:              SignatureDoesNotMatch (HTTP 403)"),
+        "{text}"
+    );
+    assert!(text.contains("CanonicalRequest:\nPOST\n/\n"), "{text}");
+    assert!(
+        stderr.contains("invalid: SignatureDoesNotMatch"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn completions_and_man_page() {
+    let home = temp_home("docs");
+    for shell in ["bash", "zsh", "fish"] {
+        let (out, stderr) = run(canreq(&home).args(["completions", shell]));
+        assert!(out.status.success(), "{stderr}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("presign") && text.contains("endpoint-url"),
+            "{shell}"
+        );
+    }
+    let (out, _) = run(canreq(&home).arg("man"));
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(".TH canreq"));
+}
+
+#[test]
+fn dry_run_prints_request_and_curl_without_sending() {
+    let home = temp_home("dry");
+    let (out, stderr) = run(canreq(&home).args([
+        "request",
+        "POST",
+        "https://ssm.us-west-2.amazonaws.com/",
+        "--target",
+        "AmazonSSM.GetParameter",
+        "-d",
+        r#"{"Name":"x"}"#,
+        "--dry-run",
+        "--date",
+        "20150830T123600Z",
+        "--access-key",
+        AK,
+        "--secret-key",
+        SK,
+        "--session-token",
+        "TOKEN-VALUE",
+    ]));
+    assert!(out.status.success(), "{stderr}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("POST / HTTP/1.1\nHost: ssm.us-west-2.amazonaws.com\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Content-Type: application/x-amz-json-1.1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("X-Amz-Target: AmazonSSM.GetParameter"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Credential=AKIDEXAMPLE/20150830/us-west-2/ssm/aws4_request"),
+        "{text}"
+    );
+    assert!(
+        text.contains("curl -X POST https://ssm.us-west-2.amazonaws.com/"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("TOKEN-VALUE") && !stderr.contains("TOKEN-VALUE"),
+        "token shown"
+    );
+    assert!(stderr.contains("Canonical request:"), "{stderr}");
+}
