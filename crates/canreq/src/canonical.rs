@@ -13,13 +13,17 @@
 //! of its own, so what one signs the other checks.
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
 use std::ops::Range;
 
-use sha2::{Digest, Sha256};
-
 use crate::encode::{self, BadEscape};
-use crate::error::{Error, Result, shown, shown_bytes};
+use crate::error::{Error, Result, shown};
+
+mod headers;
+mod stack_list;
+
+use headers::canonical_headers;
+pub(crate) use headers::signed_header_names;
+pub(crate) use stack_list::StackList;
 
 /// How the request path becomes the canonical URI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -70,7 +74,7 @@ impl CanonicalRequest {
 
     /// SHA-256 of the text, as the string to sign needs it.
     pub fn digest(&self) -> [u8; 32] {
-        Sha256::digest(self.text.as_bytes()).into()
+        crate::key::sha256(self.text.as_bytes())
     }
 
     /// The text with the session token (header line or `X-Amz-Security-Token` parameter)
@@ -130,7 +134,7 @@ impl CanonicalRequest {
 }
 
 /// One header of the request, borrowed as given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct HeaderRef<'a> {
     pub name: &'a str,
     pub value: &'a str,
@@ -197,8 +201,25 @@ fn check_method(method: &str) -> Result<()> {
 
 /// RFC 9110 `tchar`: what a method or a header name may hold.
 pub(crate) fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    TCHAR[usize::from(b)]
 }
+
+/// [`is_tchar`] as a table: every header name byte is checked on every signature.
+static TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let symbols = b"!#$%&'*+-.^_`|~";
+    let mut i = 0;
+    while i < symbols.len() {
+        t[symbols[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// Writes the canonical URI of `path` (the path as sent, no query).
 pub(crate) fn canonical_path(
@@ -224,8 +245,8 @@ pub(crate) fn canonical_path(
         });
     }
     let write = |out: &mut String, piece: &str| match encoding {
-        UriEncoding::Double => encode::uri_encode_into(out, piece.as_bytes(), true),
-        UriEncoding::Single => encode::wire_path_encode_into(out, piece.as_bytes()),
+        UriEncoding::Double => encode::uri_encode_str_into(out, piece, true),
+        UriEncoding::Single => encode::wire_path_encode_str_into(out, piece),
     };
     if !normalize || !needs_normalizing(path) {
         write(out, path);
@@ -264,8 +285,33 @@ fn needs_normalizing(path: &str) -> bool {
         || inner.split('/').any(|s| s == "." || s == "..")
 }
 
-/// One canonical query parameter: key and value, both SigV4-encoded.
-type Param<'a> = (Cow<'a, str>, Cow<'a, str>);
+/// One component (key or value) of a canonical query parameter: the text as sent when it is
+/// already in SigV4 form, else its re-encoding, kept in a shared buffer. Both are `Copy`, so
+/// the parameter list costs nothing to set up or drop.
+#[derive(Debug, Clone, Copy)]
+enum Part<'a> {
+    Text(&'a str),
+    Encoded(usize, usize),
+}
+
+impl Default for Part<'_> {
+    fn default() -> Self {
+        Part::Text("")
+    }
+}
+
+impl<'a> Part<'a> {
+    /// The component, SigV4-encoded; `encoded` is the buffer it was written to.
+    fn as_str(self, encoded: &'a str) -> &'a str {
+        match self {
+            Part::Text(text) => text,
+            Part::Encoded(start, end) => encoded.get(start..end).unwrap_or_default(),
+        }
+    }
+}
+
+/// Up to this many query parameters are sorted on the stack.
+const STACK_PARAMS: usize = 16;
 
 /// Writes the canonical query: every `key=value` decoded and re-encoded with the unreserved set,
 /// empty values kept as `key=`, sorted by key then value, repeats kept.
@@ -275,32 +321,40 @@ pub(crate) fn canonical_query(
     drop_key: &dyn Fn(&[u8]) -> bool,
     extra: &[(&str, &str)],
 ) -> Result<()> {
-    let mut params: Vec<Param<'_>> = Vec::with_capacity(extra.len() + raw.len() / 8 + 1);
+    if raw.is_empty() && extra.is_empty() {
+        // Most requests have no query: skip the parameter list.
+        return Ok(());
+    }
+    let mut params: StackList<(Part<'_>, Part<'_>), STACK_PARAMS> = StackList::new();
+    // Re-encoded components; stays empty (unallocated) when the query is already canonical.
+    let mut encoded = String::new();
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let decoded_key = encode::percent_decode(key).map_err(|BadEscape| bad_query(pair))?;
         if drop_key(&decoded_key) {
             continue;
         }
-        let value = canonical_component(value).map_err(|BadEscape| bad_query(pair))?;
-        params.push((reencode(key, decoded_key), value));
+        let bad = |BadEscape| bad_query(pair);
+        let key = canonical_part(&mut encoded, key, Some(decoded_key)).map_err(bad)?;
+        let value = canonical_part(&mut encoded, value, None).map_err(bad)?;
+        params.push((key, value));
     }
-    params.extend(
-        extra
-            .iter()
-            .map(|&(k, v)| (Cow::Borrowed(k), Cow::Borrowed(v))),
-    );
-    params.sort_unstable_by(|a, b| match a.0.as_bytes().cmp(b.0.as_bytes()) {
-        Ordering::Equal => a.1.as_bytes().cmp(b.1.as_bytes()),
-        other => other,
+    for &(k, v) in extra {
+        params.push((Part::Text(k), Part::Text(v)));
+    }
+    let encoded = encoded.as_str();
+    let params = params.as_mut_slice();
+    params.sort_unstable_by(|a, b| {
+        let key = a.0.as_str(encoded).cmp(b.0.as_str(encoded));
+        key.then_with(|| a.1.as_str(encoded).cmp(b.1.as_str(encoded)))
     });
     for (i, (key, value)) in params.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
-        out.push_str(key);
+        out.push_str(key.as_str(encoded));
         out.push('=');
-        out.push_str(value);
+        out.push_str(value.as_str(encoded));
     }
     Ok(())
 }
@@ -312,144 +366,24 @@ fn bad_query(component: &str) -> Error {
     }
 }
 
-/// The SigV4 form of one raw query component.
-fn canonical_component(raw: &str) -> Result<Cow<'_, str>, BadEscape> {
-    if raw.bytes().all(encode::is_unreserved) {
-        return Ok(Cow::Borrowed(raw));
+/// The SigV4 form of one raw query component (decoded already, when `decoded` is given): the
+/// raw text itself when it is in that form (decoding and re-encoding would give it back), else
+/// its re-encoding, appended to `encoded`.
+fn canonical_part<'a>(
+    encoded: &mut String,
+    raw: &'a str,
+    decoded: Option<Cow<'_, [u8]>>,
+) -> Result<Part<'a>, BadEscape> {
+    if encode::is_sigv4_encoded(raw.as_bytes()) {
+        return Ok(Part::Text(raw));
     }
-    Ok(reencode(raw, encode::percent_decode(raw)?))
-}
-
-/// Encodes decoded bytes; borrows `raw` when it already was the encoded form.
-fn reencode<'a>(raw: &'a str, decoded: Cow<'_, [u8]>) -> Cow<'a, str> {
-    if decoded.iter().all(|&b| encode::is_unreserved(b)) {
-        return match decoded {
-            Cow::Borrowed(_) => Cow::Borrowed(raw),
-            // Only unreserved ASCII bytes: valid UTF-8.
-            Cow::Owned(bytes) => Cow::Owned(String::from_utf8(bytes).unwrap_or_default()),
-        };
-    }
-    let mut out = String::with_capacity(decoded.len() * 3);
-    encode::uri_encode_into(&mut out, &decoded, false);
-    Cow::Owned(out)
-}
-
-/// Writes the canonical header lines followed by the blank line, then the signed header list;
-/// returns the range of the list in `out`.
-fn canonical_headers(out: &mut String, headers: &[HeaderRef<'_>]) -> Result<Range<usize>> {
-    for h in headers {
-        if h.name.is_empty() || !h.name.bytes().all(is_tchar) {
-            return Err(Error::InvalidHeaderName {
-                name: shown(h.name),
-            });
-        }
-    }
-    let mut order: Vec<&HeaderRef<'_>> = headers.iter().collect();
-    // Stable: repeated headers keep the order in which they were sent.
-    order.sort_by(|a, b| cmp_ignore_ascii_case(a.name, b.name));
-    let mut i = 0;
-    while i < order.len() {
-        let name = order[i].name;
-        push_lowercase(out, name);
-        out.push(':');
-        let mut first = true;
-        while i < order.len() && order[i].name.eq_ignore_ascii_case(name) {
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            canonical_value(out, order[i])?;
-            i += 1;
-        }
-        out.push('\n');
-    }
-    out.push('\n');
-    let start = out.len();
-    let mut previous: Option<&str> = None;
-    for h in &order {
-        if previous.is_some_and(|p| p.eq_ignore_ascii_case(h.name)) {
-            continue;
-        }
-        if previous.is_some() {
-            out.push(';');
-        }
-        push_lowercase(out, h.name);
-        previous = Some(h.name);
-    }
-    Ok(start..out.len())
-}
-
-fn cmp_ignore_ascii_case(a: &str, b: &str) -> Ordering {
-    a.bytes()
-        .map(|c| c.to_ascii_lowercase())
-        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
-}
-
-fn push_lowercase(out: &mut String, name: &str) {
-    // Header names are tchar-only ASCII (checked above), so byte-wise lowercasing is exact.
-    out.extend(name.bytes().map(|b| b.to_ascii_lowercase() as char));
-}
-
-/// Trims the value, unfolds obsolete line folding and collapses each run of spaces and tabs to
-/// one space. Any other control character is an error.
-fn canonical_value(out: &mut String, header: &HeaderRef<'_>) -> Result<()> {
-    let bytes = header.value.as_bytes();
-    let mut pending_space = false;
-    let mut written_any = false;
-    let mut run_start = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        let (at, b) = (i, bytes[i]);
-        let is_space = match b {
-            b' ' | b'\t' => true,
-            b'\r'
-                if bytes.get(i + 1) == Some(&b'\n')
-                    && matches!(bytes.get(i + 2), Some(b' ' | b'\t')) =>
-            {
-                i += 1;
-                true
-            }
-            b'\n' if matches!(bytes.get(i + 1), Some(b' ' | b'\t')) => true,
-            0..=0x1f | 0x7f => return Err(bad_value(header, b)),
-            _ => false,
-        };
-        if is_space {
-            if let Some(start) = run_start.take() {
-                out.push_str(&header.value[start..at]);
-                written_any = true;
-            }
-            pending_space = written_any;
-        } else if run_start.is_none() {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            run_start = Some(i);
-        }
-        i += 1;
-    }
-    if let Some(start) = run_start {
-        out.push_str(&header.value[start..]);
-    }
-    Ok(())
-}
-
-fn bad_value(header: &HeaderRef<'_>, byte: u8) -> Error {
-    let name = header.name.to_ascii_lowercase();
-    let value = if is_secret_header(&name) {
-        "<redacted>".to_owned()
-    } else {
-        shown_bytes(header.value.as_bytes())
+    let decoded = match decoded {
+        Some(decoded) => decoded,
+        None => encode::percent_decode(raw)?,
     };
-    Error::InvalidHeaderValue { name, value, byte }
-}
-
-/// Headers whose values must never be echoed.
-pub(crate) fn is_secret_header(lowercase_name: &str) -> bool {
-    matches!(
-        lowercase_name,
-        "authorization" | "x-amz-security-token" | "proxy-authorization" | "cookie"
-    )
+    let start = encoded.len();
+    encode::uri_encode_into(encoded, &decoded, false);
+    Ok(Part::Encoded(start, encoded.len()))
 }
 
 #[cfg(test)]
@@ -491,32 +425,5 @@ mod tests {
         assert_eq!(query("k=%2f").unwrap(), "k=%2F");
         assert!(query("a=%zz").is_err());
         assert!(query("%g=1").is_err());
-    }
-
-    fn value(v: &str) -> Result<String> {
-        let mut out = String::new();
-        canonical_value(
-            &mut out,
-            &HeaderRef {
-                name: "x",
-                value: v,
-            },
-        )
-        .map(|()| out)
-    }
-
-    #[test]
-    fn header_values() {
-        assert_eq!(value("  a   b \t c  ").unwrap(), "a b c");
-        assert_eq!(
-            value("value1\n  value2\r\n\tvalue3").unwrap(),
-            "value1 value2 value3"
-        );
-        assert_eq!(value("").unwrap(), "");
-        assert_eq!(value("   ").unwrap(), "");
-        assert!(value("a\nb").is_err());
-        assert!(value("a\rb").is_err());
-        assert!(value("a\0b").is_err());
-        assert!(value("a\n").is_err());
     }
 }

@@ -53,7 +53,14 @@ pub(crate) fn is_unreserved(b: u8) -> bool {
 
 /// Appends `input` to `out` with SigV4 `UriEncode`; `/` is kept when `keep_slash`.
 pub(crate) fn uri_encode_into(out: &mut String, input: &[u8], keep_slash: bool) {
-    encode_where(out, input, |b| {
+    encode_where(out, input, None, |b| {
+        is_unreserved(b) || (keep_slash && b == b'/')
+    });
+}
+
+/// [`uri_encode_into`] for text, which saves re-checking the UTF-8 of every copied run.
+pub(crate) fn uri_encode_str_into(out: &mut String, input: &str, keep_slash: bool) {
+    encode_where(out, input.as_bytes(), Some(input), |b| {
         is_unreserved(b) || (keep_slash && b == b'/')
     });
 }
@@ -61,39 +68,68 @@ pub(crate) fn uri_encode_into(out: &mut String, input: &[u8], keep_slash: bool) 
 /// Appends `input`, percent-encoding only bytes that may not stand raw in a URI path (space,
 /// controls, non-ASCII, `"<>\^`{|}` …). Existing `%XY` escapes are kept as they are.
 pub(crate) fn wire_path_encode_into(out: &mut String, input: &[u8]) {
-    encode_where(out, input, |b| CLASS[b as usize] & PATH_SAFE != 0);
+    encode_where(out, input, None, |b| CLASS[b as usize] & PATH_SAFE != 0);
 }
 
+/// [`wire_path_encode_into`] for text.
+pub(crate) fn wire_path_encode_str_into(out: &mut String, input: &str) {
+    encode_where(out, input.as_bytes(), Some(input), |b| {
+        CLASS[b as usize] & PATH_SAFE != 0
+    });
+}
+
+/// `text`, when given, is `input` as a `str`.
 #[inline]
-fn encode_where(out: &mut String, input: &[u8], keep: impl Fn(u8) -> bool) {
+fn encode_where(out: &mut String, input: &[u8], text: Option<&str>, keep: impl Fn(u8) -> bool) {
     // Every byte kept is ASCII, every other byte becomes three ASCII bytes, so the output is
     // ASCII whatever `input` is; building it from ASCII pieces keeps `out` valid UTF-8.
-    let mut rest = input;
-    while !rest.is_empty() {
-        let run = rest.iter().position(|&b| !keep(b)).unwrap_or(rest.len());
-        let (plain, tail) = rest.split_at(run);
-        // `plain` holds only kept bytes, all ASCII.
-        out.push_str(std::str::from_utf8(plain).unwrap_or_default());
-        if let Some((&b, tail)) = tail.split_first() {
-            out.push('%');
-            out.push(HEX_UPPER[(b >> 4) as usize] as char);
-            out.push(HEX_UPPER[(b & 0xf) as usize] as char);
-            rest = tail;
-        } else {
-            rest = tail;
+    let mut start = 0;
+    while let Some(rest) = input.get(start..).filter(|r| !r.is_empty()) {
+        let end = rest
+            .iter()
+            .position(|&b| !keep(b))
+            .map_or(input.len(), |n| start + n);
+        // `start..end` holds only kept bytes, all ASCII, so in `text` it lies on character
+        // boundaries and needs no second UTF-8 check.
+        let plain = match text {
+            Some(text) => text.get(start..end),
+            None => input
+                .get(start..end)
+                .and_then(|p| std::str::from_utf8(p).ok()),
+        };
+        out.push_str(plain.unwrap_or_default());
+        if let Some(&b) = input.get(end) {
+            let escape = [
+                b'%',
+                HEX_UPPER[(b >> 4) as usize],
+                HEX_UPPER[(b & 0xf) as usize],
+            ];
+            out.push_str(std::str::from_utf8(&escape).unwrap_or_default());
         }
+        start = end + 1;
     }
 }
 
-/// The SigV4 encoding of `input` as a new `Cow`: borrowed when nothing needs encoding.
-pub(crate) fn uri_encode(input: &str) -> Cow<'_, str> {
-    if input.bytes().all(is_unreserved) {
-        Cow::Borrowed(input)
-    } else {
-        let mut out = String::with_capacity(input.len() + 8);
-        uri_encode_into(&mut out, input.as_bytes(), false);
-        Cow::Owned(out)
+/// Whether `input` is already in SigV4 form: unreserved bytes, and `%XY` escapes (uppercase
+/// hex) of bytes outside the unreserved set. Such text decodes and re-encodes to itself, so it
+/// can be used as it is.
+pub(crate) fn is_sigv4_encoded(input: &[u8]) -> bool {
+    let upper_hex = |d: Option<&u8>| {
+        d.filter(|d| !d.is_ascii_lowercase())
+            .and_then(|&d| hex_value(d))
+    };
+    let mut i = 0;
+    while let Some(&b) = input.get(i) {
+        if is_unreserved(b) {
+            i += 1;
+            continue;
+        }
+        match (b, upper_hex(input.get(i + 1)), upper_hex(input.get(i + 2))) {
+            (b'%', Some(hi), Some(lo)) if !is_unreserved(hi << 4 | lo) => i += 3,
+            _ => return false,
+        }
     }
+    true
 }
 
 /// A `%` that is not followed by two hex digits.
@@ -153,10 +189,50 @@ fn hex_value(b: u8) -> Option<u8> {
 
 /// Appends the lowercase hex of `bytes` to `out`.
 pub(crate) fn hex_into(out: &mut String, bytes: &[u8]) {
+    // Digits go through a stack buffer and into `out` one chunk at a time: pushing them one
+    // `char` at a time costs a capacity check and UTF-8 encoding per digit, which showed in the
+    // signing profile (two 32-byte digests per signature).
     out.reserve(bytes.len() * 2);
-    for &b in bytes {
-        out.push(HEX_LOWER[(b >> 4) as usize] as char);
-        out.push(HEX_LOWER[(b & 0xf) as usize] as char);
+    for chunk in bytes.chunks(32) {
+        let digits = Hex64::new(chunk);
+        out.push_str(digits.as_str());
+    }
+}
+
+/// Both lowercase hex digits of every byte value: one lookup per byte.
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    let mut t = [[0u8; 2]; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = [HEX_LOWER[b >> 4], HEX_LOWER[b & 0xf]];
+        b += 1;
+    }
+    t
+};
+
+/// The lowercase hex of up to 32 bytes (a SHA-256 digest), on the stack.
+#[derive(Clone, Copy)]
+pub(crate) struct Hex64 {
+    digits: [u8; 64],
+    len: u8,
+}
+
+impl Hex64 {
+    /// The hex of `bytes`; only the first 32 bytes are used.
+    pub(crate) fn new(bytes: &[u8]) -> Self {
+        let mut digits = [0u8; 64];
+        let mut len = 0;
+        for (pair, &b) in digits.chunks_exact_mut(2).zip(bytes) {
+            pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
+            len += 2;
+        }
+        Hex64 { digits, len }
+    }
+
+    /// The digits.
+    pub(crate) fn as_str(&self) -> &str {
+        // Only hex digits are ever written: always ASCII.
+        std::str::from_utf8(&self.digits[..usize::from(self.len)]).unwrap_or_default()
     }
 }
 
@@ -167,6 +243,17 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The value of each lowercase hex digit; 0x10 for any other byte.
+static LOWER_HEX: [u8; 256] = {
+    let mut t = [0x10u8; 256];
+    let mut d = 0;
+    while d < 16 {
+        t[HEX_LOWER[d] as usize] = d as u8;
+        d += 1;
+    }
+    t
+};
+
 /// Parses lowercase hex into `out`; `false` if `text` is not exactly `2 * out.len()` lowercase
 /// hex digits.
 pub(crate) fn parse_lower_hex(text: &str, out: &mut [u8]) -> bool {
@@ -174,18 +261,18 @@ pub(crate) fn parse_lower_hex(text: &str, out: &mut [u8]) -> bool {
     if bytes.len() != out.len() * 2 {
         return false;
     }
+    // Branch-free: a table gives each digit's value, or 0x10 for a non-digit, and the flags are
+    // gathered and checked once (verifiers parse a 64-digit signature per request).
+    let mut bad = 0u8;
     for (dst, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-        let lower = |b: u8| match b {
-            b'0'..=b'9' => Some(b - b'0'),
-            b'a'..=b'f' => Some(b - b'a' + 10),
-            _ => None,
-        };
-        match (lower(pair[0]), lower(pair[1])) {
-            (Some(hi), Some(lo)) => *dst = hi << 4 | lo,
-            _ => return false,
-        }
+        let (hi, lo) = (
+            LOWER_HEX[usize::from(pair[0])],
+            LOWER_HEX[usize::from(pair[1])],
+        );
+        bad |= hi | lo;
+        *dst = hi << 4 | (lo & 0xf);
     }
-    true
+    bad & 0x10 == 0
 }
 
 #[cfg(test)]
@@ -215,6 +302,22 @@ mod tests {
     }
 
     #[test]
+    fn already_encoded_text_is_recognised() {
+        assert!(is_sigv4_encoded(b"AZaz09-._~"));
+        assert!(is_sigv4_encoded(b"a%2Fb%20c%E1%88%B4"));
+        assert!(is_sigv4_encoded(b""));
+        assert!(!is_sigv4_encoded(b"a%2fb"), "lowercase hex is re-encoded");
+        assert!(
+            !is_sigv4_encoded(b"%41"),
+            "an escaped unreserved byte is decoded"
+        );
+        assert!(!is_sigv4_encoded(b"a+b"));
+        assert!(!is_sigv4_encoded(b"a b"));
+        assert!(!is_sigv4_encoded(b"%2"));
+        assert!(!is_sigv4_encoded(b"%zz"));
+    }
+
+    #[test]
     fn decode_keeps_plus_and_rejects_bad_escapes() {
         assert_eq!(&*percent_decode("a+b%20c%2b").unwrap(), b"a+b c+");
         assert_eq!(percent_decode("%"), Err(BadEscape));
@@ -232,5 +335,9 @@ mod tests {
         assert_eq!(buf, [0xab, 0x01]);
         assert!(!parse_lower_hex("AB01", &mut buf));
         assert!(!parse_lower_hex("ab0", &mut buf));
+        assert!(!parse_lower_hex("ag01", &mut buf));
+        assert!(!parse_lower_hex("ab 1", &mut buf));
+        assert!(parse_lower_hex("ff09", &mut buf));
+        assert_eq!(buf, [0xff, 0x09]);
     }
 }

@@ -19,8 +19,8 @@
 //!   ([`Signer::presign`]).
 //!
 //! The library does no network I/O, spawns nothing, has no global state and reads no clock
-//! unless asked ([`SigningTime::now`]). Inputs are borrowed; the only allocations are the
-//! outputs (canonical request, string to sign, header values) and one vector for sorting.
+//! unless asked ([`SigningTime::now`]). Inputs are borrowed; a signature allocates only its
+//! outputs (canonical request, string to sign, header values or URL), never per header.
 //!
 //! Service differences are data, not code paths: [`SigningSettings::for_service`] gives S3 its
 //! single encoding, no path normalization and the `x-amz-content-sha256` header.

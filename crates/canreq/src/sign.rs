@@ -1,16 +1,20 @@
 //! Signing: the `Authorization` header form and the presigned-URL (query) form.
 
-use std::fmt;
+use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::Arc;
 
-use crate::canonical::{self, CanonicalRequest, HeaderRef, Parts};
+use crate::canonical::{self, CanonicalRequest, HeaderRef, Parts, StackList};
 use crate::credentials::{Credentials, Scope};
-use crate::encode;
+use crate::encode::{self, Hex64};
 use crate::error::{Error, Result};
 use crate::key::{KeyCache, SigningKey};
 use crate::request::Request;
-use crate::settings::{Payload, SessionTokenMode, SigningSettings};
+use crate::settings::{EMPTY_SHA256, Payload, SessionTokenMode, SigningSettings, UNSIGNED_PAYLOAD};
 use crate::time::SigningTime;
+
+mod output;
+pub use output::{PresignedRequest, SignedRequest, Steps};
 
 /// The SigV4 algorithm name.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -110,11 +114,16 @@ impl<'c> Signer<'c> {
 
     /// The signing key for this signer's secret, date and scope (cached when a cache is set).
     pub fn signing_key(&self) -> Arc<SigningKey> {
+        self.key_for(self.time.date())
+    }
+
+    /// The signing key for `date`, this signer's `YYYYMMDD`.
+    fn key_for(&self, date: &str) -> Arc<SigningKey> {
         match self.cache {
-            Some(cache) => cache.get(self.credentials, self.time.date(), &self.scope),
+            Some(cache) => cache.get(self.credentials, date, &self.scope),
             None => Arc::new(SigningKey::derive(
                 self.credentials.secret_access_key().expose(),
-                self.time.date(),
+                date,
                 self.scope.region(),
                 self.scope.service(),
             )),
@@ -127,13 +136,15 @@ impl<'c> Signer<'c> {
     /// `X-Amz-Security-Token` (and `x-amz-content-sha256` when it is sent) in `request` is not
     /// signed and is to be replaced, never duplicated ([`SignedRequest::apply`]).
     pub fn sign(&self, request: &Request<'_>, payload: Payload<'_>) -> Result<SignedRequest> {
-        let payload_hash = payload.hash()?;
+        let mut scratch = Hex64::new(&[]);
+        let payload_hash = payload_line(payload, &mut scratch)?;
         let amz_date = self.time.amz_date();
         let token = self.credentials.session_token().map(|t| t.expose());
         let sign_token = self.settings.session_token == SessionTokenMode::Signed;
         let send_sha = self.settings.content_sha256_header;
 
-        let mut headers = self.headers_to_sign(request, send_sha)?;
+        let mut headers = HeaderList::new();
+        self.headers_to_sign(request, send_sha, &mut headers)?;
         headers.push(HeaderRef {
             name: "X-Amz-Date",
             value: amz_date,
@@ -150,29 +161,40 @@ impl<'c> Signer<'c> {
                 value: &payload_hash,
             });
         }
+        let (path, query) = request
+            .target()
+            .split_once('?')
+            .unwrap_or((request.target(), ""));
         let canonical = canonical::build(&Parts {
             method: request.method(),
-            path: request.path(),
+            path,
             encoding: self.settings.uri_encoding,
             normalize: self.settings.normalize_path,
-            query: request.query(),
+            query,
             drop_query_key: &|_| false,
             extra_query: &[],
-            headers: &headers,
+            headers: headers.as_slice(),
             payload_hash: &payload_hash,
         })?;
-        let steps = self.finish(canonical);
+        let steps = self.finish(canonical, amz_date);
 
-        let mut authorization = String::with_capacity(160);
+        let mut authorization = String::with_capacity(
+            ALGORITHM.len()
+                + self.credentials.access_key_id().len()
+                + steps.credential_scope().len()
+                + steps.canonical_request.signed_headers().len()
+                + 64
+                + " Credential=/, SignedHeaders=, Signature=".len(),
+        );
         authorization.push_str(ALGORITHM);
         authorization.push_str(" Credential=");
         authorization.push_str(self.credentials.access_key_id());
         authorization.push('/');
-        authorization.push_str(&steps.credential_scope);
+        authorization.push_str(steps.credential_scope());
         authorization.push_str(", SignedHeaders=");
         authorization.push_str(steps.canonical_request.signed_headers());
         authorization.push_str(", Signature=");
-        authorization.push_str(&steps.signature);
+        authorization.push_str(steps.signature.as_str());
 
         let mut out = Vec::with_capacity(4);
         if let Some(token) = token {
@@ -180,7 +202,7 @@ impl<'c> Signer<'c> {
         }
         out.push(("X-Amz-Date", amz_date.to_owned()));
         if send_sha {
-            out.push(("x-amz-content-sha256", payload_hash));
+            out.push(("x-amz-content-sha256", payload_hash.into_owned()));
         }
         out.push(("Authorization", authorization));
         Ok(SignedRequest {
@@ -205,59 +227,33 @@ impl<'c> Signer<'c> {
                 value: expires_seconds.into(),
             });
         }
-        let payload_hash = payload.hash()?;
-        let headers = self.headers_to_sign(request, false)?;
-        let credential_scope = self.scope.credential_scope(self.time.date());
-        let mut credential = String::with_capacity(credential_scope.len() + 32);
-        encode::uri_encode_into(
-            &mut credential,
-            self.credentials.access_key_id().as_bytes(),
-            false,
-        );
-        credential.push_str("%2F");
-        encode::uri_encode_into(&mut credential, credential_scope.as_bytes(), false);
-        let signed_names = signed_header_names(&headers);
-        let signed_names_encoded = encode::uri_encode(&signed_names);
-        let expires = expires_seconds.to_string();
-        let token = self
-            .credentials
-            .session_token()
-            .map(|t| encode::uri_encode(t.expose()));
+        let mut scratch = Hex64::new(&[]);
+        let payload_hash = payload_line(payload, &mut scratch)?;
+        let mut headers = HeaderList::new();
+        self.headers_to_sign(request, false, &mut headers)?;
+        let signed_names = canonical::signed_header_names(headers.as_slice());
+        let token = self.credentials.session_token().map(|t| t.expose());
+        let amz_date = self.time.amz_date();
+        let (path, query) = request
+            .target()
+            .split_once('?')
+            .unwrap_or((request.target(), ""));
         let sign_token = self.settings.session_token == SessionTokenMode::Signed;
 
-        let mut params: Vec<(&'static str, &str)> = vec![
-            ("X-Amz-Algorithm", ALGORITHM),
-            ("X-Amz-Credential", &credential),
-            ("X-Amz-Date", self.time.amz_date()),
-            ("X-Amz-SignedHeaders", &signed_names_encoded),
-            ("X-Amz-Expires", &expires),
-        ];
-        if let (Some(token), true) = (&token, sign_token) {
-            params.push(("X-Amz-Security-Token", token));
-        }
-        let drop_key = |key: &[u8]| is_presign_param(key);
-        let canonical = canonical::build(&Parts {
-            method: request.method(),
-            path: request.path(),
-            encoding: self.settings.uri_encoding,
-            normalize: self.settings.normalize_path,
-            query: request.query(),
-            drop_query_key: &drop_key,
-            extra_query: &params,
-            headers: &headers,
-            payload_hash: &payload_hash,
-        })?;
-        let steps = self.finish(canonical);
-        if let (Some(token), false) = (&token, sign_token) {
-            params.push(("X-Amz-Security-Token", token));
-        }
-
-        // The URL keeps the caller's path and parameters as sent, then the presign parameters
-        // in the order AWS's own signers write them.
-        let mut target = String::with_capacity(request.target().len() + 512);
-        target.push_str(request.path());
+        // The target is written once: the caller's path and parameters as sent (less any stale
+        // presign parameters), then the presign parameters in the order AWS's own signers
+        // write them, SigV4-encoded. The canonical query takes their values from there, so
+        // the output needs no other copy of them.
+        // Room for everything written below, encoded parts at their longest (3 bytes each).
+        let encoded = self.credentials.access_key_id().len()
+            + self.scope.region().len()
+            + self.scope.service().len()
+            + signed_names.len()
+            + token.map_or(0, str::len);
+        let mut target = String::with_capacity(request.target().len() + 260 + 3 * encoded);
+        target.push_str(path);
         target.push('?');
-        for pair in request.query().split('&').filter(|p| !p.is_empty()) {
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
             let key = pair.split_once('=').map_or(pair, |(k, _)| k);
             let dropped = encode::percent_decode(key).is_ok_and(|k| is_presign_param(&k));
             if !dropped {
@@ -265,20 +261,81 @@ impl<'c> Signer<'c> {
                 target.push('&');
             }
         }
-        let mut auth_params: Vec<(&'static str, String)> =
-            params.iter().map(|&(n, v)| (n, v.to_owned())).collect();
-        auth_params.push(("X-Amz-Signature", steps.signature.clone()));
-        for (i, (name, value)) in auth_params.iter().enumerate() {
-            if i > 0 {
-                target.push('&');
-            }
-            target.push_str(name);
-            target.push('=');
-            target.push_str(value);
+        let params_start = target.len();
+        target.push_str("X-Amz-Algorithm=");
+        target.push_str(ALGORITHM);
+        // `AKID/DATE/REGION/SERVICE/aws4_request`, each part encoded, the slashes as `%2F`.
+        target.push_str("&X-Amz-Credential=");
+        let credential_start = target.len();
+        let parts = [
+            self.credentials.access_key_id(),
+            amz_date.get(..8).unwrap_or_default(),
+            self.scope.region(),
+            self.scope.service(),
+        ];
+        for part in parts {
+            encode::uri_encode_str_into(&mut target, part, false);
+            target.push_str("%2F");
         }
+        target.push_str("aws4_request");
+        let credential = credential_start..target.len();
+        target.push_str("&X-Amz-Date=");
+        target.push_str(amz_date);
+        target.push_str("&X-Amz-SignedHeaders=");
+        let names_start = target.len();
+        encode::uri_encode_str_into(&mut target, &signed_names, false);
+        let names = names_start..target.len();
+        target.push_str("&X-Amz-Expires=");
+        let expires_start = target.len();
+        push_decimal(&mut target, expires_seconds);
+        let expires = expires_start..target.len();
+        let push_token = |target: &mut String, token: &str| {
+            target.push_str("&X-Amz-Security-Token=");
+            let start = target.len();
+            encode::uri_encode_str_into(target, token, false);
+            start..target.len()
+        };
+        let signed_token = match (token, sign_token) {
+            (Some(token), true) => Some(push_token(&mut target, token)),
+            _ => None,
+        };
+        let written = |range: Range<usize>| target.get(range).unwrap_or_default();
+        let mut extra = [
+            ("X-Amz-Algorithm", ALGORITHM),
+            ("X-Amz-Credential", written(credential)),
+            ("X-Amz-Date", amz_date),
+            ("X-Amz-SignedHeaders", written(names)),
+            ("X-Amz-Expires", written(expires)),
+            ("X-Amz-Security-Token", ""),
+        ];
+        let extra_len = match signed_token {
+            Some(range) => {
+                extra[5].1 = written(range);
+                6
+            }
+            None => 5,
+        };
+        let drop_key = |key: &[u8]| is_presign_param(key);
+        let canonical = canonical::build(&Parts {
+            method: request.method(),
+            path,
+            encoding: self.settings.uri_encoding,
+            normalize: self.settings.normalize_path,
+            query,
+            drop_query_key: &drop_key,
+            extra_query: &extra[..extra_len],
+            headers: headers.as_slice(),
+            payload_hash: &payload_hash,
+        })?;
+        let steps = self.finish(canonical, amz_date);
+        if let (Some(token), false) = (token, sign_token) {
+            push_token(&mut target, token);
+        }
+        target.push_str("&X-Amz-Signature=");
+        target.push_str(steps.signature());
         Ok(PresignedRequest {
             target,
-            params: auth_params,
+            params_start,
             steps,
         })
     }
@@ -288,8 +345,8 @@ impl<'c> Signer<'c> {
         &self,
         request: &'r Request<'_>,
         replacing_sha: bool,
-    ) -> Result<Vec<HeaderRef<'r>>> {
-        let mut headers = Vec::with_capacity(request.headers().len() + 3);
+        headers: &mut HeaderList<'r>,
+    ) -> Result<()> {
         let mut has_host = false;
         for &(name, value) in request.headers() {
             let owned = name.eq_ignore_ascii_case("x-amz-date")
@@ -305,19 +362,15 @@ impl<'c> Signer<'c> {
         if !has_host {
             return Err(Error::MissingHost);
         }
-        Ok(headers)
+        Ok(())
     }
 
-    /// Canonical request → string to sign → signature.
-    fn finish(&self, canonical_request: CanonicalRequest) -> Steps {
-        let credential_scope = self.scope.credential_scope(self.time.date());
-        let string_to_sign = string_to_sign(
-            self.time.amz_date(),
-            &credential_scope,
-            &canonical_request.digest(),
-        );
-        let signing_key = self.signing_key();
-        let signature = encode::hex(&signing_key.sign(string_to_sign.as_bytes()));
+    /// Canonical request → string to sign → signature. `amz_date` is this signer's time.
+    fn finish(&self, canonical_request: CanonicalRequest, amz_date: &str) -> Steps {
+        let (string_to_sign, credential_scope) =
+            string_to_sign_in_scope(amz_date, &self.scope, &canonical_request.digest());
+        let signing_key = self.key_for(amz_date.get(..8).unwrap_or_default());
+        let signature = Hex64::new(&signing_key.sign(string_to_sign.as_bytes()));
         Steps {
             time: self.time,
             credential_scope,
@@ -329,22 +382,69 @@ impl<'c> Signer<'c> {
     }
 }
 
-/// `AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex sha256 of the canonical request>`.
-pub(crate) fn string_to_sign(
+/// Appends `value` in decimal (without the formatting machinery, which showed in presigning).
+fn push_decimal(out: &mut String, mut value: u32) {
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+}
+
+/// Up to this many headers to sign are listed on the stack.
+const STACK_HEADERS: usize = 24;
+
+/// The headers to sign.
+type HeaderList<'a> = StackList<HeaderRef<'a>, STACK_HEADERS>;
+
+/// The payload hash line. A hash computed here goes to `scratch` and the markers are constants,
+/// so the common payloads cost no allocation.
+fn payload_line<'p>(payload: Payload<'p>, scratch: &'p mut Hex64) -> Result<Cow<'p, str>> {
+    Ok(match payload {
+        Payload::Empty => Cow::Borrowed(EMPTY_SHA256),
+        Payload::Unsigned => Cow::Borrowed(UNSIGNED_PAYLOAD),
+        Payload::Bytes(body) => {
+            *scratch = Hex64::new(&crate::key::sha256(body));
+            Cow::Borrowed(scratch.as_str())
+        }
+        other => Cow::Owned(other.hash()?),
+    })
+}
+
+/// The string to sign, `AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex SHA-256 of the canonical
+/// request>`, and where its scope line lies in it (what [`Steps::credential_scope`] shows,
+/// without a second copy).
+pub(crate) fn string_to_sign_in_scope(
     amz_date: &str,
-    credential_scope: &str,
+    scope: &Scope,
     canonical_digest: &[u8; 32],
-) -> String {
-    let mut out =
-        String::with_capacity(ALGORITHM.len() + amz_date.len() + credential_scope.len() + 68);
+) -> (String, Range<usize>) {
+    // The scope's date is the day of `X-Amz-Date` (`YYYYMMDD` of `YYYYMMDDTHHMMSSZ`).
+    let date = amz_date.get(..8).unwrap_or_default();
+    let (region, service) = (scope.region(), scope.service());
+    let mut out = String::with_capacity(
+        ALGORITHM.len() + 18 + date.len() + region.len() + service.len() + 16 + 66,
+    );
     out.push_str(ALGORITHM);
     out.push('\n');
     out.push_str(amz_date);
     out.push('\n');
-    out.push_str(credential_scope);
+    let start = out.len();
+    for part in [date, region, service] {
+        out.push_str(part);
+        out.push('/');
+    }
+    out.push_str("aws4_request");
+    let end = out.len();
     out.push('\n');
     encode::hex_into(&mut out, canonical_digest);
-    out
+    (out, start..end)
 }
 
 /// The string to sign for a canonical request given as text, for example one built by hand.
@@ -363,228 +463,10 @@ pub(crate) fn string_to_sign(
 /// # Ok::<(), canreq::Error>(())
 /// ```
 pub fn string_to_sign_for(canonical_request: &str, time: SigningTime, scope: &Scope) -> String {
-    use sha2::{Digest, Sha256};
-    let digest: [u8; 32] = Sha256::digest(canonical_request.as_bytes()).into();
-    string_to_sign(
-        time.amz_date(),
-        &scope.credential_scope(time.date()),
-        &digest,
-    )
+    let digest = crate::key::sha256(canonical_request.as_bytes());
+    string_to_sign_in_scope(time.amz_date(), scope, &digest).0
 }
 
 fn is_presign_param(key: &[u8]) -> bool {
     PRESIGN_PARAMS.iter().any(|p| p.as_bytes() == key)
-}
-
-/// The sorted, lowercase, `;`-joined names, as the canonical request will list them.
-fn signed_header_names(headers: &[HeaderRef<'_>]) -> String {
-    let mut names: Vec<String> = headers
-        .iter()
-        .map(|h| h.name.to_ascii_lowercase())
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    names.join(";")
-}
-
-/// Every intermediate value of one signature, for display and debugging.
-///
-/// `Debug` shows everything but the signing key and the session token; the accessors give
-/// them on request.
-#[derive(Clone)]
-pub struct Steps {
-    time: SigningTime,
-    credential_scope: String,
-    canonical_request: CanonicalRequest,
-    string_to_sign: String,
-    signing_key: Arc<SigningKey>,
-    signature: String,
-}
-
-impl Steps {
-    /// The signing time (`X-Amz-Date` and the scope's date).
-    pub fn time(&self) -> SigningTime {
-        self.time
-    }
-
-    /// `DATE/REGION/SERVICE/aws4_request`.
-    pub fn credential_scope(&self) -> &str {
-        &self.credential_scope
-    }
-
-    /// The canonical request.
-    pub fn canonical_request(&self) -> &CanonicalRequest {
-        &self.canonical_request
-    }
-
-    /// The string to sign.
-    pub fn string_to_sign(&self) -> &str {
-        &self.string_to_sign
-    }
-
-    /// The signing key (a secret for its day, region and service).
-    pub fn signing_key(&self) -> &SigningKey {
-        &self.signing_key
-    }
-
-    /// The signature, 64 lowercase hex digits.
-    pub fn signature(&self) -> &str {
-        &self.signature
-    }
-}
-
-impl fmt::Debug for Steps {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Steps")
-            .field("time", &self.time)
-            .field("credential_scope", &self.credential_scope)
-            .field("canonical_request", &self.canonical_request.redacted())
-            .field("string_to_sign", &self.string_to_sign)
-            .field("signing_key", &self.signing_key)
-            .field("signature", &self.signature)
-            .finish()
-    }
-}
-
-/// The outcome of [`Signer::sign`]: the headers to set and the steps.
-#[derive(Clone)]
-pub struct SignedRequest {
-    headers: Vec<(&'static str, String)>,
-    steps: Steps,
-}
-
-impl SignedRequest {
-    /// The headers to set, in order: `X-Amz-Security-Token` (with temporary credentials),
-    /// `X-Amz-Date`, `x-amz-content-sha256` (when sent), `Authorization`.
-    pub fn headers(&self) -> &[(&'static str, String)] {
-        &self.headers
-    }
-
-    /// The `Authorization` header value.
-    pub fn authorization(&self) -> &str {
-        self.headers.last().map_or("", |(_, v)| v)
-    }
-
-    /// The signature.
-    pub fn signature(&self) -> &str {
-        self.steps.signature()
-    }
-
-    /// Every intermediate value.
-    pub fn steps(&self) -> &Steps {
-        &self.steps
-    }
-
-    /// Sets the signature headers on a header list: each replaces the first header of the same
-    /// name (any case) in place and removes the others; a stale `Authorization`, `X-Amz-Date` or
-    /// `X-Amz-Security-Token` that this signature does not set is removed.
-    ///
-    /// ```
-    /// # use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
-    /// # let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
-    /// # let signer = Signer::new(&creds, Scope::new("us-east-1", "service")?, SigningTime::parse("20150830T123600Z")?);
-    /// let mut headers = vec![
-    ///     ("Host".to_string(), "example.amazonaws.com".to_string()),
-    ///     ("authorization".to_string(), "stale".to_string()),
-    ///     ("X-Amz-Security-Token".to_string(), "stale".to_string()),
-    /// ];
-    /// let req = Request::new("GET", "/").header("Host", "example.amazonaws.com");
-    /// signer.sign(&req, Payload::Empty)?.apply(&mut headers);
-    /// let names: Vec<_> = headers.iter().map(|(n, _)| n.as_str()).collect();
-    /// assert_eq!(names, ["Host", "authorization", "X-Amz-Date"]);
-    /// # Ok::<(), canreq::Error>(())
-    /// ```
-    pub fn apply(&self, headers: &mut Vec<(String, String)>) {
-        for stale in ["authorization", "x-amz-date", "x-amz-security-token"] {
-            if !self
-                .headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case(stale))
-            {
-                headers.retain(|(n, _)| !n.eq_ignore_ascii_case(stale));
-            }
-        }
-        for (name, value) in &self.headers {
-            match headers
-                .iter()
-                .position(|(n, _)| n.eq_ignore_ascii_case(name))
-            {
-                Some(first) => {
-                    headers[first].1.clone_from(value);
-                    let mut i = 0;
-                    headers.retain(|(n, _)| {
-                        i += 1;
-                        i - 1 == first || !n.eq_ignore_ascii_case(name)
-                    });
-                }
-                None => headers.push(((*name).to_owned(), value.clone())),
-            }
-        }
-    }
-}
-
-impl fmt::Debug for SignedRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<_> = self
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                let shown = if n.eq_ignore_ascii_case("x-amz-security-token") {
-                    "<redacted>"
-                } else {
-                    v
-                };
-                (n, shown)
-            })
-            .collect();
-        f.debug_struct("SignedRequest")
-            .field("headers", &headers)
-            .field("steps", &self.steps)
-            .finish()
-    }
-}
-
-/// The outcome of [`Signer::presign`]: the request target with the presign parameters, and the
-/// steps.
-#[derive(Clone)]
-pub struct PresignedRequest {
-    target: String,
-    params: Vec<(&'static str, String)>,
-    steps: Steps,
-}
-
-impl PresignedRequest {
-    /// Path and query, with the presign parameters appended after the caller's own.
-    pub fn target(&self) -> &str {
-        &self.target
-    }
-
-    /// The presign parameters in the order they were appended, values as encoded in the URL.
-    pub fn params(&self) -> &[(&'static str, String)] {
-        &self.params
-    }
-
-    /// The signature.
-    pub fn signature(&self) -> &str {
-        self.steps.signature()
-    }
-
-    /// Every intermediate value.
-    pub fn steps(&self) -> &Steps {
-        &self.steps
-    }
-}
-
-impl fmt::Debug for PresignedRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The target carries the session token: show only the path.
-        let path = self
-            .target
-            .split_once('?')
-            .map_or(&*self.target, |(p, _)| p);
-        f.debug_struct("PresignedRequest")
-            .field("path", &path)
-            .field("steps", &self.steps)
-            .finish_non_exhaustive()
-    }
 }

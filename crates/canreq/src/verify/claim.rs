@@ -182,9 +182,15 @@ fn parse_credential(
     value: &str,
     location: AuthLocation,
 ) -> Result<(String, String, String, String), AuthError> {
-    let parts: Vec<&str> = value.split('/').collect();
-    let well_formed = parts.len() == 5
-        && parts.iter().all(|p| !p.is_empty())
+    // Up to six parts, so that a sixth means "too many"; no vector per request.
+    let mut parts = [""; 6];
+    let mut count = 0;
+    for (slot, part) in parts.iter_mut().zip(value.split('/')) {
+        *slot = part;
+        count += 1;
+    }
+    let well_formed = count == 5
+        && parts[..5].iter().all(|p| !p.is_empty())
         && parts[1].len() == 8
         && parts[1].bytes().all(|b| b.is_ascii_digit())
         && parts[4] == "aws4_request";

@@ -10,7 +10,7 @@ use crate::canonical::CanonicalRequest;
 use crate::credentials::Scope;
 use crate::encode;
 use crate::key::SigningKey;
-use crate::sign::string_to_sign;
+use crate::sign::string_to_sign_in_scope;
 use crate::time::SigningTime;
 
 use super::claim::AuthLocation;
@@ -87,7 +87,7 @@ impl<D> Pending<D> {
         if !self.checked {
             self.verified
                 .canonical_request
-                .replace_payload_hash(&encode::hex(&digest));
+                .replace_payload_hash(encode::Hex64::new(&digest).as_str());
             self.check_signature()?;
         }
         Ok(self.verified)
@@ -95,8 +95,8 @@ impl<D> Pending<D> {
 
     pub(super) fn check_signature(&mut self) -> Result<(), AuthError> {
         let v = &mut self.verified;
-        let scope = v.scope.credential_scope(v.time.date());
-        v.string_to_sign = string_to_sign(v.time.amz_date(), &scope, &v.canonical_request.digest());
+        v.string_to_sign =
+            string_to_sign_in_scope(v.time.amz_date(), &v.scope, &v.canonical_request.digest()).0;
         let expected = self.key.sign(v.string_to_sign.as_bytes());
         self.checked = true;
         if self.provided_ok && bool::from(expected.ct_eq(&self.provided)) {

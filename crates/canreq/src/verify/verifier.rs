@@ -5,7 +5,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::canonical::{self, HeaderRef, Parts};
+use crate::canonical::{self, HeaderRef, Parts, StackList};
 use crate::credentials::{Credentials, Scope};
 use crate::encode;
 use crate::key::KeyCache;
@@ -95,7 +95,7 @@ impl<S: CredentialStore> Verifier<S> {
         request: &Request<'_>,
         now: SigningTime,
     ) -> Result<Pending<S::Data>, AuthError> {
-        let claim = read_claim(request)?;
+        let mut claim = read_claim(request)?;
         let time = parse_time(&claim)?;
         self.check_scope(&claim, &time)?;
         self.check_skew(&claim, &time, now)?;
@@ -116,17 +116,16 @@ impl<S: CredentialStore> Verifier<S> {
         let (payload, payload_hash) = self.payload(&claim, request)?;
 
         let settings = SigningSettings::for_service(&claim.service);
-        let headers: Vec<HeaderRef<'_>> = request
-            .headers()
-            .iter()
-            .filter(|(name, _)| {
-                claim
-                    .signed_headers
-                    .iter()
-                    .any(|s| s.eq_ignore_ascii_case(name))
-            })
-            .map(|&(name, value)| HeaderRef { name, value })
-            .collect();
+        let mut headers: StackList<HeaderRef<'_>, 24> = StackList::new();
+        for &(name, value) in request.headers() {
+            if claim
+                .signed_headers
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(name))
+            {
+                headers.push(HeaderRef { name, value });
+            }
+        }
         let drop_signature =
             |key: &[u8]| claim.location == AuthLocation::Query && key == b"X-Amz-Signature";
         let canonical = canonical::build(&Parts {
@@ -137,13 +136,18 @@ impl<S: CredentialStore> Verifier<S> {
             query: request.query(),
             drop_query_key: &drop_signature,
             extra_query: &[],
-            headers: &headers,
-            payload_hash: payload_hash.as_deref().unwrap_or(""),
+            headers: headers.as_slice(),
+            payload_hash: payload_hash.unwrap_or(""),
         })
         .map_err(|e| AuthError::new(ErrorCode::InvalidArgument, e.to_string()))?;
 
-        let scope = Scope::new(claim.region.as_str(), claim.service.as_str())
-            .map_err(|e| AuthError::new(claim.malformed(), e.to_string()))?;
+        // The claim's strings move into the scope (no copy); they are not needed again.
+        let malformed = claim.malformed();
+        let scope = Scope::new(
+            std::mem::take(&mut claim.region),
+            std::mem::take(&mut claim.service),
+        )
+        .map_err(|e| AuthError::new(malformed, e.to_string()))?;
         let key = self
             .cache
             .get(&found.credentials, &claim.scope_date, &scope);
@@ -173,7 +177,7 @@ impl<S: CredentialStore> Verifier<S> {
         if let Some(hash) = payload_hash {
             if payload == PayloadMode::DeclaredSha256 {
                 let mut declared = [0u8; 32];
-                encode::parse_lower_hex(&hash, &mut declared);
+                encode::parse_lower_hex(hash, &mut declared);
                 pending.declared = Some(declared);
             }
             pending.check_signature()?;
@@ -285,11 +289,11 @@ impl<S: CredentialStore> Verifier<S> {
     }
 
     /// The payload mode and, when the head decides it, the payload hash line.
-    fn payload(
+    fn payload<'r>(
         &self,
         claim: &Claim,
-        request: &Request<'_>,
-    ) -> Result<(PayloadMode, Option<String>), AuthError> {
+        request: &Request<'r>,
+    ) -> Result<(PayloadMode, Option<&'r str>), AuthError> {
         let mut values = request.header_values("x-amz-content-sha256");
         let declared = values.next().map(|v| v.trim_matches([' ', '\t']));
         if values.next().is_some() {
@@ -300,7 +304,7 @@ impl<S: CredentialStore> Verifier<S> {
         }
         let unsigned = || {
             if self.allow_unsigned_payload {
-                Ok((PayloadMode::Unsigned, Some(UNSIGNED_PAYLOAD.to_owned())))
+                Ok((PayloadMode::Unsigned, Some(UNSIGNED_PAYLOAD)))
             } else {
                 Err(AuthError::new(
                     ErrorCode::AccessDenied,
@@ -326,7 +330,7 @@ impl<S: CredentialStore> Verifier<S> {
                 ))
             }
             Some(hash) if encode::parse_lower_hex(hash, &mut [0u8; 32]) => {
-                Ok((PayloadMode::DeclaredSha256, Some(hash.to_owned())))
+                Ok((PayloadMode::DeclaredSha256, Some(hash)))
             }
             Some(other) => Err(AuthError::new(
                 ErrorCode::InvalidArgument,
@@ -382,9 +386,12 @@ fn check_signed_headers(claim: &Claim, request: &Request<'_>) -> Result<(), Auth
         let amz = name
             .get(..6)
             .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"));
-        let lower = name.to_ascii_lowercase();
-        if amz && !signed(name) && !unsigned.contains(&lower) {
-            unsigned.push(lower);
+        // Lowercased only when reported: this runs for every header of every request.
+        if amz && !signed(name) {
+            let lower = name.to_ascii_lowercase();
+            if !unsigned.contains(&lower) {
+                unsigned.push(lower);
+            }
         }
     }
     if unsigned.is_empty() {

@@ -1,0 +1,237 @@
+//! Shared by the tests against real servers (moto, s3s-fs): a server child killed on drop and
+//! waited for until its loopback port accepts, private temporary directories, and `canreq` runs
+//! with a deadline, a private HOME and no AWS environment, so nothing leaves 127.0.0.1.
+
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+#[path = "../../../canreq/tests/common/mod.rs"]
+pub mod common;
+
+/// A peer program named by an environment variable (`CANREQ_PYTHON`, `CANREQ_S3S_FS`).
+/// Missing: a failure in CI, elsewhere a "skipped" line and `None`.
+pub fn peer(var: &str, what: &str) -> Option<PathBuf> {
+    let why = match std::env::var_os(var) {
+        None => format!("{var} is not set ({what})"),
+        Some(p) if !Path::new(&p).is_file() => {
+            format!("{var}={} is not a file ({what})", Path::new(&p).display())
+        }
+        Some(p) => return Some(PathBuf::from(p)),
+    };
+    if common::in_ci() {
+        panic!("{why}; in CI a missing peer is a failure");
+    }
+    eprintln!("skipped: {why}");
+    None
+}
+
+/// A directory under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("canreq-peer-{name}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A server process on a loopback port; killed and reaped on drop, so a failing test leaves
+/// nothing running.
+pub struct Server {
+    child: Child,
+    pub port: u16,
+    log: PathBuf,
+}
+
+impl Server {
+    /// Starts `make(port)` on a free port, its output going to `log`, and waits until the port
+    /// accepts connections. A child that dies at once (say, the port was taken between finding
+    /// and binding it) is retried on another port.
+    pub fn start(name: &str, log: &Path, make: impl Fn(u16) -> Command) -> Server {
+        for _ in 0..3 {
+            let port = free_port();
+            let out = std::fs::File::create(log).unwrap();
+            let err = out.try_clone().unwrap();
+            let child = make(port)
+                .stdin(Stdio::null())
+                .stdout(out)
+                .stderr(err)
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+            let mut server = Server {
+                child,
+                port,
+                log: log.to_owned(),
+            };
+            if server.wait_ready(name) {
+                return server;
+            }
+        }
+        panic!("{name} would not start:\n{}", read_log(log));
+    }
+
+    /// Polls the port; false when the child exited first.
+    fn wait_ready(&mut self, name: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                eprintln!("{name} exited early ({status}):\n{}", read_log(&self.log));
+                return false;
+            }
+            let addr = (Ipv4Addr::LOCALHOST, self.port).into();
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return true;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "{name} did not accept connections on port {} within 90 s:\n{}",
+                    self.port,
+                    read_log(&self.log)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// What the server printed so far, for failure messages.
+    pub fn log(&self) -> String {
+        read_log(&self.log)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_log(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// `canreq` with `home` as HOME and every `AWS_*`/`CANREQ_*` variable removed, instance metadata
+/// off: the credential chain sees only what the test puts there.
+pub fn canreq(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_canreq"));
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        if k.starts_with("AWS_") || k.starts_with("CANREQ_") {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd
+}
+
+/// What a finished process said.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// Panics with both outputs unless the exit code is `code`.
+    pub fn expect_code(&self, code: i32, what: &str) -> &Run {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "{what}: exit code\nstdout: {}\nstderr: {}",
+            self.stdout_text(),
+            self.stderr
+        );
+        self
+    }
+}
+
+/// Runs `cmd` to the end (at most five minutes), checking it never panicked.
+pub fn run(cmd: &mut Command) -> Run {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    let mut out_pipe = child.stdout.take().unwrap();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out_pipe.read_to_end(&mut v);
+        v
+    });
+    let err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err_pipe.read_to_end(&mut v);
+        v
+    });
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for the command") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} still running after 300 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let run = Run {
+        code: status.code(),
+        stdout: out.join().unwrap(),
+        stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
+    };
+    assert!(
+        !run.stderr.contains("panicked") && !run.stderr.contains("RUST_BACKTRACE"),
+        "{cmd:?} panicked: {}",
+        run.stderr
+    );
+    run
+}
+
+/// The text between `open` and the next `close`.
+pub fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = text.find(open)? + open.len();
+    let len = text[start..].find(close)?;
+    Some(&text[start..start + len])
+}

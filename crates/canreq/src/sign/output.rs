@@ -1,0 +1,231 @@
+//! What signing hands back: the headers or presigned target, and every intermediate step.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::canonical::CanonicalRequest;
+use crate::encode::Hex64;
+use crate::key::SigningKey;
+use crate::time::SigningTime;
+
+/// Every intermediate value of one signature, for display and debugging.
+///
+/// `Debug` shows everything but the signing key and the session token; the accessors give
+/// them on request.
+#[derive(Clone)]
+pub struct Steps {
+    pub(super) time: SigningTime,
+    /// The credential scope's place in `string_to_sign`.
+    pub(super) credential_scope: Range<usize>,
+    pub(super) canonical_request: CanonicalRequest,
+    pub(super) string_to_sign: String,
+    pub(super) signing_key: Arc<SigningKey>,
+    pub(super) signature: Hex64,
+}
+
+impl Steps {
+    /// The signing time (`X-Amz-Date` and the scope's date).
+    pub fn time(&self) -> SigningTime {
+        self.time
+    }
+
+    /// `DATE/REGION/SERVICE/aws4_request`.
+    pub fn credential_scope(&self) -> &str {
+        &self.string_to_sign[self.credential_scope.clone()]
+    }
+
+    /// The canonical request.
+    pub fn canonical_request(&self) -> &CanonicalRequest {
+        &self.canonical_request
+    }
+
+    /// The string to sign.
+    pub fn string_to_sign(&self) -> &str {
+        &self.string_to_sign
+    }
+
+    /// The signing key (a secret for its day, region and service).
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.signing_key
+    }
+
+    /// The signature, 64 lowercase hex digits.
+    pub fn signature(&self) -> &str {
+        self.signature.as_str()
+    }
+}
+
+impl fmt::Debug for Steps {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Steps")
+            .field("time", &self.time)
+            .field("credential_scope", &self.credential_scope())
+            .field("canonical_request", &self.canonical_request.redacted())
+            .field("string_to_sign", &self.string_to_sign)
+            .field("signing_key", &self.signing_key)
+            .field("signature", &self.signature())
+            .finish()
+    }
+}
+
+/// The outcome of [`Signer::sign`]: the headers to set and the steps.
+#[derive(Clone)]
+pub struct SignedRequest {
+    pub(super) headers: Vec<(&'static str, String)>,
+    pub(super) steps: Steps,
+}
+
+impl SignedRequest {
+    /// The headers to set, in order: `X-Amz-Security-Token` (with temporary credentials),
+    /// `X-Amz-Date`, `x-amz-content-sha256` (when sent), `Authorization`.
+    pub fn headers(&self) -> &[(&'static str, String)] {
+        &self.headers
+    }
+
+    /// The `Authorization` header value.
+    pub fn authorization(&self) -> &str {
+        self.headers.last().map_or("", |(_, v)| v)
+    }
+
+    /// The signature.
+    pub fn signature(&self) -> &str {
+        self.steps.signature()
+    }
+
+    /// Every intermediate value.
+    pub fn steps(&self) -> &Steps {
+        &self.steps
+    }
+
+    /// Sets the signature headers on a header list: each replaces the first header of the same
+    /// name (any case) in place and removes the others; a stale `Authorization`, `X-Amz-Date` or
+    /// `X-Amz-Security-Token` that this signature does not set is removed.
+    ///
+    /// ```
+    /// # use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+    /// # let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+    /// # let signer = Signer::new(&creds, Scope::new("us-east-1", "service")?, SigningTime::parse("20150830T123600Z")?);
+    /// let mut headers = vec![
+    ///     ("Host".to_string(), "example.amazonaws.com".to_string()),
+    ///     ("authorization".to_string(), "stale".to_string()),
+    ///     ("X-Amz-Security-Token".to_string(), "stale".to_string()),
+    /// ];
+    /// let req = Request::new("GET", "/").header("Host", "example.amazonaws.com");
+    /// signer.sign(&req, Payload::Empty)?.apply(&mut headers);
+    /// let names: Vec<_> = headers.iter().map(|(n, _)| n.as_str()).collect();
+    /// assert_eq!(names, ["Host", "authorization", "X-Amz-Date"]);
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
+    pub fn apply(&self, headers: &mut Vec<(String, String)>) {
+        for stale in ["authorization", "x-amz-date", "x-amz-security-token"] {
+            if !self
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(stale))
+            {
+                headers.retain(|(n, _)| !n.eq_ignore_ascii_case(stale));
+            }
+        }
+        for (name, value) in &self.headers {
+            match headers
+                .iter()
+                .position(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                Some(first) => {
+                    headers[first].1.clone_from(value);
+                    let mut i = 0;
+                    headers.retain(|(n, _)| {
+                        i += 1;
+                        i - 1 == first || !n.eq_ignore_ascii_case(name)
+                    });
+                }
+                None => headers.push(((*name).to_owned(), value.clone())),
+            }
+        }
+    }
+}
+
+impl fmt::Debug for SignedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<_> = self
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let shown = if n.eq_ignore_ascii_case("x-amz-security-token") {
+                    "<redacted>"
+                } else {
+                    v
+                };
+                (n, shown)
+            })
+            .collect();
+        f.debug_struct("SignedRequest")
+            .field("headers", &headers)
+            .field("steps", &self.steps)
+            .finish()
+    }
+}
+
+/// The outcome of [`Signer::presign`]: the request target with the presign parameters, and the
+/// steps.
+#[derive(Clone)]
+pub struct PresignedRequest {
+    pub(super) target: String,
+    /// Where the presign parameters begin in `target`.
+    pub(super) params_start: usize,
+    pub(super) steps: Steps,
+}
+
+impl PresignedRequest {
+    /// Path and query, with the presign parameters appended after the caller's own.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The presign parameters (`X-Amz-Algorithm` … `X-Amz-Signature`) in the order they were
+    /// appended, as name and value, the value encoded as in the URL.
+    ///
+    /// ```
+    /// # use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+    /// # let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+    /// # let signer = Signer::new(&creds, Scope::new("us-east-1", "s3")?, SigningTime::parse("20150830T123600Z")?);
+    /// let req = Request::new("GET", "/key?versionId=3").header("Host", "bucket.s3.amazonaws.com");
+    /// let presigned = signer.presign(&req, Payload::Unsigned, 60)?;
+    /// let names: Vec<&str> = presigned.params().map(|(name, _)| name).collect();
+    /// assert_eq!(names, ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires", "X-Amz-Signature"]);
+    /// assert_eq!(presigned.params().nth(1).unwrap().1, "AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fs3%2Faws4_request");
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
+    pub fn params(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.target
+            .get(self.params_start..)
+            .unwrap_or_default()
+            .split('&')
+            .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+    }
+
+    /// The signature.
+    pub fn signature(&self) -> &str {
+        self.steps.signature()
+    }
+
+    /// Every intermediate value.
+    pub fn steps(&self) -> &Steps {
+        &self.steps
+    }
+}
+
+impl fmt::Debug for PresignedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The target carries the session token: show only the path.
+        let path = self
+            .target
+            .split_once('?')
+            .map_or(&*self.target, |(p, _)| p);
+        f.debug_struct("PresignedRequest")
+            .field("path", &path)
+            .field("steps", &self.steps)
+            .finish_non_exhaustive()
+    }
+}
