@@ -84,6 +84,15 @@ pub fn resolve(args: &CredentialArgs, region: &str) -> Result<Credentials, CliEr
 
 fn from_chain(profile: Option<&str>, region: &str) -> Result<Credentials, CliError> {
     let found = runtime()?.block_on(async {
+        // The environment is the chain's first link. Asking it alone first skips building the
+        // whole chain (profile parsing, an HTTP client for SSO and metadata), which costs a few
+        // milliseconds on every `canreq sign`. An explicit --profile always takes the full chain.
+        if profile.is_none() {
+            let env = aws_config::environment::EnvironmentVariableCredentialsProvider::new();
+            if let Ok(found) = env.provide_credentials().await {
+                return Ok(found);
+            }
+        }
         let mut builder =
             aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
                 .region(aws_config::Region::new(region.to_owned()));

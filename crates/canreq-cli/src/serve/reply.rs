@@ -31,7 +31,11 @@ impl Protocol {
             .uri
             .query()
             .is_some_and(|q| q.split('&').any(|p| p.starts_with("Action=")));
-        if content_type.starts_with("application/x-www-form-urlencoded") || query_action {
+        // Only a POST carries a Query-protocol form: HTTP clients (Python's urllib, curl
+        // --data) label any body form-encoded, and an S3 PUT so labelled is still REST.
+        let form_post = parts.method == http::Method::POST
+            && content_type.starts_with("application/x-www-form-urlencoded");
+        if form_post || query_action {
             return Protocol::Query;
         }
         Protocol::Rest
