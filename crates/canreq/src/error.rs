@@ -97,6 +97,24 @@ pub enum Error {
         /// Why it was refused.
         reason: String,
     },
+    /// A checksum algorithm name that is not `crc32`, `crc32c`, `crc64nvme`, `sha1` or `sha256`.
+    InvalidChecksumAlgorithm {
+        /// The name as given, shortened and escaped for display.
+        value: String,
+    },
+    /// An aws-chunked chunk size below the 8 KiB minimum or above the 16 MiB maximum.
+    ChunkSizeOutOfRange {
+        /// The size as given.
+        value: usize,
+    },
+    /// A payload choice that does not fit the operation (e.g. a chunk encoder for a payload that
+    /// is not a `STREAMING-*` mode).
+    PayloadMismatch {
+        /// What was expected.
+        expected: &'static str,
+        /// What was given.
+        found: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -149,6 +167,16 @@ impl fmt::Display for Error {
             ),
             Error::InvalidTime { value, reason } => {
                 write!(f, "signing time \"{value}\" is invalid: {reason}")
+            }
+            Error::InvalidChecksumAlgorithm { value } => write!(
+                f,
+                "checksum algorithm \"{value}\" is not one of crc32, crc32c, crc64nvme, sha1, sha256"
+            ),
+            Error::ChunkSizeOutOfRange { value } => {
+                write!(f, "chunk size {value} is outside 8192..=16777216 bytes")
+            }
+            Error::PayloadMismatch { expected, found } => {
+                write!(f, "payload is {found}, expected {expected}")
             }
         }
     }

@@ -16,10 +16,14 @@
 //! - `key`: key derivation and [`KeyCache`], which keeps derived keys with their HMAC state
 //!   precomputed, so a cached signature costs one HMAC;
 //! - `sign`: the `Authorization` header form ([`Signer::sign`]) and the presigned-URL form
-//!   ([`Signer::presign`]).
+//!   ([`Signer::presign`]);
+//! - [`verify`]: the server side, on the same canonicalizer;
+//! - [`chunked`]: aws-chunked streaming bodies (chunk signatures, trailers, checksums), both
+//!   encoding and verifying.
 //!
-//! The library does no network I/O, spawns nothing, has no global state and reads no clock
-//! unless asked ([`SigningTime::now`]). Inputs are borrowed; a signature allocates only its
+//! The library does no network I/O, has no global state and reads no clock unless asked
+//! ([`SigningTime::now`]); the only threads it starts are the scoped ones of
+//! [`chunked::hash_chunks_parallel`], when called. Inputs are borrowed; a signature allocates only its
 //! outputs (canonical request, string to sign, header values or URL), never per header.
 //!
 //! Service differences are data, not code paths: [`SigningSettings::for_service`] gives S3 its
@@ -52,6 +56,7 @@
 #![warn(missing_docs)]
 
 mod canonical;
+pub mod chunked;
 mod credentials;
 mod encode;
 mod error;

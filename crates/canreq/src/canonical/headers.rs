@@ -71,6 +71,17 @@ pub(super) fn canonical_headers(
     with_sorted(headers, |order| write_headers(out, order))
 }
 
+/// The canonical form of aws-chunked trailing headers, which `x-amz-trailer-signature` signs:
+/// the same lines as canonical headers (`name:value\n`, lowercase, trimmed, sorted), without
+/// the blank line and the signed header list.
+pub(crate) fn canonical_trailers(headers: &[HeaderRef<'_>]) -> Result<String> {
+    let mut out = String::new();
+    let list = canonical_headers(&mut out, headers)?;
+    // Drop the signed header list and the blank line before it.
+    out.truncate(list.start - 1);
+    Ok(out)
+}
+
 fn write_headers(out: &mut String, order: &[&HeaderRef<'_>]) -> Result<Range<usize>> {
     // Where each distinct lowercase name was written, so that the signed header list copies
     // it rather than lowercasing it again.

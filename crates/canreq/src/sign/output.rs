@@ -54,6 +54,18 @@ impl Steps {
     pub fn signature(&self) -> &str {
         self.signature.as_str()
     }
+
+    /// The signing key, shared (for the aws-chunked signature chain).
+    pub(crate) fn signing_key_shared(&self) -> Arc<SigningKey> {
+        Arc::clone(&self.signing_key)
+    }
+
+    /// The signature's bytes (the seed of an aws-chunked chain).
+    pub(crate) fn signature_bytes(&self) -> [u8; 32] {
+        let mut bytes = [0u8; 32];
+        crate::encode::parse_lower_hex(self.signature.as_str(), &mut bytes);
+        bytes
+    }
 }
 
 impl fmt::Debug for Steps {

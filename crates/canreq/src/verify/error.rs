@@ -40,6 +40,19 @@ pub enum ErrorCode {
     EntityTooLarge,
     /// The client did not send the body in time.
     RequestTimeout,
+    /// An aws-chunked body ended early, or its data is longer or shorter than
+    /// `x-amz-decoded-content-length`.
+    IncompleteBody,
+    /// An aws-chunked chunk is larger than allowed, or a chunk other than the last is smaller
+    /// than the minimum.
+    InvalidChunkSizeError,
+    /// An aws-chunked trailer is malformed, undeclared in `x-amz-trailer`, missing, or lacks its
+    /// signature.
+    MalformedTrailerError,
+    /// A trailing checksum does not match the data.
+    BadDigest,
+    /// A required length header (`x-amz-decoded-content-length`) is missing.
+    MissingContentLength,
 }
 
 impl ErrorCode {
@@ -61,6 +74,11 @@ impl ErrorCode {
             ErrorCode::NotImplemented => "NotImplemented",
             ErrorCode::EntityTooLarge => "EntityTooLarge",
             ErrorCode::RequestTimeout => "RequestTimeout",
+            ErrorCode::IncompleteBody => "IncompleteBody",
+            ErrorCode::InvalidChunkSizeError => "InvalidChunkSizeError",
+            ErrorCode::MalformedTrailerError => "MalformedTrailerError",
+            ErrorCode::BadDigest => "BadDigest",
+            ErrorCode::MissingContentLength => "MissingContentLength",
         }
     }
 
@@ -75,12 +93,17 @@ impl ErrorCode {
             | ErrorCode::InvalidToken
             | ErrorCode::XAmzContentSHA256Mismatch
             | ErrorCode::EntityTooLarge
-            | ErrorCode::RequestTimeout => 400,
+            | ErrorCode::RequestTimeout
+            | ErrorCode::IncompleteBody
+            | ErrorCode::MalformedTrailerError
+            | ErrorCode::BadDigest => 400,
             ErrorCode::MissingAuthenticationToken
             | ErrorCode::InvalidAccessKeyId
             | ErrorCode::SignatureDoesNotMatch
             | ErrorCode::RequestTimeTooSkewed
-            | ErrorCode::AccessDenied => 403,
+            | ErrorCode::AccessDenied
+            | ErrorCode::InvalidChunkSizeError => 403,
+            ErrorCode::MissingContentLength => 411,
             ErrorCode::NotImplemented => 501,
         }
     }

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::canonical::CanonicalRequest;
+use crate::chunked::{ChunkedDecoder, StreamingMode};
 use crate::credentials::Scope;
 use crate::encode;
 use crate::key::SigningKey;
@@ -25,6 +26,9 @@ pub enum PayloadMode {
     BodyHash,
     /// `UNSIGNED-PAYLOAD`: the body is not covered.
     Unsigned,
+    /// aws-chunked: the body is checked chunk by chunk by a [`ChunkedDecoder`]
+    /// (see [`Pending::into_chunked`]).
+    Streaming(StreamingMode),
 }
 
 impl PayloadMode {
@@ -34,6 +38,7 @@ impl PayloadMode {
             PayloadMode::DeclaredSha256 => "sha256",
             PayloadMode::BodyHash => "body-hash",
             PayloadMode::Unsigned => "unsigned",
+            PayloadMode::Streaming(mode) => mode.marker(),
         }
     }
 }
@@ -49,6 +54,8 @@ pub struct Pending<D> {
     pub(super) provided_ok: bool,
     /// Whether the signature has been checked already (payload hash known from the head).
     pub(super) checked: bool,
+    /// For an aws-chunked body, the decoder that must read it.
+    pub(super) chunked: Option<ChunkedDecoder>,
 }
 
 impl<D> Pending<D> {
@@ -70,9 +77,53 @@ impl<D> Pending<D> {
         &self.verified
     }
 
+    /// Whether the body is aws-chunked, to be read through [`into_chunked`](Self::into_chunked).
+    pub fn is_chunked(&self) -> bool {
+        self.chunked.is_some()
+    }
+
+    /// For an aws-chunked body: the verified head and the decoder that checks the body chunk by
+    /// chunk. Only data the decoder releases is verified, and only its `finish` vouches for
+    /// the whole body.
+    ///
+    /// ```
+    /// use canreq::verify::{Pending, PayloadMode};
+    ///
+    /// fn read_body<D>(pending: Pending<D>, body: &[u8]) -> Result<Vec<u8>, canreq::verify::AuthError> {
+    ///     if !pending.is_chunked() {
+    ///         let mut pending = pending;
+    ///         pending.update(body);
+    ///         pending.finish()?;
+    ///         return Ok(body.to_vec());
+    ///     }
+    ///     let (verified, mut decoder) = pending.into_chunked()?;
+    ///     assert!(matches!(verified.payload(), PayloadMode::Streaming(_)));
+    ///     let mut data = Vec::new();
+    ///     decoder.decode(body, |piece| data.extend_from_slice(piece))?;
+    ///     decoder.finish()?;
+    ///     Ok(data)
+    /// }
+    /// ```
+    pub fn into_chunked(mut self) -> Result<(Verified<D>, ChunkedDecoder), AuthError> {
+        match self.chunked.take() {
+            Some(decoder) => Ok((self.verified, decoder)),
+            None => Err(AuthError::new(
+                ErrorCode::InvalidRequest,
+                "The request body is not aws-chunked.",
+            )),
+        }
+    }
+
     /// Ends the body: checks it against the declared hash, or computes the payload hash and
-    /// checks the signature.
+    /// checks the signature. An aws-chunked body is refused here: it must go through
+    /// [`into_chunked`](Self::into_chunked), so that no unchecked chunk passes as verified.
     pub fn finish(mut self) -> Result<Verified<D>, AuthError> {
+        if self.chunked.is_some() {
+            return Err(AuthError::new(
+                ErrorCode::InvalidRequest,
+                "An aws-chunked body must be read through Pending::into_chunked.",
+            ));
+        }
         let digest: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
         if let Some(declared) = self.declared
             && !bool::from(digest.ct_eq(&declared))

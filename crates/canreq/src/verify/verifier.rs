@@ -1,11 +1,13 @@
 //! The verifier: checks a received request against the signature it claims.
 
 use std::fmt;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::canonical::{self, HeaderRef, Parts, StackList};
+use crate::chunked::{ChunkedDecoder, DecodeLimits, SignatureChain, StreamingMode};
 use crate::credentials::{Credentials, Scope};
 use crate::encode;
 use crate::key::KeyCache;
@@ -29,6 +31,7 @@ pub struct Verifier<S> {
     skew_seconds: i64,
     allow_unsigned_payload: bool,
     presigned_payload: PresignedPayload,
+    chunk_limits: DecodeLimits,
     cache: KeyCache,
 }
 
@@ -43,6 +46,7 @@ impl<S: CredentialStore> Verifier<S> {
             skew_seconds: 15 * 60,
             allow_unsigned_payload: true,
             presigned_payload: PresignedPayload::Unsigned,
+            chunk_limits: DecodeLimits::default(),
             cache: KeyCache::default(),
         }
     }
@@ -74,6 +78,12 @@ impl<S: CredentialStore> Verifier<S> {
     /// What presigned requests without `x-amz-content-sha256` sign as payload hash.
     pub fn presigned_payload(mut self, mode: PresignedPayload) -> Self {
         self.presigned_payload = mode;
+        self
+    }
+
+    /// Bounds for aws-chunked bodies (chunk size, line lengths).
+    pub fn chunk_limits(mut self, limits: DecodeLimits) -> Self {
+        self.chunk_limits = limits;
         self
     }
 
@@ -173,6 +183,7 @@ impl<S: CredentialStore> Verifier<S> {
             provided,
             provided_ok,
             checked: false,
+            chunked: None,
         };
         if let Some(hash) = payload_hash {
             if payload == PayloadMode::DeclaredSha256 {
@@ -181,6 +192,21 @@ impl<S: CredentialStore> Verifier<S> {
                 pending.declared = Some(declared);
             }
             pending.check_signature()?;
+        }
+        if let PayloadMode::Streaming(mode) = payload {
+            let v = &pending.verified;
+            let chain = SignatureChain::from_seed(
+                Arc::clone(&pending.key),
+                v.time,
+                &v.scope.credential_scope(v.time.date()),
+                pending.provided,
+            );
+            pending.chunked = Some(ChunkedDecoder::from_request(
+                mode,
+                chain,
+                request,
+                self.chunk_limits,
+            )?);
         }
         Ok(pending)
     }
@@ -323,12 +349,20 @@ impl<S: CredentialStore> Verifier<S> {
             )),
             None => Ok((PayloadMode::BodyHash, None)),
             Some(UNSIGNED_PAYLOAD) => unsigned(),
-            Some(STREAMING_SIGNED | STREAMING_SIGNED_TRAILER | STREAMING_UNSIGNED_TRAILER) => {
-                Err(AuthError::new(
-                    ErrorCode::NotImplemented,
-                    "aws-chunked streaming uploads are not supported by this endpoint yet.",
-                ))
-            }
+            Some(marker @ (STREAMING_SIGNED | STREAMING_SIGNED_TRAILER)) => Ok((
+                PayloadMode::Streaming(
+                    StreamingMode::from_marker(marker).unwrap_or(StreamingMode::Signed),
+                ),
+                Some(marker),
+            )),
+            Some(STREAMING_UNSIGNED_TRAILER) if self.allow_unsigned_payload => Ok((
+                PayloadMode::Streaming(StreamingMode::UnsignedWithTrailer),
+                Some(STREAMING_UNSIGNED_TRAILER),
+            )),
+            Some(STREAMING_UNSIGNED_TRAILER) => Err(AuthError::new(
+                ErrorCode::AccessDenied,
+                "Unsigned payloads (STREAMING-UNSIGNED-PAYLOAD-TRAILER) are not accepted here.",
+            )),
             Some(hash) if encode::parse_lower_hex(hash, &mut [0u8; 32]) => {
                 Ok((PayloadMode::DeclaredSha256, Some(hash)))
             }

@@ -1,0 +1,154 @@
+//! The signature chain of a signed aws-chunked body.
+//!
+//! Each chunk's signature signs the previous signature (the request's for the first chunk)
+//! and the chunk's SHA-256, so chunks cannot be changed, dropped, reordered or taken from
+//! another upload without breaking every later link. The trailer's signature continues the
+//! chain from the final (empty) chunk. Encoder and decoder both go through this one type.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::encode;
+use crate::error::{Error, Result, shown};
+use crate::key::{SigningKey, sha256};
+use crate::settings::EMPTY_SHA256;
+use crate::time::SigningTime;
+
+const CHUNK_ALGORITHM: &str = "AWS4-HMAC-SHA256-PAYLOAD\n";
+const TRAILER_ALGORITHM: &str = "AWS4-HMAC-SHA256-TRAILER\n";
+
+/// The running signature chain: signing key, time, scope and the previous signature.
+///
+/// ```
+/// use std::sync::Arc;
+/// use canreq::chunked::SignatureChain;
+/// use canreq::{SigningKey, SigningTime};
+///
+/// // The Amazon S3 documentation's chunked upload example.
+/// let key = SigningKey::derive("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20130524", "us-east-1", "s3");
+/// let mut chain = SignatureChain::new(
+///     Arc::new(key),
+///     SigningTime::parse("20130524T000000Z")?,
+///     "20130524/us-east-1/s3/aws4_request",
+///     "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9",
+/// )?;
+/// let first = chain.sign_chunk(&[b'a'; 65536]);
+/// assert_eq!(first.as_str(), "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648");
+/// # Ok::<(), canreq::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct SignatureChain {
+    key: Arc<SigningKey>,
+    /// `X-Amz-Date`, newline, credential scope, newline: the middle of every string to sign.
+    time_and_scope: String,
+    previous: [u8; 32],
+    /// The string to sign being built; kept to avoid an allocation per chunk.
+    scratch: String,
+}
+
+impl SignatureChain {
+    /// A chain starting from the request's (seed) signature, given as 64 lowercase hex digits.
+    pub fn new(
+        key: Arc<SigningKey>,
+        time: SigningTime,
+        credential_scope: &str,
+        seed_signature: &str,
+    ) -> Result<Self> {
+        let mut seed = [0u8; 32];
+        if !encode::parse_lower_hex(seed_signature, &mut seed) {
+            return Err(Error::InvalidPayloadHash {
+                value: shown(seed_signature),
+            });
+        }
+        Ok(Self::from_seed(key, time, credential_scope, seed))
+    }
+
+    pub(crate) fn from_seed(
+        key: Arc<SigningKey>,
+        time: SigningTime,
+        credential_scope: &str,
+        seed: [u8; 32],
+    ) -> Self {
+        let time_and_scope = format!("{}\n{credential_scope}\n", time.amz_date());
+        SignatureChain {
+            scratch: String::with_capacity(TRAILER_ALGORITHM.len() + time_and_scope.len() + 200),
+            key,
+            time_and_scope,
+            previous: seed,
+        }
+    }
+
+    /// Signs the next chunk and makes its signature the previous one.
+    pub fn sign_chunk(&mut self, data: &[u8]) -> ChunkSignature {
+        self.sign_chunk_hash(&sha256(data))
+    }
+
+    /// Signs the next chunk given its SHA-256 (computed elsewhere, e.g. on another thread).
+    pub fn sign_chunk_hash(&mut self, data_sha256: &[u8; 32]) -> ChunkSignature {
+        self.link(CHUNK_ALGORITHM, |s| {
+            s.push_str(EMPTY_SHA256);
+            s.push('\n');
+            encode::hex_into(s, data_sha256);
+        })
+    }
+
+    /// Signs the trailer, given its canonical form (`name:value\n` per header, sorted).
+    pub fn sign_trailer(&mut self, canonical_trailers: &str) -> ChunkSignature {
+        let digest = sha256(canonical_trailers.as_bytes());
+        self.link(TRAILER_ALGORITHM, |s| encode::hex_into(s, &digest))
+    }
+
+    /// The last signature of the chain (the seed before any chunk).
+    pub fn previous(&self) -> ChunkSignature {
+        ChunkSignature(self.previous)
+    }
+
+    fn link(&mut self, algorithm: &str, tail: impl FnOnce(&mut String)) -> ChunkSignature {
+        let s = &mut self.scratch;
+        s.clear();
+        s.push_str(algorithm);
+        s.push_str(&self.time_and_scope);
+        encode::hex_into(s, &self.previous);
+        s.push('\n');
+        tail(s);
+        self.previous = self.key.sign(s.as_bytes());
+        ChunkSignature(self.previous)
+    }
+}
+
+impl fmt::Debug for SignatureChain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignatureChain")
+            .field("time_and_scope", &self.time_and_scope)
+            .field("previous", &self.previous())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One signature of the chain.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ChunkSignature(pub(crate) [u8; 32]);
+
+impl ChunkSignature {
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// 64 lowercase hex digits.
+    pub fn as_str(&self) -> String {
+        encode::hex(&self.0)
+    }
+}
+
+impl fmt::Debug for ChunkSignature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_str())
+    }
+}
+
+impl fmt::Display for ChunkSignature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_str())
+    }
+}

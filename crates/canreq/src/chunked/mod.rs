@@ -1,0 +1,278 @@
+//! aws-chunked streaming uploads: signed chunks and trailers, both directions, in bounded memory.
+//!
+//! S3 accepts large uploads as `Content-Encoding: aws-chunked`: the body is cut into chunks,
+//! each framed as `<hex size>;chunk-signature=<signature>\r\n<data>\r\n`, every signature chained
+//! to the one before it, starting from the request's own signature (the *seed*). A final empty
+//! chunk ends the data; trailing headers (usually one `x-amz-checksum-*`) may follow, signed by
+//! `x-amz-trailer-signature`. Three modes exist, named by `x-amz-content-sha256`:
+//!
+//! | mode | chunk signatures | trailer |
+//! |---|---|---|
+//! | [`StreamingMode::Signed`] (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`) | yes | none |
+//! | [`StreamingMode::SignedWithTrailer`] (`…-PAYLOAD-TRAILER`) | yes | signed |
+//! | [`StreamingMode::UnsignedWithTrailer`] (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`) | no | unsigned |
+//!
+//! - [`StreamingUpload`] plans an upload: the headers to sign (`Content-Length`,
+//!   `x-amz-decoded-content-length`, `x-amz-trailer`, …) and the payload marker;
+//! - [`ChunkedEncoder`] frames the body after signing, chunk by chunk, with no copy of the data
+//!   ([`ChunkedEncoder::frame`]) or from writes of any size ([`ChunkedEncoder::push`]);
+//! - [`ChunkedDecoder`] is the server side: it checks each chunk's signature before releasing the
+//!   chunk's bytes, and the trailer's signature and checksum before reporting success;
+//! - [`SignatureChain`] is the one implementation of the chain both use.
+//!
+//! # Example
+//!
+//! ```
+//! use canreq::chunked::{ChecksumAlgorithm, ChunkedDecoder, StreamingMode, StreamingUpload};
+//! use canreq::{Credentials, Request, Scope, Signer, SigningTime};
+//!
+//! let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+//! let signer = Signer::new(&creds, Scope::new("us-east-1", "s3")?, SigningTime::parse("20240101T000000Z")?);
+//! let body = vec![7u8; 100_000];
+//!
+//! let upload = StreamingUpload::new(StreamingMode::SignedWithTrailer, 64 * 1024)?
+//!     .with_checksum(ChecksumAlgorithm::Crc32c);
+//! let headers = upload.headers(body.len() as u64);
+//! let mut request = Request::new("PUT", "/bucket/object").header("Host", "s3.amazonaws.com");
+//! for (name, value) in &headers {
+//!     request.push_header(name, value);
+//! }
+//! let signed = signer.sign(&request, upload.payload())?;
+//!
+//! let mut encoder = upload.encoder(&signed)?;
+//! let mut wire = Vec::new();
+//! encoder.push(&body, &mut wire);
+//! encoder.finish(&mut wire);
+//! assert_eq!(wire.len() as u64, upload.encoded_length(body.len() as u64));
+//!
+//! // The server side, from what the verifier learned about the request.
+//! let mut decoder = ChunkedDecoder::for_signed_request(&signed, &request)?;
+//! let mut received = Vec::new();
+//! decoder.decode(&wire, |data| received.extend_from_slice(data))?;
+//! let summary = decoder.finish()?;
+//! assert_eq!(received, body);
+//! assert_eq!(summary.checksum().unwrap().0, ChecksumAlgorithm::Crc32c);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod chain;
+mod checksum;
+mod decoder;
+mod encoder;
+mod parallel;
+
+use std::fmt;
+
+pub use chain::{ChunkSignature, SignatureChain};
+pub use checksum::{Checksum, ChecksumAlgorithm};
+pub use decoder::{ChunkedDecoder, DecodeLimits, DecodedBody};
+pub use encoder::{ChunkedEncoder, FrameHeader};
+pub use parallel::hash_chunks_parallel;
+
+use crate::error::{Error, Result};
+use crate::settings::{
+    Payload, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER,
+};
+
+/// The smallest chunk size S3 accepts for every chunk but the last.
+pub const MIN_CHUNK_SIZE: usize = 8 * 1024;
+/// The largest chunk size this crate encodes or (by default) decodes.
+pub const MAX_CHUNK_SIZE: usize = 16 * 1024 * 1024;
+/// The chunk size the AWS SDKs use.
+pub const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
+
+/// `;chunk-signature=`, between a chunk's size and its signature.
+const SIGNATURE_EXTENSION: &str = ";chunk-signature=";
+/// The trailer header carrying the trailer's signature.
+const TRAILER_SIGNATURE: &str = "x-amz-trailer-signature";
+
+/// Which aws-chunked variant a request uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StreamingMode {
+    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`: signed chunks, no trailer.
+    Signed,
+    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`: signed chunks and a signed trailer.
+    SignedWithTrailer,
+    /// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`: plain chunks and an unsigned trailer; the data is
+    /// protected only by the trailer's checksum.
+    UnsignedWithTrailer,
+}
+
+impl StreamingMode {
+    /// The `x-amz-content-sha256` value.
+    pub fn marker(self) -> &'static str {
+        match self {
+            StreamingMode::Signed => STREAMING_SIGNED,
+            StreamingMode::SignedWithTrailer => STREAMING_SIGNED_TRAILER,
+            StreamingMode::UnsignedWithTrailer => STREAMING_UNSIGNED_TRAILER,
+        }
+    }
+
+    /// The mode an `x-amz-content-sha256` value names, if any.
+    pub fn from_marker(value: &str) -> Option<Self> {
+        match value {
+            STREAMING_SIGNED => Some(StreamingMode::Signed),
+            STREAMING_SIGNED_TRAILER => Some(StreamingMode::SignedWithTrailer),
+            STREAMING_UNSIGNED_TRAILER => Some(StreamingMode::UnsignedWithTrailer),
+            _ => None,
+        }
+    }
+
+    /// The payload to sign the request head with.
+    pub fn payload(self) -> Payload<'static> {
+        match self {
+            StreamingMode::Signed => Payload::StreamingSigned,
+            StreamingMode::SignedWithTrailer => Payload::StreamingSignedTrailer,
+            StreamingMode::UnsignedWithTrailer => Payload::StreamingUnsignedTrailer,
+        }
+    }
+
+    /// Whether chunks carry signatures.
+    pub fn signs_chunks(self) -> bool {
+        self != StreamingMode::UnsignedWithTrailer
+    }
+
+    /// Whether a trailer section follows the final chunk.
+    pub fn has_trailer(self) -> bool {
+        self != StreamingMode::Signed
+    }
+}
+
+impl fmt::Display for StreamingMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.marker())
+    }
+}
+
+/// The plan of one aws-chunked upload: mode, chunk size and trailing checksum.
+///
+/// See the [module documentation](self) for a whole upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamingUpload {
+    mode: StreamingMode,
+    chunk_size: usize,
+    checksum: Option<ChecksumAlgorithm>,
+}
+
+impl StreamingUpload {
+    /// A plan; `chunk_size` must be within `8 KiB..=16 MiB` (the last chunk may be smaller).
+    pub fn new(mode: StreamingMode, chunk_size: usize) -> Result<Self> {
+        if !(MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&chunk_size) {
+            return Err(Error::ChunkSizeOutOfRange { value: chunk_size });
+        }
+        Ok(StreamingUpload {
+            mode,
+            chunk_size,
+            checksum: None,
+        })
+    }
+
+    /// Adds a trailing checksum. [`StreamingMode::Signed`] has no trailer, so a checksum turns
+    /// it into [`StreamingMode::SignedWithTrailer`].
+    pub fn with_checksum(mut self, algorithm: ChecksumAlgorithm) -> Self {
+        if self.mode == StreamingMode::Signed {
+            self.mode = StreamingMode::SignedWithTrailer;
+        }
+        self.checksum = Some(algorithm);
+        self
+    }
+
+    /// The mode.
+    pub fn mode(&self) -> StreamingMode {
+        self.mode
+    }
+
+    /// The chunk size.
+    pub fn chunk_size(&self) -> usize {
+        self.chunk_size
+    }
+
+    /// The trailing checksum, if any.
+    pub fn checksum(&self) -> Option<ChecksumAlgorithm> {
+        self.checksum
+    }
+
+    /// The payload to sign the request head with.
+    pub fn payload(&self) -> Payload<'static> {
+        self.mode.payload()
+    }
+
+    /// The headers to add before signing, for a body of `decoded_length` bytes:
+    /// `Content-Encoding`, `Content-Length` (of the encoded body), `x-amz-decoded-content-length`
+    /// and, with a checksum, `x-amz-trailer`.
+    pub fn headers(&self, decoded_length: u64) -> Vec<(&'static str, String)> {
+        let mut headers = vec![
+            ("Content-Encoding", "aws-chunked".to_owned()),
+            (
+                "Content-Length",
+                self.encoded_length(decoded_length).to_string(),
+            ),
+            ("x-amz-decoded-content-length", decoded_length.to_string()),
+        ];
+        if let Some(alg) = self.checksum {
+            headers.push(("x-amz-trailer", alg.header_name().to_owned()));
+        }
+        headers
+    }
+
+    /// The length of the encoded body for `decoded_length` bytes of data.
+    pub fn encoded_length(&self, decoded_length: u64) -> u64 {
+        let size = self.chunk_size as u64;
+        let full = decoded_length / size;
+        let rest = decoded_length % size;
+        let mut total = full * self.frame_length(size);
+        if rest > 0 {
+            total += self.frame_length(rest);
+        }
+        total + self.end_length()
+    }
+
+    /// One data chunk: size line, data, CRLF.
+    fn frame_length(&self, size: u64) -> u64 {
+        let hex_digits = u64::from((64 - size.leading_zeros()).div_ceil(4).max(1));
+        let signature = if self.mode.signs_chunks() {
+            (SIGNATURE_EXTENSION.len() + 64) as u64
+        } else {
+            0
+        };
+        hex_digits + signature + 2 + size + 2
+    }
+
+    /// The final chunk and what follows it.
+    fn end_length(&self) -> u64 {
+        let mut total = self.frame_length(0) - 2;
+        match self.mode {
+            StreamingMode::Signed => total += 2,
+            StreamingMode::SignedWithTrailer | StreamingMode::UnsignedWithTrailer => {
+                if let Some(alg) = self.checksum {
+                    total += (alg.header_name().len() + 1 + alg.encoded_len() + 2) as u64;
+                }
+                if self.mode.signs_chunks() {
+                    total += (TRAILER_SIGNATURE.len() + 1 + 64 + 2) as u64;
+                }
+                total += 2;
+            }
+        }
+        total
+    }
+
+    /// An encoder for the body of `signed`, which must have been signed with
+    /// [`payload`](Self::payload).
+    pub fn encoder(&self, signed: &crate::SignedRequest) -> Result<ChunkedEncoder> {
+        let line = signed.steps().canonical_request().payload_hash();
+        if line != self.mode.marker() {
+            return Err(Error::PayloadMismatch {
+                expected: self.mode.marker(),
+                found: crate::error::shown(line),
+            });
+        }
+        let steps = signed.steps();
+        let chain = SignatureChain::from_seed(
+            steps.signing_key_shared(),
+            steps.time(),
+            steps.credential_scope(),
+            steps.signature_bytes(),
+        );
+        Ok(ChunkedEncoder::new(*self, chain))
+    }
+}
