@@ -18,6 +18,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
+use canreq::chunked::ChunkedEncoder;
+
 use crate::args::Prepared;
 use crate::body::{self, Body, Progress};
 use crate::error::CliError;
@@ -110,9 +112,100 @@ impl OutBody {
     }
 }
 
+impl OutBody {
+    /// The body framed as aws-chunked. A file is read once, one chunk at a time, on a blocking
+    /// thread; each chunk goes out as size line, data and CRLF without being copied.
+    pub fn chunked(body: &Body, mut encoder: ChunkedEncoder) -> Result<OutBody, CliError> {
+        let plan = encoder.plan();
+        let (path, len) = match body {
+            Body::File { path, len } => (path.clone(), *len),
+            Body::Empty | Body::Bytes(_) => {
+                let data = match body {
+                    Body::Bytes(b) => b.as_slice(),
+                    _ => &[],
+                };
+                let mut wire = Vec::with_capacity(plan.encoded_length(data.len() as u64) as usize);
+                encoder.push(data, &mut wire);
+                encoder.finish(&mut wire);
+                return Ok(OutBody {
+                    inner: OutInner::Full(Some(Bytes::from(wire))),
+                });
+            }
+        };
+        let mut file = body::open(&path)?;
+        let (tx, rx) = mpsc::channel(8);
+        std::thread::spawn(move || {
+            let mut progress = Progress::new("uploading", len);
+            let mut sent = 0u64;
+            let send = |piece: Result<Bytes, std::io::Error>| tx.blocking_send(piece).is_ok();
+            loop {
+                let mut chunk = vec![0u8; plan.chunk_size()];
+                let n = match read_full(&mut file, &mut chunk) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        send(Err(e));
+                        return;
+                    }
+                };
+                if n == 0 {
+                    break;
+                }
+                chunk.truncate(n);
+                sent += n as u64;
+                let line = match encoder.frame(&chunk) {
+                    Ok(line) => Bytes::copy_from_slice(line.as_bytes()),
+                    Err(e) => {
+                        send(Err(std::io::Error::other(e)));
+                        return;
+                    }
+                };
+                if !(send(Ok(line))
+                    && send(Ok(Bytes::from(chunk)))
+                    && send(Ok(Bytes::from_static(b"\r\n"))))
+                {
+                    return;
+                }
+                progress.update(sent);
+            }
+            progress.done();
+            if sent != len {
+                send(Err(std::io::Error::other(format!(
+                    "{} changed size while being sent ({len} then {sent} bytes)",
+                    path.display()
+                ))));
+                return;
+            }
+            let mut end = Vec::new();
+            encoder.finish(&mut end);
+            send(Ok(Bytes::from(end)));
+        });
+        Ok(OutBody {
+            inner: OutInner::Channel {
+                rx,
+                len: plan.encoded_length(len),
+            },
+        })
+    }
+}
+
+/// Reads until `buf` is full or the file ends; the count read.
+fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 /// Opens a connection to the request's host and sends it; the response body is left to read.
 pub async fn send(
     prepared: &Prepared,
+    chunked: Option<ChunkedEncoder>,
     options: &ClientOptions,
 ) -> Result<hyper::Response<Incoming>, CliError> {
     let url = &prepared.url;
@@ -132,7 +225,10 @@ pub async fn send(
         builder = builder.header(name.as_str(), value.as_str());
     }
     let request = builder
-        .body(OutBody::new(&prepared.body)?)
+        .body(match chunked {
+            Some(encoder) => OutBody::chunked(&prepared.body, encoder)?,
+            None => OutBody::new(&prepared.body)?,
+        })
         .map_err(|e| CliError::usage(format!("cannot build the HTTP request: {e}")))?;
 
     if prepared.is_tls() {

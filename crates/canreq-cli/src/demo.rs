@@ -226,7 +226,7 @@ async fn send(signed: &Signed) -> Result<(u16, Vec<u8>), CliError> {
         ca_file: None,
         connect_timeout: 5,
     };
-    let response = client::send(&signed.prepared, &options).await?;
+    let response = client::send(&signed.prepared, None, &options).await?;
     let status = response.status().as_u16();
     let mut body = response.into_body();
     Ok((status, client::read_limited(&mut body, 1 << 20).await?))

@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+use canreq::chunked::{ChecksumAlgorithm, ChunkedEncoder, StreamingMode, StreamingUpload};
 use http_body_util::BodyExt;
 
 use crate::args::{Prepared, RequestArgs, SigningArgs};
@@ -54,6 +55,28 @@ pub struct RequestCmdArgs {
         help_heading = "Presets"
     )]
     pub json_version: Option<String>,
+    /// Upload the body as aws-chunked (S3 streaming signatures): each chunk signed, the file read
+    /// once. With --unsigned-payload: STREAMING-UNSIGNED-PAYLOAD-TRAILER with a checksum.
+    #[arg(long, help_heading = "Streaming")]
+    pub chunked: bool,
+    /// Chunk size for --chunked, 8192 to 16777216 bytes.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = canreq::chunked::DEFAULT_CHUNK_SIZE,
+        requires = "chunked",
+        help_heading = "Streaming"
+    )]
+    pub chunk_size: usize,
+    /// Trailing checksum for --chunked: crc32, crc32c, crc64nvme, sha1 or sha256 (default with
+    /// --unsigned-payload: crc32).
+    #[arg(
+        long,
+        value_name = "ALG",
+        requires = "chunked",
+        help_heading = "Streaming"
+    )]
+    pub checksum: Option<String>,
     /// Send to this endpoint (e.g. http://127.0.0.1:9000) while signing for the URL's service.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
@@ -91,7 +114,21 @@ const PRETTY_LIMIT: usize = 64 * 1024 * 1024;
 pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
     let (mut prepared, scope_host) = args.request.prepare(args.endpoint_url.as_deref())?;
     apply_presets(&args, &mut prepared, &scope_host)?;
-    let signed = sign_cmd::sign_prepared(prepared, &scope_host, &args.signing, Form::Header)?;
+    let plan = if args.chunked {
+        Some(chunked_plan(&args, &mut prepared)?)
+    } else {
+        None
+    };
+    let signed = sign_cmd::sign_prepared_as(
+        prepared,
+        &scope_host,
+        &args.signing,
+        Form::Header,
+        plan.map(|p| p.payload()),
+    )?;
+    let encoder = plan
+        .map(|p| p.encoder_from_steps(&signed.steps))
+        .transpose()?;
     let show = args.signing.show_secrets;
     let p = &signed.prepared;
     if args.verbose || args.dry_run {
@@ -135,7 +172,58 @@ pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::network(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(send_and_print(&args, &signed, &options))
+    runtime.block_on(send_and_print(&args, &signed, encoder, &options))
+}
+
+/// The aws-chunked plan from the flags; adds its headers (`Content-Encoding: aws-chunked`,
+/// the encoded `Content-Length`, `x-amz-decoded-content-length`, `x-amz-trailer`).
+fn chunked_plan(
+    args: &RequestCmdArgs,
+    prepared: &mut Prepared,
+) -> Result<StreamingUpload, CliError> {
+    let checksum = args
+        .checksum
+        .as_deref()
+        .map(str::parse::<ChecksumAlgorithm>)
+        .transpose()?;
+    let mode = if args.signing.unsigned_payload {
+        StreamingMode::UnsignedWithTrailer
+    } else {
+        StreamingMode::Signed
+    };
+    let mut plan = StreamingUpload::new(mode, args.chunk_size)?;
+    match (checksum, mode) {
+        (Some(alg), _) => plan = plan.with_checksum(alg),
+        // Without a checksum nothing would protect the data at all.
+        (None, StreamingMode::UnsignedWithTrailer) => {
+            plan = plan.with_checksum(ChecksumAlgorithm::Crc32)
+        }
+        (None, _) => {}
+    }
+    // The plan's length headers replace any the user gave; a content coding of the user's
+    // (e.g. gzip) stays, after aws-chunked.
+    let mut coding = None;
+    prepared.headers.retain(|(name, value)| {
+        let lower = name.to_ascii_lowercase();
+        if lower == "content-encoding" {
+            coding = Some(value.clone());
+        }
+        !matches!(
+            lower.as_str(),
+            "content-encoding"
+                | "content-length"
+                | "x-amz-decoded-content-length"
+                | "x-amz-trailer"
+        )
+    });
+    for (name, value) in plan.headers(prepared.body.len()) {
+        let value = match (name, &coding) {
+            ("Content-Encoding", Some(theirs)) => format!("{value},{theirs}"),
+            _ => value,
+        };
+        prepared.headers.push((name.to_owned(), value));
+    }
+    Ok(plan)
 }
 
 fn apply_presets(
@@ -191,9 +279,10 @@ fn apply_presets(
 async fn send_and_print(
     args: &RequestCmdArgs,
     signed: &Signed,
+    encoder: Option<ChunkedEncoder>,
     options: &ClientOptions,
 ) -> Result<(), CliError> {
-    let response = client::send(&signed.prepared, options).await?;
+    let response = client::send(&signed.prepared, encoder, options).await?;
     let (parts, mut body) = response.into_parts();
     let status = parts.status;
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());

@@ -76,10 +76,22 @@ pub struct Signed {
 
 /// Signs a prepared request with the flags' key, scope and time.
 pub fn sign_prepared(
+    prepared: Prepared,
+    scope_host: &str,
+    signing: &SigningArgs,
+    form: Form,
+) -> Result<Signed, CliError> {
+    sign_prepared_as(prepared, scope_host, signing, form, None)
+}
+
+/// As [`sign_prepared`], with the payload chosen by the caller (aws-chunked uploads sign a
+/// `STREAMING-*` marker instead of the body's hash).
+pub fn sign_prepared_as(
     mut prepared: Prepared,
     scope_host: &str,
     signing: &SigningArgs,
     form: Form,
+    payload: Option<Payload<'static>>,
 ) -> Result<Signed, CliError> {
     let choice = signing.scope(scope_host)?;
     let settings = signing.settings(&choice.service)?;
@@ -87,7 +99,9 @@ pub fn sign_prepared(
     let time = signing.time()?;
     let s3 = canreq::is_s3_family(&choice.service);
     let hash;
-    let payload = if signing.unsigned_payload || (s3 && matches!(form, Form::Query { .. })) {
+    let payload = if let Some(payload) = payload {
+        payload
+    } else if signing.unsigned_payload || (s3 && matches!(form, Form::Query { .. })) {
         Payload::Unsigned
     } else {
         match &prepared.body {

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use canreq::verify::{AuthError, ErrorCode, Verified, Verifier};
+use canreq::chunked::{ChunkedDecoder, DecodedBody};
+use canreq::verify::{AuthError, ErrorCode, Pending, Verified, Verifier};
 use canreq::{Credentials, Request, SigningTime};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -57,11 +58,18 @@ pub async fn handle(
     let protocol = Protocol::of(&parts);
     let outcome = verify(&state, &parts, body, &protocol).await;
     let (response, code, akid) = match outcome {
-        Ok((verified, sniffed)) => {
+        Ok((verified, sniffed, decoded)) => {
             let akid = verified.access_key_id().to_owned();
             let action = protocol.action(parts.uri.query(), &sniffed);
             (
-                reply::verified(&verified, &protocol, action.as_deref(), &id, &method),
+                reply::verified(
+                    &verified,
+                    decoded.as_ref(),
+                    &protocol,
+                    action.as_deref(),
+                    &id,
+                    &method,
+                ),
                 "ok",
                 akid,
             )
@@ -85,13 +93,22 @@ pub async fn handle(
     Ok(response)
 }
 
+/// The body's path through the verifier: hashed whole, or decoded chunk by chunk.
+enum BodyCheck {
+    Whole(Pending<()>),
+    Chunked(Verified<()>, ChunkedDecoder),
+}
+
+/// What verification found: the request, the start of a form body, an aws-chunked summary.
+type Outcome = (Verified<()>, Vec<u8>, Option<DecodedBody>);
+
 /// Verifies the request; on failure also returns the claimed access key id for the log.
 async fn verify(
     state: &State,
     parts: &http::request::Parts,
     mut body: Incoming,
     protocol: &Protocol,
-) -> Result<(Verified<()>, Vec<u8>), (AuthError, String)> {
+) -> Result<Outcome, (AuthError, String)> {
     let fail = |e: AuthError| (e, String::new());
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
     let mut headers: Vec<(&str, &str)> = Vec::with_capacity(parts.headers.len() + 1);
@@ -124,7 +141,7 @@ async fn verify(
             return Err(fail(too_large(state.max_body)));
         }
     }
-    let mut pending = state
+    let pending = state
         .verifier
         .begin(&request, SigningTime::now())
         .map_err(|e| {
@@ -132,6 +149,12 @@ async fn verify(
             (e, akid)
         })?;
     let akid = pending.verified_so_far().access_key_id().to_owned();
+    let mut check = if pending.is_chunked() {
+        let (verified, decoder) = pending.into_chunked().map_err(|e| (e, akid.clone()))?;
+        BodyCheck::Chunked(verified, decoder)
+    } else {
+        BodyCheck::Whole(pending)
+    };
     let mut seen: u64 = 0;
     let mut sniffed = Vec::new();
     let sniff = protocol.wants_body_sniff();
@@ -165,10 +188,24 @@ async fn verify(
             let take = (SNIFF_BYTES - sniffed.len()).min(data.len());
             sniffed.extend_from_slice(&data[..take]);
         }
-        pending.update(&data);
+        match &mut check {
+            BodyCheck::Whole(pending) => pending.update(&data),
+            // The data is only counted: this endpoint verifies, it stores nothing.
+            BodyCheck::Chunked(_, decoder) => decoder
+                .decode(&data, |_| ())
+                .map_err(|e| (e, akid.clone()))?,
+        }
     }
-    let verified = pending.finish().map_err(|e| (e, akid))?;
-    Ok((verified, sniffed))
+    match check {
+        BodyCheck::Whole(pending) => {
+            let verified = pending.finish().map_err(|e| (e, akid))?;
+            Ok((verified, sniffed, None))
+        }
+        BodyCheck::Chunked(verified, decoder) => {
+            let decoded = decoder.finish().map_err(|e| (e, akid))?;
+            Ok((verified, sniffed, Some(decoded)))
+        }
+    }
 }
 
 fn too_large(max: u64) -> AuthError {

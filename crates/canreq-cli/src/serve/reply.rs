@@ -2,6 +2,7 @@
 //! EC2, …), JSON for the JSON protocols and everything else, S3-style XML errors for REST.
 
 use bytes::Bytes;
+use canreq::chunked::DecodedBody;
 use canreq::verify::{AuthError, AuthLocation, Verified, push_element};
 use http_body_util::Full;
 use serde_json::json;
@@ -86,6 +87,7 @@ fn response(
 /// `200`: what was verified.
 pub fn verified(
     v: &Verified<()>,
+    decoded: Option<&DecodedBody>,
     protocol: &Protocol,
     action: Option<&str>,
     id: &str,
@@ -104,6 +106,27 @@ pub fn verified(
             method,
         );
     }
+    let streaming = decoded.map(|d| {
+        json!({
+            "mode": d.mode().marker(),
+            "decoded_length": d.decoded_length(),
+            "chunks": d.chunks(),
+            "checksum": d.checksum().map(|(alg, value)| json!({"algorithm": alg.name(), "value": value})),
+            "trailers": d.trailers().iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        })
+    });
+    if *protocol == Protocol::Rest && canreq::is_s3_family(v.service()) && method != "GET" {
+        // S3 is a REST-XML protocol: SDKs parse the answer to a write as XML and take anything
+        // else for a server error (and retry the upload). A GET's body is the object, so the
+        // JSON report below stays readable there.
+        return response(
+            200,
+            "application/xml",
+            s3_xml(v, location, streaming.as_ref(), id),
+            id,
+            method,
+        );
+    }
     let report = json!({
         "verified": true,
         "access_key_id": v.access_key_id(),
@@ -114,7 +137,8 @@ pub fn verified(
         "signed_headers": v.signed_headers(),
         "payload": v.payload().as_str(),
         "expires": v.expires(),
-        "body_length": v.body_length(),
+        "body_length": decoded.map_or(v.body_length(), |d| d.decoded_length()),
+        "streaming": streaming,
         "canonical_request": v.canonical_request().redacted(),
     });
     let content_type = match protocol {
@@ -154,6 +178,48 @@ fn query_xml(v: &Verified<()>, action: &str, location: &str, id: &str) -> String
     out.push_str(&format!("</{action}Result><ResponseMetadata>"));
     push_element(&mut out, "RequestId", id);
     out.push_str(&format!("</ResponseMetadata></{action}Response>\n"));
+    out
+}
+
+/// The report as an S3-style XML document (the root is not `Error`, so SDKs take it as success).
+fn s3_xml(
+    v: &Verified<()>,
+    location: &str,
+    streaming: Option<&serde_json::Value>,
+    id: &str,
+) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CanreqVerified xmlns=\"https://canreq.invalid/verify/\">",
+    );
+    push_element(&mut out, "AccessKeyId", v.access_key_id());
+    push_element(&mut out, "Service", v.service());
+    push_element(&mut out, "Region", v.region());
+    push_element(&mut out, "Auth", location);
+    push_element(&mut out, "SignedHeaders", &v.signed_headers().join(";"));
+    push_element(&mut out, "Payload", v.payload().as_str());
+    let length = streaming.map_or(v.body_length(), |s| {
+        s["decoded_length"].as_u64().unwrap_or(0)
+    });
+    push_element(&mut out, "BodyLength", &length.to_string());
+    if let Some(s) = streaming {
+        push_element(&mut out, "DecodedLength", &s["decoded_length"].to_string());
+        push_element(&mut out, "Chunks", &s["chunks"].to_string());
+        if let Some(alg) = s["checksum"]["algorithm"].as_str() {
+            push_element(&mut out, "ChecksumAlgorithm", alg);
+            push_element(
+                &mut out,
+                "Checksum",
+                s["checksum"]["value"].as_str().unwrap_or(""),
+            );
+        }
+    }
+    push_element(
+        &mut out,
+        "CanonicalRequest",
+        &v.canonical_request().redacted(),
+    );
+    push_element(&mut out, "RequestId", id);
+    out.push_str("</CanreqVerified>\n");
     out
 }
 

@@ -84,6 +84,11 @@ impl ChunkedEncoder {
         }
     }
 
+    /// The upload's plan (mode, chunk size, checksum).
+    pub fn plan(&self) -> StreamingUpload {
+        self.plan
+    }
+
     /// Frames one chunk of 1 to `chunk_size` bytes; only the last chunk may be shorter.
     /// Returns the size line: send it, then `chunk`, then `\r\n`.
     pub fn frame(&mut self, chunk: &[u8]) -> Result<FrameHeader> {

@@ -259,14 +259,18 @@ impl StreamingUpload {
     /// An encoder for the body of `signed`, which must have been signed with
     /// [`payload`](Self::payload).
     pub fn encoder(&self, signed: &crate::SignedRequest) -> Result<ChunkedEncoder> {
-        let line = signed.steps().canonical_request().payload_hash();
+        self.encoder_from_steps(signed.steps())
+    }
+
+    /// As [`encoder`](Self::encoder), from the signature's [`Steps`](crate::Steps).
+    pub fn encoder_from_steps(&self, steps: &crate::Steps) -> Result<ChunkedEncoder> {
+        let line = steps.canonical_request().payload_hash();
         if line != self.mode.marker() {
             return Err(Error::PayloadMismatch {
                 expected: self.mode.marker(),
                 found: crate::error::shown(line),
             });
         }
-        let steps = signed.steps();
         let chain = SignatureChain::from_seed(
             steps.signing_key_shared(),
             steps.time(),
