@@ -3,6 +3,7 @@
 //! Secrets live in [`Secret`], which zeroizes its bytes on drop and prints as `<redacted>`.
 
 use std::fmt;
+use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
@@ -51,8 +52,16 @@ impl fmt::Debug for Secret {
 /// assert!(debug.contains("AKIDEXAMPLE") && !debug.contains("EXAMPLEKEY") && !debug.contains("token-from-sts"));
 /// # Ok::<(), canreq::Error>(())
 /// ```
+///
+/// Cloning is cheap (the values are shared, not copied), so a credential store can hand out
+/// copies per request; the secrets are zeroized when the last copy is dropped.
 #[derive(Clone)]
 pub struct Credentials {
+    inner: Arc<Inner>,
+}
+
+#[derive(Clone)]
+struct Inner {
     access_key_id: Box<str>,
     secret_access_key: Secret,
     session_token: Option<Secret>,
@@ -74,9 +83,11 @@ impl Credentials {
             });
         }
         Ok(Credentials {
-            access_key_id: access_key_id.into(),
-            secret_access_key: secret,
-            session_token: None,
+            inner: Arc::new(Inner {
+                access_key_id: access_key_id.into(),
+                secret_access_key: secret,
+                session_token: None,
+            }),
         })
     }
 
@@ -101,32 +112,32 @@ impl Credentials {
                 byte,
             });
         }
-        self.session_token = Some(token);
+        Arc::make_mut(&mut self.inner).session_token = Some(token);
         Ok(self)
     }
 
     /// The access key id.
     pub fn access_key_id(&self) -> &str {
-        &self.access_key_id
+        &self.inner.access_key_id
     }
 
     /// The secret access key.
     pub fn secret_access_key(&self) -> &Secret {
-        &self.secret_access_key
+        &self.inner.secret_access_key
     }
 
     /// The session token, if any.
     pub fn session_token(&self) -> Option<&Secret> {
-        self.session_token.as_ref()
+        self.inner.session_token.as_ref()
     }
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &self.secret_access_key)
-            .field("session_token", &self.session_token)
+            .field("access_key_id", &self.inner.access_key_id)
+            .field("secret_access_key", &self.inner.secret_access_key)
+            .field("session_token", &self.inner.session_token)
             .finish()
     }
 }

@@ -79,6 +79,16 @@ impl SigningTime {
         };
         if let Some(ts) = parse_amz_date(text) {
             let ts = ts.map_err(bad)?;
+            // Already in the `X-Amz-Date` form (checked digit by digit, and a valid date):
+            // keep the text rather than formatting the timestamp again.
+            if let Ok(amz) = <[u8; 16]>::try_from(text.as_bytes())
+                && !text.starts_with("0000")
+            {
+                return Ok(SigningTime {
+                    seconds: ts.as_second(),
+                    amz,
+                });
+            }
             return Self::from_timestamp(ts);
         }
         let ts: Timestamp = text.parse().map_err(|e: jiff::Error| {

@@ -164,12 +164,7 @@ fn query_xml(v: &Verified<()>, action: &str, location: &str, id: &str) -> String
         push_element(&mut out, "Account", "000000000000");
     }
     push_element(&mut out, "Verified", "true");
-    push_element(&mut out, "AccessKeyId", v.access_key_id());
-    push_element(&mut out, "Service", v.service());
-    push_element(&mut out, "Region", v.region());
-    push_element(&mut out, "Auth", location);
-    push_element(&mut out, "SignedHeaders", &v.signed_headers().join(";"));
-    push_element(&mut out, "Payload", v.payload().as_str());
+    push_identity(&mut out, v, location);
     push_element(
         &mut out,
         "CanonicalRequest",
@@ -179,6 +174,16 @@ fn query_xml(v: &Verified<()>, action: &str, location: &str, id: &str) -> String
     push_element(&mut out, "RequestId", id);
     out.push_str(&format!("</ResponseMetadata></{action}Response>\n"));
     out
+}
+
+/// Who signed and what the signature covers, as XML elements (both XML answers start so).
+fn push_identity(out: &mut String, v: &Verified<()>, location: &str) {
+    push_element(out, "AccessKeyId", v.access_key_id());
+    push_element(out, "Service", v.service());
+    push_element(out, "Region", v.region());
+    push_element(out, "Auth", location);
+    push_element(out, "SignedHeaders", &v.signed_headers().join(";"));
+    push_element(out, "Payload", v.payload().as_str());
 }
 
 /// The report as an S3-style XML document (the root is not `Error`, so SDKs take it as success).
@@ -191,12 +196,11 @@ fn s3_xml(
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CanreqVerified xmlns=\"https://canreq.invalid/verify/\">",
     );
-    push_element(&mut out, "AccessKeyId", v.access_key_id());
-    push_element(&mut out, "Service", v.service());
-    push_element(&mut out, "Region", v.region());
-    push_element(&mut out, "Auth", location);
-    push_element(&mut out, "SignedHeaders", &v.signed_headers().join(";"));
-    push_element(&mut out, "Payload", v.payload().as_str());
+    push_identity(&mut out, v, location);
+    // A presigned PUT's report keeps its lifetime, as the JSON report does.
+    if let Some(expires) = v.expires() {
+        push_element(&mut out, "Expires", &expires.to_string());
+    }
     let length = streaming.map_or(v.body_length(), |s| {
         s["decoded_length"].as_u64().unwrap_or(0)
     });

@@ -1,6 +1,8 @@
 //! Reading what a request claims about its signature: the `Authorization` header or the
 //! presign query parameters. Nothing here trusts the claim; [`super::Verifier`] checks it.
 
+use std::borrow::Cow;
+
 use crate::encode;
 use crate::request::Request;
 use crate::sign::ALGORITHM;
@@ -19,28 +21,36 @@ pub enum AuthLocation {
     Query,
 }
 
-/// A parsed, not yet trusted, signature claim.
+/// A parsed, not yet trusted, signature claim. Header claims borrow from the request (no
+/// allocation); query claims own what percent-decoding produced.
 #[derive(Debug, Clone)]
-pub(crate) struct Claim {
+pub(crate) struct Claim<'r> {
     pub location: AuthLocation,
-    pub access_key_id: String,
-    pub scope_date: String,
-    pub region: String,
-    pub service: String,
-    pub signed_headers: Vec<String>,
-    pub signature: String,
+    pub access_key_id: Cow<'r, str>,
+    pub scope_date: Cow<'r, str>,
+    pub region: Cow<'r, str>,
+    pub service: Cow<'r, str>,
+    /// The `;`-separated list, checked to be well formed.
+    pub signed_headers: Cow<'r, str>,
+    pub signature: Cow<'r, str>,
     /// `X-Amz-Date` (header or parameter), unparsed.
-    pub amz_date: Option<String>,
+    pub amz_date: Option<Cow<'r, str>>,
     /// `X-Amz-Expires`, unparsed (query only).
     pub expires: Option<String>,
     /// `X-Amz-Security-Token` parameter (query only).
     pub query_token: Option<String>,
 }
 
-impl Claim {
+impl Claim<'_> {
     /// The error code for a malformed claim in this location.
     pub fn malformed(&self) -> ErrorCode {
         malformed(self.location)
+    }
+
+    /// Whether `name` is among the signed headers (ignoring case).
+    pub fn signs(&self, name: &str) -> bool {
+        // Bytes, not a `char` pattern: this runs for every header of every request.
+        split_ascii(&self.signed_headers, b';').any(|s| s.eq_ignore_ascii_case(name))
     }
 }
 
@@ -52,7 +62,7 @@ pub(crate) fn malformed(location: AuthLocation) -> ErrorCode {
 }
 
 /// Finds and parses the one signature the request carries.
-pub(crate) fn read_claim(request: &Request<'_>) -> Result<Claim, AuthError> {
+pub(crate) fn read_claim<'r>(request: &Request<'r>) -> Result<Claim<'r>, AuthError> {
     let mut authorization = request.header_values("authorization");
     let header = authorization.next();
     if authorization.next().is_some() {
@@ -78,17 +88,17 @@ pub(crate) fn read_claim(request: &Request<'_>) -> Result<Claim, AuthError> {
     }
 }
 
-fn parse_header(value: &str, request: &Request<'_>) -> Result<Claim, AuthError> {
-    let value = value.trim_matches([' ', '\t']);
-    let (algorithm, rest) = value.split_once(' ').unwrap_or((value, ""));
+fn parse_header<'r>(value: &'r str, request: &Request<'r>) -> Result<Claim<'r>, AuthError> {
+    let value = trim_blanks(value);
+    let (algorithm, rest) = split_once_ascii(value, b' ').unwrap_or((value, ""));
     check_algorithm(algorithm, AuthLocation::Header)?;
     let bad = |msg: String| AuthError::new(ErrorCode::AuthorizationHeaderMalformed, msg);
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    for part in rest.split(',').map(|p| p.trim_matches([' ', '\t'])) {
+    for part in split_ascii(rest, b',').map(trim_blanks) {
         if part.is_empty() {
             continue;
         }
-        let Some((key, val)) = part.split_once('=') else {
+        let Some((key, val)) = split_once_ascii(part, b'=') else {
             return Err(bad(format!(
                 "The Authorization header component '{part}' is not of the form key=value."
             )));
@@ -126,9 +136,7 @@ fn parse_header(value: &str, request: &Request<'_>) -> Result<Claim, AuthError> 
         ));
     }
     let mut amz_dates = request.header_values("x-amz-date");
-    let amz_date = amz_dates
-        .next()
-        .map(|v| v.trim_matches([' ', '\t']).to_owned());
+    let amz_date = amz_dates.next().map(|v| Cow::Borrowed(trim_blanks(v)));
     if amz_dates.next().is_some() {
         return Err(AuthError::new(
             ErrorCode::InvalidArgument,
@@ -137,17 +145,16 @@ fn parse_header(value: &str, request: &Request<'_>) -> Result<Claim, AuthError> 
     }
     let (access_key_id, scope_date, region, service) =
         parse_credential(credential.unwrap_or_default(), AuthLocation::Header)?;
+    let signed_headers = signed_headers.unwrap_or_default();
+    check_signed_headers(signed_headers, AuthLocation::Header)?;
     Ok(Claim {
         location: AuthLocation::Header,
-        access_key_id,
-        scope_date,
-        region,
-        service,
-        signed_headers: split_signed_headers(
-            signed_headers.unwrap_or_default(),
-            AuthLocation::Header,
-        )?,
-        signature: signature.unwrap_or_default().to_owned(),
+        access_key_id: Cow::Borrowed(access_key_id),
+        scope_date: Cow::Borrowed(scope_date),
+        region: Cow::Borrowed(region),
+        service: Cow::Borrowed(service),
+        signed_headers: Cow::Borrowed(signed_headers),
+        signature: Cow::Borrowed(signature.unwrap_or_default()),
         amz_date,
         expires: None,
         query_token: None,
@@ -181,11 +188,11 @@ fn check_algorithm(algorithm: &str, location: AuthLocation) -> Result<(), AuthEr
 fn parse_credential(
     value: &str,
     location: AuthLocation,
-) -> Result<(String, String, String, String), AuthError> {
+) -> Result<(&str, &str, &str, &str), AuthError> {
     // Up to six parts, so that a sixth means "too many"; no vector per request.
     let mut parts = [""; 6];
     let mut count = 0;
-    for (slot, part) in parts.iter_mut().zip(value.split('/')) {
+    for (slot, part) in parts.iter_mut().zip(split_ascii(value, b'/')) {
         *slot = part;
         count += 1;
     }
@@ -203,19 +210,11 @@ fn parse_credential(
             ),
         ));
     }
-    Ok((
-        parts[0].into(),
-        parts[1].into(),
-        parts[2].into(),
-        parts[3].into(),
-    ))
+    Ok((parts[0], parts[1], parts[2], parts[3]))
 }
 
-fn split_signed_headers(value: &str, location: AuthLocation) -> Result<Vec<String>, AuthError> {
-    let names: Vec<String> = value.split(';').map(str::to_owned).collect();
-    if names
-        .iter()
-        .any(|n| n.is_empty() || !n.bytes().all(crate::canonical::is_tchar))
+fn check_signed_headers(value: &str, location: AuthLocation) -> Result<(), AuthError> {
+    if split_ascii(value, b';').any(|n| n.is_empty() || !n.bytes().all(crate::canonical::is_tchar))
     {
         return Err(AuthError::new(
             malformed(location),
@@ -225,7 +224,7 @@ fn split_signed_headers(value: &str, location: AuthLocation) -> Result<Vec<Strin
             ),
         ));
     }
-    Ok(names)
+    Ok(())
 }
 
 /// The presign parameters found in a query, decoded.
@@ -246,8 +245,12 @@ impl QueryAuth {
         let bad = |msg: String| AuthError::new(ErrorCode::AuthorizationQueryParametersError, msg);
         let mut found = QueryAuth::default();
         let mut any = false;
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        for pair in split_ascii(query, b'&').filter(|p| !p.is_empty()) {
+            let (key, value) = split_once_ascii(pair, b'=').unwrap_or((pair, ""));
+            // Most parameters are not ours: skip them before decoding and matching.
+            if !key.starts_with("X-Amz-") && !key.contains('%') {
+                continue;
+            }
             let Ok(key) = encode::percent_decode(key) else {
                 continue;
             };
@@ -284,7 +287,7 @@ impl QueryAuth {
         Ok((any && presigning).then_some(found))
     }
 
-    fn into_claim(self) -> Result<Claim, AuthError> {
+    fn into_claim(self) -> Result<Claim<'static>, AuthError> {
         let required = [
             ("X-Amz-Algorithm", &self.algorithm),
             ("X-Amz-Credential", &self.credential),
@@ -316,20 +319,51 @@ impl QueryAuth {
             self.credential.as_deref().unwrap_or_default(),
             AuthLocation::Query,
         )?;
+        let owned = |part: &str| Cow::Owned(part.to_owned());
+        let signed_headers = self.signed_headers.unwrap_or_default();
+        check_signed_headers(&signed_headers, AuthLocation::Query)?;
         Ok(Claim {
             location: AuthLocation::Query,
-            access_key_id,
-            scope_date,
-            region,
-            service,
-            signed_headers: split_signed_headers(
-                self.signed_headers.as_deref().unwrap_or_default(),
-                AuthLocation::Query,
-            )?,
-            signature: self.signature.unwrap_or_default(),
-            amz_date: self.date,
+            access_key_id: owned(access_key_id),
+            scope_date: owned(scope_date),
+            region: owned(region),
+            service: owned(service),
+            signed_headers: Cow::Owned(signed_headers),
+            signature: Cow::Owned(self.signature.unwrap_or_default()),
+            amz_date: self.date.map(Cow::Owned),
             expires: self.expires,
             query_token: self.token,
         })
     }
+}
+
+/// Splits at an ASCII delimiter, scanning bytes: the claim is parsed on every request, and
+/// `str::split` with a `char` pattern costs several times more. Cutting at an ASCII byte keeps
+/// UTF-8 boundaries, so the pieces are `&str` slices of the input.
+pub(crate) fn split_ascii(text: &str, delimiter: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.bytes().position(|b| b == delimiter) {
+            Some(i) => {
+                rest = Some(&current[i + 1..]);
+                Some(&current[..i])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
+/// `text` before and after the first `delimiter` (ASCII).
+fn split_once_ascii(text: &str, delimiter: u8) -> Option<(&str, &str)> {
+    let i = text.bytes().position(|b| b == delimiter)?;
+    Some((&text[..i], &text[i + 1..]))
+}
+
+/// Without leading and trailing spaces and tabs.
+fn trim_blanks(text: &str) -> &str {
+    text.trim_matches([' ', '\t'])
 }

@@ -94,9 +94,7 @@ impl<S: CredentialStore> Verifier<S> {
         body: &[u8],
         now: SigningTime,
     ) -> Result<Verified<S::Data>, AuthError> {
-        let mut pending = self.begin(request, now)?;
-        pending.update(body);
-        pending.finish()
+        self.begin(request, now)?.finish_whole(body)
     }
 
     /// Checks everything the head of the request decides; see the module documentation.
@@ -120,7 +118,7 @@ impl<S: CredentialStore> Verifier<S> {
                 ErrorCode::InvalidAccessKeyId,
                 "The AWS Access Key Id you provided does not exist in our records.",
             )
-            .with_detail("AWSAccessKeyId", claim.access_key_id.clone())
+            .with_detail("AWSAccessKeyId", claim.access_key_id.to_string())
         })?;
         check_token(&claim, request, &found.credentials)?;
         let (payload, payload_hash) = self.payload(&claim, request)?;
@@ -128,11 +126,7 @@ impl<S: CredentialStore> Verifier<S> {
         let settings = SigningSettings::for_service(&claim.service);
         let mut headers: StackList<HeaderRef<'_>, 24> = StackList::new();
         for &(name, value) in request.headers() {
-            if claim
-                .signed_headers
-                .iter()
-                .any(|s| s.eq_ignore_ascii_case(name))
-            {
+            if claim.signs(name) {
                 headers.push(HeaderRef { name, value });
             }
         }
@@ -151,11 +145,11 @@ impl<S: CredentialStore> Verifier<S> {
         })
         .map_err(|e| AuthError::new(ErrorCode::InvalidArgument, e.to_string()))?;
 
-        // The claim's strings move into the scope (no copy); they are not needed again.
+        // The claim's strings move into the scope; they are not needed again.
         let malformed = claim.malformed();
         let scope = Scope::new(
-            std::mem::take(&mut claim.region),
-            std::mem::take(&mut claim.service),
+            std::mem::take(&mut claim.region).into_owned(),
+            std::mem::take(&mut claim.service).into_owned(),
         )
         .map_err(|e| AuthError::new(malformed, e.to_string()))?;
         let key = self
@@ -165,12 +159,11 @@ impl<S: CredentialStore> Verifier<S> {
         let provided_ok = encode::parse_lower_hex(&claim.signature, &mut provided);
         let mut pending = Pending {
             verified: Verified {
-                access_key_id: claim.access_key_id,
+                access_key_id: claim.access_key_id.into_owned(),
                 data: found.data,
                 scope,
                 time,
                 location: claim.location,
-                signed_headers: claim.signed_headers,
                 payload,
                 expires,
                 canonical_request: canonical,
@@ -214,7 +207,7 @@ impl<S: CredentialStore> Verifier<S> {
     /// Header authentication: the request time must be within the allowed skew of `now`.
     fn check_skew(
         &self,
-        claim: &Claim,
+        claim: &Claim<'_>,
         time: &SigningTime,
         now: SigningTime,
     ) -> Result<(), AuthError> {
@@ -235,7 +228,7 @@ impl<S: CredentialStore> Verifier<S> {
         Ok(())
     }
 
-    fn check_scope(&self, claim: &Claim, time: &SigningTime) -> Result<(), AuthError> {
+    fn check_scope(&self, claim: &Claim<'_>, time: &SigningTime) -> Result<(), AuthError> {
         if claim.scope_date != time.date() {
             return Err(AuthError::new(
                 claim.malformed(),
@@ -272,7 +265,7 @@ impl<S: CredentialStore> Verifier<S> {
 
     fn expires(
         &self,
-        claim: &Claim,
+        claim: &Claim<'_>,
         time: &SigningTime,
         now: SigningTime,
     ) -> Result<u32, AuthError> {
@@ -317,7 +310,7 @@ impl<S: CredentialStore> Verifier<S> {
     /// The payload mode and, when the head decides it, the payload hash line.
     fn payload<'r>(
         &self,
-        claim: &Claim,
+        claim: &Claim<'_>,
         request: &Request<'r>,
     ) -> Result<(PayloadMode, Option<&'r str>), AuthError> {
         let mut values = request.header_values("x-amz-content-sha256");
@@ -378,7 +371,7 @@ impl<S: CredentialStore> Verifier<S> {
 }
 
 /// `X-Amz-Date` (header or parameter), strictly `YYYYMMDDTHHMMSSZ`.
-fn parse_time(claim: &Claim) -> Result<SigningTime, AuthError> {
+fn parse_time(claim: &Claim<'_>) -> Result<SigningTime, AuthError> {
     let raw = claim.amz_date.as_deref().ok_or_else(|| {
         AuthError::new(
             ErrorCode::AccessDenied,
@@ -405,13 +398,8 @@ fn parse_time(claim: &Claim) -> Result<SigningTime, AuthError> {
 }
 
 /// `host` and every `x-amz-*` header present must be signed.
-fn check_signed_headers(claim: &Claim, request: &Request<'_>) -> Result<(), AuthError> {
-    let signed = |name: &str| {
-        claim
-            .signed_headers
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(name))
-    };
+fn check_signed_headers(claim: &Claim<'_>, request: &Request<'_>) -> Result<(), AuthError> {
+    let signed = |name: &str| claim.signs(name);
     let mut unsigned: Vec<String> = Vec::new();
     if !signed("host") {
         unsigned.push("host".into());

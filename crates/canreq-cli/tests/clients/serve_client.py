@@ -1,0 +1,329 @@
+"""One boto3 call (or one presigned-URL fetch) against `canreq serve`, for serve_clients.rs.
+
+    python serve_client.py SCENARIO ENDPOINT [--tamper KIND] [--verify CERT] [--checksum WHEN]
+        [--algorithm ALG] [--size BYTES]
+
+Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, which the
+test sets. Prints one JSON object: the HTTP status and body the server answered (taken from a
+botocore hook before the client parses it, because the server's report is not the service's
+real response shape), what the client made of it, and a few facts about what was sent.
+
+--tamper changes one byte of the request after botocore signed it (a `before-send` hook):
+`path`, `query:NAME`, `header:NAME`, `body`, or `chunk-data` (a byte of the data inside an
+aws-chunked body, never of its framing). For presigned URLs it changes the URL (or the body)
+before the fetch.
+
+--algorithm asks for a flexible checksum (PutObject's ChecksumAlgorithm); --size replaces the
+small text object with that many pseudo-random bytes. `sent` then also holds the length and
+the checksum of the object, computed here with zlib/hashlib, not by botocore.
+
+Also loaded by the AWS CLI as a plugin (`[plugins]` in the test's config file, this directory
+on PYTHONPATH): `awscli_initialize` registers the same tamper hook, driven by CANREQ_TAMPER.
+"""
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import random
+import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+import zlib
+
+REGION = "us-east-1"
+BUCKET = "canreq-bucket"
+KEY = "dir/hello world.txt"
+OBJECT = b"hello from boto3 to canreq serve\n"
+
+
+def flip(text, index):
+    """`text` with the character at `index` replaced by a different one of the same kind."""
+    c = text[index]
+    new = "b" if c == "a" else ("1" if c == "0" else ("0" if c.isdigit() else "a"))
+    if c.isupper():
+        new = "B" if c == "A" else "A"
+    return text[:index] + new + text[index + 1 :]
+
+
+def tamper_url(url, kind):
+    parts = urllib.parse.urlsplit(url)
+    if kind == "path":
+        # The last byte of the path: never the bucket's leading slash.
+        path = flip(parts.path, len(parts.path) - 1)
+        return urllib.parse.urlunsplit(parts._replace(path=path))
+    name = kind.split(":", 1)[1]
+    pairs = parts.query.split("&")
+    for i, pair in enumerate(pairs):
+        if pair.split("=", 1)[0] == name:
+            pairs[i] = flip(pair, len(pair) - 1)
+            return urllib.parse.urlunsplit(parts._replace(query="&".join(pairs)))
+    raise SystemExit(f"no query parameter {name} in {url}")
+
+
+def tamper_body(body):
+    data = read_body(body)
+    if not data:
+        raise SystemExit("no body to tamper with")
+    data = bytearray(data)
+    data[len(data) // 2] ^= 0x01
+    return bytes(data)
+
+
+def read_body(body):
+    """All bytes of a botocore body: bytes, str, or a stream (AwsChunkedWrapper, a file)."""
+    if hasattr(body, "read"):
+        return body.read()
+    if isinstance(body, str):
+        return body.encode()
+    return bytes(body or b"")
+
+
+def tamper_chunk_data(data):
+    """`data`, an aws-chunked body, with one byte changed in the data of its middle chunk."""
+    chunks = []
+    at = 0
+    while True:
+        line_end = data.index(b"\r\n", at)
+        size = int(data[at:line_end].split(b";")[0], 16)
+        if size == 0:
+            break
+        chunks.append((line_end + 2, size))
+        at = line_end + 2 + size + 2
+    if not chunks:
+        raise SystemExit("no data chunk to tamper with")
+    start, size = chunks[len(chunks) // 2]
+    out = bytearray(data)
+    out[start + size // 2] ^= 0x01
+    return bytes(out)
+
+
+def tamper_request(request, kind):
+    """Changes one byte of a signed botocore AWSPreparedRequest."""
+    if kind == "path" or kind.startswith("query:"):
+        request.url = tamper_url(request.url, kind)
+    elif kind == "body":
+        request.body = tamper_body(request.body)
+    elif kind == "chunk-data":
+        if "aws-chunked" not in str(request.headers.get("Content-Encoding", "")):
+            raise SystemExit("chunk-data: the body is not aws-chunked")
+        request.body = tamper_chunk_data(read_body(request.body))
+    elif kind.startswith("header:"):
+        name = kind.split(":", 1)[1]
+        value = request.headers.get(name)
+        if value is None:
+            raise SystemExit(f"no header {name} to tamper with")
+        if isinstance(value, bytes):
+            value = value.decode()
+        request.headers[name] = flip(value, len(value) - 1)
+    else:
+        raise SystemExit(f"unknown tamper kind {kind}")
+
+
+def awscli_initialize(event_hooks):
+    """AWS CLI plugin entry: tamper with every request as CANREQ_TAMPER says."""
+    kind = os.environ.get("CANREQ_TAMPER")
+    if not kind:
+        return
+
+    def before_send(request, **_):
+        tamper_request(request, kind)
+
+    event_hooks.register("before-send", before_send)
+
+
+class Capture:
+    """What went over the wire. The answer is taken from botocore's history recorder, which
+    copies the raw response before any `before-parse` handler runs: botocore's S3 handlers turn
+    a 200 whose body is not XML (the server's JSON report) into a 500 there."""
+
+    def __init__(self, tamper):
+        self.tamper = tamper
+        self.status = None
+        self.body = None
+        self.sent = {}
+
+    def before_send(self, request, **_):
+        if self.tamper:
+            tamper_request(request, self.tamper)
+        headers = {k.lower(): (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()}
+        self.sent = {
+            "method": request.method,
+            "url": request.url,
+            "x-amz-content-sha256": headers.get("x-amz-content-sha256"),
+            "content-encoding": headers.get("content-encoding"),
+            "x-amz-trailer": headers.get("x-amz-trailer"),
+            "x-amz-decoded-content-length": headers.get("x-amz-decoded-content-length"),
+            "has-security-token": "x-amz-security-token" in headers,
+            "signed-headers": headers.get("authorization", "").split("SignedHeaders=")[-1].split(",")[0],
+        }
+
+    def emit(self, event_type, payload, source):
+        if event_type != "HTTP_RESPONSE":
+            return
+        self.status = payload["status_code"]
+        body = payload["body"]
+        if isinstance(body, (bytes, bytearray)):
+            self.body = bytes(body).decode("utf-8", "replace")
+        # A streaming 200 (GetObject) is read by the caller from the parsed result.
+
+
+def client(service, capture, args):
+    import boto3
+    from botocore.config import Config
+
+    options = {
+        "region_name": REGION,
+        "retries": {"total_max_attempts": 1, "mode": "standard"},
+        "s3": {"addressing_style": "path"},
+        "signature_version": "s3v4" if service == "s3" else None,
+    }
+    if args.checksum:
+        options["request_checksum_calculation"] = args.checksum
+        options["response_checksum_validation"] = args.checksum
+    config = Config(**{k: v for k, v in options.items() if v is not None})
+    # No profile of the machine: the session sees only the environment the test set.
+    session = boto3.session.Session()
+    c = session.client(
+        service,
+        endpoint_url=args.endpoint,
+        config=config,
+        verify=args.verify if args.verify else None,
+    )
+    if capture is not None:
+        c.meta.events.register("before-send", capture.before_send)
+        from botocore.history import get_global_history_recorder
+
+        recorder = get_global_history_recorder()
+        recorder.enable()
+        recorder.add_handler(capture)
+    return c
+
+
+def the_object(args):
+    """The object to put: the small text, or `--size` pseudo-random bytes (fixed seed)."""
+    if args.size is None:
+        return OBJECT
+    return random.Random(6).randbytes(args.size)
+
+
+def checksum_of(algorithm, data):
+    """S3's base64 checksum value, computed without botocore."""
+    if algorithm == "crc32":
+        raw = zlib.crc32(data).to_bytes(4, "big")
+    else:
+        raw = hashlib.new(algorithm, data).digest()
+    return base64.b64encode(raw).decode()
+
+
+def upload_file(c, args, data):
+    """boto3's managed upload of a file, kept to one PutObject (below the multipart threshold)."""
+    from boto3.s3.transfer import TransferConfig
+
+    config = TransferConfig(multipart_threshold=1024**3, preferred_transfer_client="classic")
+    extra = {"ChecksumAlgorithm": args.algorithm.upper()} if args.algorithm else {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "upload.bin")
+        with open(path, "wb") as f:
+            f.write(data)
+        c.upload_file(path, BUCKET, KEY, ExtraArgs=extra, Config=config)
+    return {}
+
+
+def error_code(e):
+    """The AWS error code of a client error, also when boto3 wrapped it (S3UploadFailedError)."""
+    while e is not None:
+        code = getattr(e, "response", {}).get("Error", {}).get("Code")
+        if code:
+            return code
+        e = e.__cause__ or e.__context__
+    return None
+
+
+def call(args):
+    """A client call; the server's answer comes from the hooks, the client's view from the result."""
+    capture = Capture(args.tamper)
+    result = {"client_error": None, "parsed": None}
+    data = the_object(args)
+    put_extra = {"ChecksumAlgorithm": args.algorithm.upper()} if args.algorithm else {}
+    service, op = {
+        "iam-list-users": ("iam", lambda c: c.list_users()),
+        "ssm-get-parameter": ("ssm", lambda c: c.get_parameter(Name="/canreq/param")),
+        "sts-get-caller-identity": ("sts", lambda c: c.get_caller_identity()),
+        "s3-put": ("s3", lambda c: c.put_object(Bucket=BUCKET, Key=KEY, Body=data, **put_extra)),
+        "s3-upload-file": ("s3", lambda c: upload_file(c, args, data)),
+        "s3-get": ("s3", lambda c: c.get_object(Bucket=BUCKET, Key=KEY)),
+    }[args.scenario]
+    c = client(service, capture, args)
+    try:
+        parsed = op(c)
+        if "Body" in parsed:
+            got = parsed["Body"].read()
+            if capture.body is None:
+                capture.body = got.decode("utf-8", "replace")
+        result["parsed"] = {k: v for k, v in parsed.items() if k not in ("Body", "ResponseMetadata")}
+    except Exception as e:  # the server's report is not the real response: parsing may fail
+        result["client_error"] = {"type": type(e).__name__, "code": error_code(e), "message": str(e)}
+    if args.scenario in ("s3-put", "s3-upload-file"):
+        from botocore.httpchecksum import AwsChunkedWrapper
+
+        # botocore's default flexible checksum is CRC32.
+        algorithm = (args.algorithm or "crc32").lower()
+        capture.sent.update(
+            {
+                "object-length": len(data),
+                "object-checksum": checksum_of(algorithm, data),
+                # The data size of botocore's aws-chunked chunks.
+                "chunk-size": AwsChunkedWrapper._DEFAULT_CHUNK_SIZE,
+            }
+        )
+    result.update(status=capture.status, body=capture.body, sent=capture.sent)
+    return result
+
+
+def presign(args):
+    """A presigned URL from boto3, fetched with urllib (no SDK involved in the fetch)."""
+    c = client("s3", None, args)
+    method = "get_object" if args.scenario == "s3-presign-get" else "put_object"
+    url = c.generate_presigned_url(method, Params={"Bucket": BUCKET, "Key": KEY}, ExpiresIn=300)
+    body = None if method == "get_object" else OBJECT
+    if args.tamper == "body":
+        body = tamper_body(body)
+    elif args.tamper:
+        url = tamper_url(url, args.tamper)
+    request = urllib.request.Request(url, data=body, method="GET" if body is None else "PUT")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    sent = {
+        "method": request.get_method(),
+        "url": url,
+        "has-security-token": "X-Amz-Security-Token" in query,
+        "signed-headers": query.get("X-Amz-SignedHeaders", [""])[0],
+    }
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, text = response.status, response.read()
+    except urllib.error.HTTPError as e:
+        status, text = e.code, e.read()
+    return {"status": status, "body": text.decode("utf-8", "replace"), "sent": sent, "client_error": None}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("scenario")
+    p.add_argument("endpoint")
+    p.add_argument("--tamper")
+    p.add_argument("--verify")
+    p.add_argument("--checksum", choices=["when_required", "when_supported"])
+    p.add_argument("--algorithm", choices=["crc32", "sha1", "sha256"])
+    p.add_argument("--size", type=int)
+    args = p.parse_args()
+    run = presign if args.scenario.startswith("s3-presign-") else call
+    json.dump(run(args), sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
