@@ -127,6 +127,40 @@ fn bad_input_is_one_line_and_exit_2() {
             vec!["sign", "GET", "https://iam.amazonaws.com/", "--bogus-flag"],
             "--bogus-flag",
         ),
+        (
+            vec![
+                "request",
+                "PUT",
+                "http://127.0.0.1:9/b/k",
+                "--region",
+                "us-east-1",
+                "--service",
+                "s3",
+                "-d",
+                "x",
+                "--chunked",
+                "--chunk-size",
+                "100",
+            ],
+            "chunk size 100",
+        ),
+        (
+            vec![
+                "request",
+                "PUT",
+                "http://127.0.0.1:9/b/k",
+                "--region",
+                "us-east-1",
+                "--service",
+                "s3",
+                "-d",
+                "x",
+                "--chunked",
+                "--checksum",
+                "md5",
+            ],
+            "\"md5\"",
+        ),
     ];
     for (args, needle) in cases {
         let with_keys = !args.contains(&"--bogus-flag");

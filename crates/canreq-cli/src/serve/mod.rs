@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use canreq::chunked::DecodeLimits;
 use canreq::verify::{Accept, Verifier};
 use clap::Args;
 use hyper::server::conn::http1;
@@ -69,6 +70,10 @@ pub struct ServeArgs {
     /// Largest accepted body, in bytes.
     #[arg(long, default_value_t = 5 * 1024 * 1024 * 1024)]
     max_body_bytes: u64,
+    /// Largest aws-chunked chunk, in bytes: a signed chunk is held until its signature is
+    /// checked, so this bounds memory per connection (the AWS SDKs send 64 KiB to 1 MiB).
+    #[arg(long, default_value_t = 1024 * 1024)]
+    max_chunk_bytes: usize,
     /// Largest accepted request head (request line and headers), in bytes.
     #[arg(long, default_value_t = 64 * 1024)]
     max_header_bytes: usize,
@@ -118,7 +123,11 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         .regions(accept(&args.region))
         .services(accept(&args.service))
         .clock_skew_seconds(args.clock_skew)
-        .allow_unsigned_payload(!args.no_unsigned_payload);
+        .allow_unsigned_payload(!args.no_unsigned_payload)
+        .chunk_limits(DecodeLimits {
+            max_chunk_size: args.max_chunk_bytes,
+            ..DecodeLimits::default()
+        });
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(tls_acceptor(cert, key)?),
         _ => None,

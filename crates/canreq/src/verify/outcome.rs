@@ -60,8 +60,9 @@ pub struct Pending<D> {
     pub(super) provided_ok: bool,
     /// Whether the signature has been checked already (payload hash known from the head).
     pub(super) checked: bool,
-    /// For an aws-chunked body, the decoder that must read it.
-    pub(super) chunked: Option<ChunkedDecoder>,
+    /// For an aws-chunked body, the decoder that must read it (boxed: it is large, and most
+    /// requests have none).
+    pub(super) chunked: Option<Box<ChunkedDecoder>>,
 }
 
 impl<D> Pending<D> {
@@ -112,7 +113,7 @@ impl<D> Pending<D> {
     /// ```
     pub fn into_chunked(mut self) -> Result<(Verified<D>, ChunkedDecoder), AuthError> {
         match self.chunked.take() {
-            Some(decoder) => Ok((self.verified, decoder)),
+            Some(decoder) => Ok((self.verified, *decoder)),
             None => Err(AuthError::new(
                 ErrorCode::InvalidRequest,
                 "The request body is not aws-chunked.",

@@ -194,12 +194,12 @@ impl<S: CredentialStore> Verifier<S> {
                 &v.scope.credential_scope(v.time.date()),
                 pending.provided,
             );
-            pending.chunked = Some(ChunkedDecoder::from_request(
+            pending.chunked = Some(Box::new(ChunkedDecoder::from_request(
                 mode,
                 chain,
                 request,
                 self.chunk_limits,
-            )?);
+            )?));
         }
         Ok(pending)
     }
