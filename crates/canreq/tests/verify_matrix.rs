@@ -608,6 +608,6 @@ fn streaming_body_is_checked_in_pieces() {
         }
         let verified = pending.finish().unwrap();
         assert_eq!(verified.body_length(), req.body.len() as u64);
-        assert!(verified.signed_headers().iter().any(|h| *h == "host"));
+        assert!(verified.signed_headers().contains(&"host"));
     }
 }

@@ -96,7 +96,7 @@ pub async fn handle(
 /// The body's path through the verifier: hashed whole, or decoded chunk by chunk.
 enum BodyCheck {
     Whole(Pending<()>),
-    Chunked(Verified<()>, ChunkedDecoder),
+    Chunked(Verified<()>, Box<ChunkedDecoder>),
 }
 
 /// What verification found: the request, the start of a form body, an aws-chunked summary.
@@ -151,7 +151,7 @@ async fn verify(
     let akid = pending.verified_so_far().access_key_id().to_owned();
     let mut check = if pending.is_chunked() {
         let (verified, decoder) = pending.into_chunked().map_err(|e| (e, akid.clone()))?;
-        BodyCheck::Chunked(verified, decoder)
+        BodyCheck::Chunked(verified, Box::new(decoder))
     } else {
         BodyCheck::Whole(pending)
     };
