@@ -9,8 +9,7 @@ use canreq::chunked::{
     ChecksumAlgorithm, ChunkedDecoder, DecodeLimits, SignatureChain, StreamingMode, StreamingUpload,
 };
 use canreq::verify::{AuthError, ErrorCode, PayloadMode, Verifier};
-use canreq::{Credentials, Request, Scope, SignedRequest, Signer, SigningKey, SigningTime};
-use serde_json::Value;
+use canreq::{Credentials, Request, Scope, SignedRequest, Signer, SigningTime};
 
 const AKID: &str = "AKIDEXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -110,27 +109,13 @@ fn body(len: usize, seed: u64) -> Vec<u8> {
 
 #[test]
 fn s3_documentation_example_byte_for_byte() {
-    let Some(data) = common::testdata() else {
+    let Some(example) = common::ChunkedExample::load() else {
         return;
     };
-    let text =
-        std::fs::read_to_string(data.join("streaming/s3-chunked-upload-example.json")).unwrap();
-    let ex: Value = serde_json::from_str(&text).unwrap();
-    let creds = Credentials::new(
-        ex["credentials"]["access_key_id"].as_str().unwrap(),
-        ex["credentials"]["secret_access_key"].as_str().unwrap(),
-    )
-    .unwrap();
-    let signer = Signer::new(
-        &creds,
-        Scope::new("us-east-1", "s3").unwrap(),
-        SigningTime::parse(ex["timestamp"].as_str().unwrap()).unwrap(),
-    );
-    let r = &ex["request"];
-    let mut req = Request::new(r["method"].as_str().unwrap(), r["path"].as_str().unwrap());
-    for h in r["headers"].as_array().unwrap() {
-        req.push_header(h[0].as_str().unwrap(), h[1].as_str().unwrap());
-    }
+    let ex = &example.json;
+    let signer = example.signer();
+    let req = example.request();
+    let scope = signer.scope().credential_scope(example.time.date());
     let plan = StreamingUpload::new(StreamingMode::Signed, 65536).unwrap();
     let signed = signer.sign(&req, plan.payload()).unwrap();
     assert_eq!(signed.signature(), ex["seed_signature"].as_str().unwrap());
@@ -172,16 +157,11 @@ fn s3_documentation_example_byte_for_byte() {
 
     // The trailer signature continues the chain from the final chunk's signature.
     let trailer = &ex["trailer"];
-    let key = SigningKey::derive(
-        ex["credentials"]["secret_access_key"].as_str().unwrap(),
-        "20130524",
-        "us-east-1",
-        "s3",
-    );
+    let key = Arc::new(example.signing_key());
     let mut chain = SignatureChain::new(
-        Arc::new(key),
-        SigningTime::parse(ex["timestamp"].as_str().unwrap()).unwrap(),
-        "20130524/us-east-1/s3/aws4_request",
+        Arc::clone(&key),
+        example.time,
+        &scope,
         trailer["previous_signature"].as_str().unwrap(),
     )
     .unwrap();
@@ -207,14 +187,9 @@ fn s3_documentation_example_byte_for_byte() {
         .as_bytes(),
     );
     let seed = SignatureChain::new(
-        Arc::new(SigningKey::derive(
-            ex["credentials"]["secret_access_key"].as_str().unwrap(),
-            "20130524",
-            "us-east-1",
-            "s3",
-        )),
-        SigningTime::parse(ex["timestamp"].as_str().unwrap()).unwrap(),
-        "20130524/us-east-1/s3/aws4_request",
+        key,
+        example.time,
+        &scope,
         ex["seed_signature"].as_str().unwrap(),
     )
     .unwrap();

@@ -7,7 +7,6 @@ use canreq::{
     Credentials, Error, KeyCache, Payload, Request, Scope, SessionTokenMode, Signer,
     SigningSettings, SigningTime,
 };
-use serde_json::Value;
 
 const AKID: &str = "AKIDEXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -18,35 +17,14 @@ fn vanilla_time() -> SigningTime {
 
 #[test]
 fn s3_chunked_upload_seed_signature() {
-    let Some(data) = common::testdata() else {
+    let Some(example) = common::ChunkedExample::load() else {
         return;
     };
-    let text =
-        std::fs::read_to_string(data.join("streaming/s3-chunked-upload-example.json")).unwrap();
-    let ex: Value = serde_json::from_str(&text).unwrap();
-    let creds = Credentials::new(
-        ex["credentials"]["access_key_id"].as_str().unwrap(),
-        ex["credentials"]["secret_access_key"].as_str().unwrap(),
-    )
-    .unwrap();
-    let scope = Scope::new(
-        ex["region"].as_str().unwrap(),
-        ex["service"].as_str().unwrap(),
-    )
-    .unwrap();
-    let signer = Signer::new(
-        &creds,
-        scope,
-        SigningTime::parse(ex["timestamp"].as_str().unwrap()).unwrap(),
-    );
+    let ex = &example.json;
+    let signer = example.signer();
     assert!(!ex["double_uri_encode"].as_bool().unwrap());
     assert_eq!(signer.settings(), &SigningSettings::s3());
-
-    let r = &ex["request"];
-    let mut req = Request::new(r["method"].as_str().unwrap(), r["path"].as_str().unwrap());
-    for h in r["headers"].as_array().unwrap() {
-        req.push_header(h[0].as_str().unwrap(), h[1].as_str().unwrap());
-    }
+    let req = example.request();
     let signed = signer.sign(&req, Payload::StreamingSigned).unwrap();
     assert_eq!(
         signed.steps().canonical_request().as_str(),
