@@ -106,6 +106,18 @@ pub fn verified(
             method,
         );
     }
+    if *protocol == Protocol::Rest && canreq::is_s3_family(v.service()) && method != "GET" {
+        // S3 is a REST-XML protocol: SDKs parse the answer to a write as XML and take anything
+        // else for a server error (and retry the upload). A GET's body is the object, so the
+        // JSON report below stays readable there.
+        return response(
+            200,
+            "application/xml",
+            s3_xml(v, location, decoded, id),
+            id,
+            method,
+        );
+    }
     let streaming = decoded.map(|d| {
         json!({
             "mode": d.mode().marker(),
@@ -115,18 +127,6 @@ pub fn verified(
             "trailers": d.trailers().iter().map(|(n, _)| n).collect::<Vec<_>>(),
         })
     });
-    if *protocol == Protocol::Rest && canreq::is_s3_family(v.service()) && method != "GET" {
-        // S3 is a REST-XML protocol: SDKs parse the answer to a write as XML and take anything
-        // else for a server error (and retry the upload). A GET's body is the object, so the
-        // JSON report below stays readable there.
-        return response(
-            200,
-            "application/xml",
-            s3_xml(v, location, streaming.as_ref(), id),
-            id,
-            method,
-        );
-    }
     let report = json!({
         "verified": true,
         "access_key_id": v.access_key_id(),
@@ -187,12 +187,7 @@ fn push_identity(out: &mut String, v: &Verified<()>, location: &str) {
 }
 
 /// The report as an S3-style XML document (the root is not `Error`, so SDKs take it as success).
-fn s3_xml(
-    v: &Verified<()>,
-    location: &str,
-    streaming: Option<&serde_json::Value>,
-    id: &str,
-) -> String {
+fn s3_xml(v: &Verified<()>, location: &str, decoded: Option<&DecodedBody>, id: &str) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CanreqVerified xmlns=\"https://canreq.invalid/verify/\">",
     );
@@ -201,20 +196,14 @@ fn s3_xml(
     if let Some(expires) = v.expires() {
         push_element(&mut out, "Expires", &expires.to_string());
     }
-    let length = streaming.map_or(v.body_length(), |s| {
-        s["decoded_length"].as_u64().unwrap_or(0)
-    });
+    let length = decoded.map_or(v.body_length(), |d| d.decoded_length());
     push_element(&mut out, "BodyLength", &length.to_string());
-    if let Some(s) = streaming {
-        push_element(&mut out, "DecodedLength", &s["decoded_length"].to_string());
-        push_element(&mut out, "Chunks", &s["chunks"].to_string());
-        if let Some(alg) = s["checksum"]["algorithm"].as_str() {
-            push_element(&mut out, "ChecksumAlgorithm", alg);
-            push_element(
-                &mut out,
-                "Checksum",
-                s["checksum"]["value"].as_str().unwrap_or(""),
-            );
+    if let Some(d) = decoded {
+        push_element(&mut out, "DecodedLength", &d.decoded_length().to_string());
+        push_element(&mut out, "Chunks", &d.chunks().to_string());
+        if let Some((alg, value)) = d.checksum() {
+            push_element(&mut out, "ChecksumAlgorithm", alg.name());
+            push_element(&mut out, "Checksum", value);
         }
     }
     push_element(

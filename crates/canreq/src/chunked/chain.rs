@@ -78,6 +78,16 @@ impl SignatureChain {
         }
     }
 
+    /// The chain of a request this process signed: its key, time, scope and signature.
+    pub(crate) fn from_steps(steps: &crate::Steps) -> Self {
+        Self::from_seed(
+            steps.signing_key_shared(),
+            steps.time(),
+            steps.credential_scope(),
+            steps.signature_bytes(),
+        )
+    }
+
     /// Signs the next chunk and makes its signature the previous one.
     pub fn sign_chunk(&mut self, data: &[u8]) -> ChunkSignature {
         self.sign_chunk_hash(&sha256(data))

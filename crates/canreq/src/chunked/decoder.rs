@@ -249,12 +249,7 @@ impl ChunkedDecoder {
                 shown(marker)
             ))
         })?;
-        let chain = SignatureChain::from_seed(
-            steps.signing_key_shared(),
-            steps.time(),
-            steps.credential_scope(),
-            steps.signature_bytes(),
-        );
+        let chain = SignatureChain::from_steps(steps);
         Self::from_request(mode, chain, request, DecodeLimits::default())
     }
 

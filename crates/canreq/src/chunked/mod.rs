@@ -271,12 +271,9 @@ impl StreamingUpload {
                 found: crate::error::shown(line),
             });
         }
-        let chain = SignatureChain::from_seed(
-            steps.signing_key_shared(),
-            steps.time(),
-            steps.credential_scope(),
-            steps.signature_bytes(),
-        );
-        Ok(ChunkedEncoder::new(*self, chain))
+        Ok(ChunkedEncoder::new(
+            *self,
+            SignatureChain::from_steps(steps),
+        ))
     }
 }
