@@ -10,12 +10,11 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+mod trailer;
+
 use super::chain::SignatureChain;
 use super::checksum::{Checksum, ChecksumAlgorithm};
-use super::{
-    MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, SIGNATURE_EXTENSION, StreamingMode, TRAILER_SIGNATURE,
-};
-use crate::canonical::{HeaderRef, canonical_trailers};
+use super::{MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, SIGNATURE_EXTENSION, StreamingMode};
 use crate::encode;
 use crate::error::shown;
 use crate::request::Request;
@@ -543,129 +542,6 @@ impl ChunkedDecoder {
         )
         .with_detail("ChunkIndex", self.chunks.to_string()))
     }
-
-    fn on_trailer_line(&mut self, len: usize) -> Result<(), AuthError> {
-        let line = std::mem::take(&mut self.line);
-        let result = match &line[..len] {
-            b"" => self.end_trailer(),
-            text => self.trailer_header(text),
-        };
-        self.line = line;
-        self.line.clear();
-        result
-    }
-
-    fn trailer_header(&mut self, text: &[u8]) -> Result<(), AuthError> {
-        let text = std::str::from_utf8(text)
-            .map_err(|_| malformed_trailer("a trailer line is not UTF-8."))?;
-        let (name, value) = text.split_once(':').ok_or_else(|| {
-            malformed_trailer(format!("trailer line '{}' has no ':'.", shown(text)))
-        })?;
-        let value = value.trim_matches([' ', '\t']);
-        // Names as every SDK writes them, lowercase: one encoding per trailer, so that no
-        // changed byte goes unnoticed even where the trailer is not signed.
-        if name.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(malformed_trailer(format!(
-                "trailer name '{}' must be lowercase.",
-                shown(name)
-            )));
-        }
-        if self.trailer_signature.is_some() {
-            return Err(malformed_trailer(
-                "x-amz-trailer-signature must be the last trailer line.",
-            ));
-        }
-        if name == TRAILER_SIGNATURE {
-            if !self.mode.signs_chunks() {
-                return Err(malformed_trailer(format!(
-                    "{} trailers carry no signature.",
-                    self.mode.marker()
-                )));
-            }
-            let mut signature = [0u8; 32];
-            if !encode::parse_lower_hex(value, &mut signature) {
-                return Err(AuthError::new(
-                    ErrorCode::SignatureDoesNotMatch,
-                    format!(
-                        "x-amz-trailer-signature '{}' is not 64 lowercase hex digits.",
-                        shown(value)
-                    ),
-                ));
-            }
-            self.trailer_signature = Some(signature);
-            return Ok(());
-        }
-        let lower = name.to_owned();
-        if !self.declared_trailers.contains(&lower) {
-            return Err(malformed_trailer(format!(
-                "trailer '{}' is not declared in x-amz-trailer.",
-                shown(name)
-            )));
-        }
-        if self.trailers.iter().any(|(n, _)| *n == lower) {
-            return Err(malformed_trailer(format!(
-                "trailer '{}' appears twice.",
-                shown(name)
-            )));
-        }
-        self.trailers.push((lower, value.to_owned()));
-        Ok(())
-    }
-
-    fn end_trailer(&mut self) -> Result<(), AuthError> {
-        if let Some(missing) = self
-            .declared_trailers
-            .iter()
-            .find(|d| !self.trailers.iter().any(|(n, _)| n == *d))
-        {
-            return Err(malformed_trailer(format!(
-                "trailer '{missing}', declared in x-amz-trailer, was not sent."
-            )));
-        }
-        if self.mode.signs_chunks() {
-            let claimed = self.trailer_signature.ok_or_else(|| {
-                malformed_trailer("the signed trailer has no x-amz-trailer-signature.")
-            })?;
-            let headers: Vec<HeaderRef<'_>> = self
-                .trailers
-                .iter()
-                .map(|(name, value)| HeaderRef { name, value })
-                .collect();
-            let canonical = canonical_trailers(&headers)
-                .map_err(|e| malformed_trailer(format!("a trailer is invalid: {e}")))?;
-            let expected = self.chain.sign_trailer(&canonical);
-            if !bool::from(expected.as_bytes().ct_eq(&claimed)) {
-                return Err(AuthError::new(
-                    ErrorCode::SignatureDoesNotMatch,
-                    "The trailer signature we calculated does not match the one provided.",
-                )
-                .with_detail("CanonicalTrailers", canonical));
-            }
-        }
-        if let Some(sum) = self.checksum.clone() {
-            let alg = sum.algorithm();
-            let computed = sum.finish_base64();
-            let sent = self
-                .trailers
-                .iter()
-                .find(|(n, _)| n == alg.header_name())
-                .map(|(_, v)| v.as_str())
-                .unwrap_or_default();
-            if sent != computed {
-                return Err(AuthError::new(
-                    ErrorCode::BadDigest,
-                    format!(
-                        "The {} you specified did not match the calculated checksum.",
-                        alg.name().to_ascii_uppercase()
-                    ),
-                )
-                .with_detail("ClientChecksum", shown(sent))
-                .with_detail("CalculatedChecksum", computed));
-            }
-        }
-        self.state = State::Done;
-        Ok(())
-    }
 }
 
 impl fmt::Debug for ChunkedDecoder {
@@ -682,10 +558,6 @@ impl fmt::Debug for ChunkedDecoder {
 
 fn invalid(message: impl Into<String>) -> AuthError {
     AuthError::new(ErrorCode::InvalidRequest, message)
-}
-
-fn malformed_trailer(message: impl Into<String>) -> AuthError {
-    AuthError::new(ErrorCode::MalformedTrailerError, message)
 }
 
 /// 1 to 16 lowercase hex digits without leading zeros (a `u64` cannot overflow). Every
