@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use canreq::chunked::DecodedBody;
 use canreq::verify::{Accept, AuthError, Verified, Verifier};
 use canreq::{Credentials, RawRequest, SigningTime};
 
@@ -73,9 +74,9 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
         .services(accept(&args.service))
         .clock_skew_seconds(args.clock_skew)
         .allow_unsigned_payload(!args.no_unsigned_payload);
-    match verifier.verify(&request, raw.body(), now) {
-        Ok(verified) => {
-            print_valid(&verified, args.format);
+    match check(&verifier, &request, raw.body(), now) {
+        Ok((verified, decoded)) => {
+            print_valid(&verified, decoded.as_ref(), args.format);
             Ok(())
         }
         Err(error) => {
@@ -87,6 +88,24 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
             )))
         }
     }
+}
+
+/// Verifies the head, then the body: hashed whole, or decoded chunk by chunk when it is
+/// aws-chunked (every chunk signature, the trailer signature and checksum).
+fn check(
+    verifier: &Verifier<HashMap<String, Credentials>>,
+    request: &canreq::Request<'_>,
+    body: &[u8],
+    now: SigningTime,
+) -> Result<(Verified<()>, Option<DecodedBody>), AuthError> {
+    let mut pending = verifier.begin(request, now)?;
+    if !pending.is_chunked() {
+        pending.update(body);
+        return Ok((pending.finish()?, None));
+    }
+    let (verified, mut decoder) = pending.into_chunked()?;
+    decoder.decode(body, |_| ())?;
+    Ok((verified, Some(decoder.finish()?)))
 }
 
 /// The request's own signing time, from the header or the presign parameter.
@@ -107,7 +126,7 @@ fn request_time(raw: &RawRequest) -> Option<SigningTime> {
     SigningTime::parse(&header.or_else(param)?).ok()
 }
 
-fn print_valid(v: &Verified<()>, format: Format) {
+fn print_valid(v: &Verified<()>, decoded: Option<&DecodedBody>, format: Format) {
     match format {
         Format::Text => {
             println!("Verdict:           valid");
@@ -121,6 +140,16 @@ fn print_valid(v: &Verified<()>, format: Format) {
             println!("Signed by:         {:?} auth", v.location());
             println!("Signed headers:    {}", v.signed_headers().join(";"));
             println!("Payload:           {}", v.payload().as_str());
+            if let Some(d) = decoded {
+                println!(
+                    "Decoded body:      {} bytes in {} chunks, every signature checked",
+                    d.decoded_length(),
+                    d.chunks()
+                );
+                if let Some((alg, value)) = d.checksum() {
+                    println!("Checksum:          {alg} {value} (matches the data)");
+                }
+            }
             if let Some(e) = v.expires() {
                 println!("Expires after:     {e} s");
             }
@@ -138,6 +167,11 @@ fn print_valid(v: &Verified<()>, format: Format) {
                 "service": v.service(),
                 "signed_headers": v.signed_headers(),
                 "payload": v.payload().as_str(),
+                "decoded_length": decoded.map(|d| d.decoded_length()),
+                "chunks": decoded.map(|d| d.chunks()),
+                "checksum": decoded.and_then(|d| d.checksum()).map(|(alg, value)| {
+                    serde_json::json!({"algorithm": alg.name(), "value": value})
+                }),
                 "expires": v.expires(),
                 "canonical_request": v.canonical_request().redacted(),
                 "string_to_sign": v.string_to_sign(),

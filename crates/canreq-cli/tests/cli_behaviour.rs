@@ -325,6 +325,60 @@ fn verify_checks_a_captured_request() {
 }
 
 #[test]
+fn verify_checks_a_captured_chunked_upload() {
+    use canreq::chunked::{ChecksumAlgorithm, StreamingMode, StreamingUpload};
+    let home = temp_home("verify-chunked");
+    // A streaming upload as a client would capture it: signed head, then the aws-chunked body.
+    let creds = canreq::Credentials::new(AK, SK).unwrap();
+    let time = canreq::SigningTime::parse("20240102T030405Z").unwrap();
+    let signer = canreq::Signer::new(&creds, canreq::Scope::new("us-east-1", "s3").unwrap(), time);
+    let upload = StreamingUpload::new(StreamingMode::SignedWithTrailer, 8192)
+        .unwrap()
+        .with_checksum(ChecksumAlgorithm::Crc32c);
+    let data: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let plan_headers = upload.headers(data.len() as u64);
+    let mut request = canreq::Request::new("PUT", "/bucket/key").header("Host", "s3.amazonaws.com");
+    for (name, value) in &plan_headers {
+        request.push_header(name, value);
+    }
+    let signed = signer.sign(&request, upload.payload()).unwrap();
+    let mut body = Vec::new();
+    let mut encoder = upload.encoder(&signed).unwrap();
+    encoder.push(&data, &mut body);
+    encoder.finish(&mut body);
+    let mut head = "PUT /bucket/key HTTP/1.1\r\nHost: s3.amazonaws.com\r\n".to_owned();
+    for (name, value) in plan_headers.iter().chain(signed.headers()) {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let capture = |name: &str, body: &[u8]| {
+        let file = home.join(name);
+        std::fs::write(&file, [head.as_bytes(), body].concat()).unwrap();
+        run(canreq(&home)
+            .args(["verify", "--request-file"])
+            .arg(&file)
+            .args(["--access-key", AK, "--secret-key", SK, "--date", "request"]))
+    };
+    let (out, stderr) = capture("chunked.http", &body);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stderr}{text}");
+    assert!(
+        text.contains("Decoded body:      20000 bytes in 3 chunks, every signature checked"),
+        "{text}"
+    );
+    assert!(text.contains("Checksum:          crc32c "), "{text}");
+
+    // One data byte changed inside the second chunk: its signature no longer matches.
+    let mut tampered = body.clone();
+    let second_chunk_data = body.windows(2).position(|w| w == b"\r\n").unwrap() + 2 + 8192 + 2 + 90;
+    tampered[second_chunk_data + 10] ^= 1;
+    let (out, _) = capture("tampered-chunked.http", &tampered);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("SignatureDoesNotMatch"), "{text}");
+}
+
+#[test]
 fn completions_and_man_page() {
     let home = temp_home("docs");
     for shell in ["bash", "zsh", "fish"] {
