@@ -143,6 +143,22 @@ pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
             "{}",
             steps::render_request(&p.method, &p.url.target, &p.headers, &p.body, show)
         );
+        if let Some(plan) = encoder.as_ref().map(ChunkedEncoder::plan) {
+            // curl sends a body as it is; the chunk signatures exist only when canreq sends it.
+            let data = p.body.len();
+            println!(
+                "(sent as {}: {} bytes on the wire, {} chunk(s) of up to {} bytes{}; \
+                 no curl equivalent, as curl cannot sign chunks)",
+                plan.mode(),
+                plan.encoded_length(data),
+                data.div_ceil(plan.chunk_size() as u64),
+                plan.chunk_size(),
+                plan.checksum()
+                    .map(|alg| format!(", trailing {}", alg.header_name()))
+                    .unwrap_or_default(),
+            );
+            return Ok(());
+        }
         let url = p.url.with_target(&p.url.target);
         println!(
             "{}",

@@ -443,4 +443,43 @@ fn dry_run_prints_request_and_curl_without_sending() {
         "token shown"
     );
     assert!(stderr.contains("Canonical request:"), "{stderr}");
+
+    // An aws-chunked upload has no curl equivalent; the dry run says what would be sent.
+    let file = home.join("body.bin");
+    std::fs::write(&file, vec![b'x'; 100_000]).unwrap();
+    let (out, stderr) = run(canreq(&home).args([
+        "request",
+        "PUT",
+        "https://s3.us-east-1.amazonaws.com/bucket/key",
+        "-d",
+        &format!("@{}", file.display()),
+        "--chunked",
+        "--checksum",
+        "crc32c",
+        "--dry-run",
+        "--date",
+        "20150830T123600Z",
+        "--access-key",
+        AK,
+        "--secret-key",
+        SK,
+    ]));
+    assert!(out.status.success(), "{stderr}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Content-Encoding: aws-chunked\n"), "{text}");
+    assert!(
+        text.contains("x-amz-decoded-content-length: 100000\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("x-amz-trailer: x-amz-checksum-crc32c\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER: 100387 bytes on the wire, 2 chunk(s)"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("curl -X"), "{text}");
 }
