@@ -7,7 +7,6 @@ mod common;
 
 use std::sync::Arc;
 
-use canreq::Request;
 use canreq::chunked::{
     ChecksumAlgorithm, ChunkedDecoder, DecodeLimits, SignatureChain, StreamingMode, StreamingUpload,
 };
@@ -242,16 +241,11 @@ fn the_verifier_hands_streaming_bodies_to_the_decoder() {
         .with_checksum(ChecksumAlgorithm::Crc32c);
     let data = body(50_000, 4);
     let upload = Upload::new(plan, "/bucket/key", &data, &[7000]);
-    let mut headers: Vec<(&str, String)> = vec![("Host", "bucket.s3.amazonaws.com".into())];
-    headers.extend(upload.headers.iter().cloned());
-    headers.extend(upload.signed.headers().iter().cloned());
-    let mut request = Request::new("PUT", "/bucket/key");
-    for (name, value) in &headers {
-        request.push_header(name, value);
-    }
+    let headers = upload.received_headers();
+    let received = request("/bucket/key", &headers);
     let verifier = Verifier::new(store);
 
-    let pending = verifier.begin(&request, time()).unwrap();
+    let pending = verifier.begin(&received, time()).unwrap();
     assert!(pending.is_chunked());
     let (verified, mut decoder) = pending.into_chunked().unwrap();
     assert_eq!(
@@ -269,7 +263,7 @@ fn the_verifier_hands_streaming_bodies_to_the_decoder() {
     assert_eq!(summary.checksum().unwrap().0, ChecksumAlgorithm::Crc32c);
 
     // The whole-body path refuses to vouch for an aws-chunked body.
-    let mut pending = verifier.begin(&request, time()).unwrap();
+    let mut pending = verifier.begin(&received, time()).unwrap();
     pending.update(&upload.wire);
     assert_eq!(
         pending.finish().unwrap_err().code(),
@@ -278,14 +272,12 @@ fn the_verifier_hands_streaming_bodies_to_the_decoder() {
 
     // The decoded length must be there (and is signed, as every x-amz-* header).
     let without: Vec<_> = headers
-        .iter()
+        .into_iter()
         .filter(|(n, _)| *n != "x-amz-decoded-content-length")
         .collect();
-    let mut request = Request::new("PUT", "/bucket/key");
-    for (name, value) in &without {
-        request.push_header(name, value);
-    }
-    let err = verifier.begin(&request, time()).unwrap_err();
+    let err = verifier
+        .begin(&request("/bucket/key", &without), time())
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::SignatureDoesNotMatch);
 }
 
@@ -295,21 +287,16 @@ fn unsigned_streaming_follows_the_unsigned_payload_policy() {
         .unwrap()
         .with_checksum(ChecksumAlgorithm::Sha1);
     let upload = Upload::new(plan, "/bucket/key", b"hello", &[5]);
-    let mut headers: Vec<(&str, String)> = vec![("Host", "bucket.s3.amazonaws.com".into())];
-    headers.extend(upload.headers.iter().cloned());
-    headers.extend(upload.signed.headers().iter().cloned());
-    let mut request = Request::new("PUT", "/bucket/key");
-    for (name, value) in &headers {
-        request.push_header(name, value);
-    }
+    let headers = upload.received_headers();
+    let received = request("/bucket/key", &headers);
     let strict = Verifier::new(store).allow_unsigned_payload(false);
     assert_eq!(
-        strict.begin(&request, time()).unwrap_err().code(),
+        strict.begin(&received, time()).unwrap_err().code(),
         ErrorCode::AccessDenied
     );
     let lenient = Verifier::new(store);
     let (_, mut decoder) = lenient
-        .begin(&request, time())
+        .begin(&received, time())
         .unwrap()
         .into_chunked()
         .unwrap();

@@ -55,6 +55,13 @@ impl Upload {
         }
     }
 
+    /// The headers a server receives besides `Host`: the plan's, then the signature's.
+    pub fn received_headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = self.headers.clone();
+        headers.extend(self.signed.headers().iter().cloned());
+        headers
+    }
+
     pub fn decoder(&self) -> ChunkedDecoder {
         ChunkedDecoder::for_signed_request(&self.signed, &request(&self.path, &self.headers))
             .unwrap()
