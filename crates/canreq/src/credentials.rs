@@ -202,6 +202,12 @@ pub(crate) fn check_scope_part(field: &'static str, value: &str) -> Result<()> {
     if value.is_empty() {
         return Err(Error::Empty { field });
     }
+    // The common all-ASCII case by bytes (a verifier checks two parts per request); anything
+    // else by `char`, for Unicode whitespace and controls.
+    let plain = |b: &u8| b.is_ascii_graphic() && !matches!(b, b'/' | b',' | b'=');
+    if value.as_bytes().iter().all(plain) {
+        return Ok(());
+    }
     if let Some(character) = value
         .chars()
         .find(|c| *c == '/' || *c == ',' || *c == '=' || c.is_whitespace() || c.is_control())

@@ -179,8 +179,18 @@ impl KeyCache {
     /// The key for these credentials, `YYYYMMDD` date and scope: from the cache, or derived and
     /// stored.
     pub fn get(&self, credentials: &Credentials, date: &str, scope: &Scope) -> Arc<SigningKey> {
+        self.get_for(credentials, date, scope.region(), scope.service())
+    }
+
+    /// [`get`](Self::get) from the scope's parts (the verifier has them from the claim).
+    pub(crate) fn get_for(
+        &self,
+        credentials: &Credentials,
+        date: &str,
+        region: &str,
+        service: &str,
+    ) -> Arc<SigningKey> {
         let secret = credentials.secret_access_key().expose().as_bytes();
-        let (region, service) = (scope.region(), scope.service());
         let date_bytes = date.as_bytes();
         {
             // A poisoned lock only means another thread panicked mid-insert; the entries are

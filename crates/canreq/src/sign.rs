@@ -425,9 +425,18 @@ pub(crate) fn string_to_sign_in_scope(
     scope: &Scope,
     canonical_digest: &[u8; 32],
 ) -> (String, Range<usize>) {
+    string_to_sign(amz_date, scope.region(), scope.service(), canonical_digest)
+}
+
+/// [`string_to_sign_in_scope`] from the scope's parts (the verifier reads them from the claim).
+pub(crate) fn string_to_sign(
+    amz_date: &str,
+    region: &str,
+    service: &str,
+    canonical_digest: &[u8; 32],
+) -> (String, Range<usize>) {
     // The scope's date is the day of `X-Amz-Date` (`YYYYMMDD` of `YYYYMMDDTHHMMSSZ`).
     let date = amz_date.get(..8).unwrap_or_default();
-    let (region, service) = (scope.region(), scope.service());
     let mut out = String::with_capacity(
         ALGORITHM.len() + 18 + date.len() + region.len() + service.len() + 16 + 66,
     );

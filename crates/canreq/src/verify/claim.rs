@@ -1,13 +1,22 @@
 //! Reading what a request claims about its signature: the `Authorization` header or the
 //! presign query parameters. Nothing here trusts the claim; [`super::Verifier`] checks it.
 
+mod parts;
+mod query;
+mod text;
+
 use std::borrow::Cow;
 
-use crate::encode;
 use crate::request::Request;
 use crate::sign::ALGORITHM;
 
 use super::error::{AuthError, ErrorCode};
+
+pub(crate) use parts::{ClaimedCredential, CredentialParts, SignedNames};
+use parts::{check_signed_headers, parse_credential};
+use query::QueryAuth;
+use text::find_byte;
+pub(crate) use text::trim_blanks;
 
 /// The SigV4a algorithm name, recognised only to be refused clearly.
 const SIGV4A: &str = "AWS4-ECDSA-P256-SHA256";
@@ -26,10 +35,9 @@ pub enum AuthLocation {
 #[derive(Debug, Clone)]
 pub(crate) struct Claim<'r> {
     pub location: AuthLocation,
-    pub access_key_id: Cow<'r, str>,
-    pub scope_date: Cow<'r, str>,
-    pub region: Cow<'r, str>,
-    pub service: Cow<'r, str>,
+    /// `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`, checked to be of that shape.
+    pub credential: Cow<'r, str>,
+    pub parts: CredentialParts,
     /// The `;`-separated list, checked to be well formed.
     pub signed_headers: Cow<'r, str>,
     pub signature: Cow<'r, str>,
@@ -39,9 +47,32 @@ pub(crate) struct Claim<'r> {
     pub expires: Option<String>,
     /// `X-Amz-Security-Token` parameter (query only).
     pub query_token: Option<String>,
+    /// Where each signed header name ends in `signed_headers`, and whether `host` is one.
+    pub names: SignedNames,
 }
 
 impl Claim<'_> {
+    pub fn access_key_id(&self) -> &str {
+        self.parts.access_key_id(&self.credential)
+    }
+
+    pub fn scope_date(&self) -> &str {
+        self.parts.date(&self.credential)
+    }
+
+    pub fn region(&self) -> &str {
+        self.parts.region(&self.credential)
+    }
+
+    pub fn service(&self) -> &str {
+        self.parts.service(&self.credential)
+    }
+
+    /// The credential, owned, for the verified request.
+    pub fn owned_credential(&self) -> ClaimedCredential {
+        ClaimedCredential::new(&self.credential, self.parts)
+    }
+
     /// The error code for a malformed claim in this location.
     pub fn malformed(&self) -> ErrorCode {
         malformed(self.location)
@@ -49,8 +80,60 @@ impl Claim<'_> {
 
     /// Whether `name` is among the signed headers (ignoring case).
     pub fn signs(&self, name: &str) -> bool {
-        // Bytes, not a `char` pattern: this runs for every header of every request.
-        split_ascii(&self.signed_headers, b';').any(|s| s.eq_ignore_ascii_case(name))
+        self.names.contains(&self.signed_headers, name)
+    }
+
+    /// Whether `host` is among the signed headers.
+    pub fn signs_host(&self) -> bool {
+        self.names.has_host()
+    }
+}
+
+/// The one value of a header the verifier reads itself, and whether it was repeated.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Seen<'r> {
+    pub first: Option<&'r str>,
+    pub repeated: bool,
+}
+
+impl<'r> Seen<'r> {
+    fn see(&mut self, value: &'r str) {
+        if self.first.is_some() {
+            self.repeated = true;
+        } else {
+            self.first = Some(value);
+        }
+    }
+}
+
+/// The headers the verifier reads itself, found in one pass over the request.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KnownHeaders<'r> {
+    pub authorization: Seen<'r>,
+    pub amz_date: Seen<'r>,
+    pub content_sha256: Seen<'r>,
+    pub security_token: Seen<'r>,
+}
+
+impl<'r> KnownHeaders<'r> {
+    pub fn scan(request: &Request<'r>) -> Self {
+        let mut found = KnownHeaders::default();
+        for &(name, value) in request.headers() {
+            // The length first: most headers are none of these, and are told apart in one compare.
+            let slot = match name.len() {
+                13 if name.eq_ignore_ascii_case("authorization") => &mut found.authorization,
+                10 if name.eq_ignore_ascii_case("x-amz-date") => &mut found.amz_date,
+                20 if name.eq_ignore_ascii_case("x-amz-content-sha256") => {
+                    &mut found.content_sha256
+                }
+                20 if name.eq_ignore_ascii_case("x-amz-security-token") => {
+                    &mut found.security_token
+                }
+                _ => continue,
+            };
+            slot.see(value);
+        }
+        found
     }
 }
 
@@ -62,10 +145,12 @@ pub(crate) fn malformed(location: AuthLocation) -> ErrorCode {
 }
 
 /// Finds and parses the one signature the request carries.
-pub(crate) fn read_claim<'r>(request: &Request<'r>) -> Result<Claim<'r>, AuthError> {
-    let mut authorization = request.header_values("authorization");
-    let header = authorization.next();
-    if authorization.next().is_some() {
+pub(crate) fn read_claim<'r>(
+    request: &Request<'r>,
+    known: &KnownHeaders<'r>,
+) -> Result<Claim<'r>, AuthError> {
+    let header = known.authorization.first;
+    if known.authorization.repeated {
         return Err(AuthError::new(
             ErrorCode::InvalidArgument,
             "Only one Authorization header is allowed.",
@@ -78,7 +163,7 @@ pub(crate) fn read_claim<'r>(request: &Request<'r>) -> Result<Claim<'r>, AuthErr
             "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the \
              Authorization header should be specified.",
         )),
-        (Some(value), None) => parse_header(value, request),
+        (Some(value), None) => parse_header(value, known),
         (None, Some(query)) => query.into_claim(),
         (None, None) => Err(AuthError::new(
             ErrorCode::MissingAuthenticationToken,
@@ -88,35 +173,43 @@ pub(crate) fn read_claim<'r>(request: &Request<'r>) -> Result<Claim<'r>, AuthErr
     }
 }
 
-fn parse_header<'r>(value: &'r str, request: &Request<'r>) -> Result<Claim<'r>, AuthError> {
+fn parse_header<'r>(value: &'r str, known: &KnownHeaders<'r>) -> Result<Claim<'r>, AuthError> {
     let value = trim_blanks(value);
-    let (algorithm, rest) = split_once_ascii(value, b' ').unwrap_or((value, ""));
-    check_algorithm(algorithm, AuthLocation::Header)?;
+    let bytes = value.as_bytes();
+    let space = find_byte(bytes, b' ').unwrap_or(bytes.len());
+    check_algorithm(&value[..space], AuthLocation::Header)?;
     let bad = |msg: String| AuthError::new(ErrorCode::AuthorizationHeaderMalformed, msg);
-    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    for part in split_ascii(rest, b',').map(trim_blanks) {
+    // Credential, SignedHeaders, Signature.
+    let mut found: [Option<&'r str>; 3] = [None; 3];
+    let mut at = space + 1;
+    while at < bytes.len() {
+        let end = find_byte(&bytes[at..], b',').map_or(bytes.len(), |i| at + i);
+        let part = trim_blanks(&value[at..end]);
+        at = end + 1;
         if part.is_empty() {
             continue;
         }
-        let Some((key, val)) = split_once_ascii(part, b'=') else {
+        let Some(eq) = find_byte(part.as_bytes(), b'=') else {
             return Err(bad(format!(
                 "The Authorization header component '{part}' is not of the form key=value."
             )));
         };
+        let key = &part[..eq];
         let slot = match key {
-            "Credential" => &mut credential,
-            "SignedHeaders" => &mut signed_headers,
-            "Signature" => &mut signature,
+            "Credential" => &mut found[0],
+            "SignedHeaders" => &mut found[1],
+            "Signature" => &mut found[2],
             other => {
                 return Err(bad(format!(
                     "The Authorization header has an unknown component '{other}'."
                 )));
             }
         };
-        if slot.replace(val).is_some() {
+        if slot.replace(&part[eq + 1..]).is_some() {
             return Err(bad(format!("The Authorization header repeats '{key}'.")));
         }
     }
+    let [credential, signed_headers, signature] = found;
     let missing: Vec<&str> = [
         ("Credential", credential.is_none()),
         ("SignedHeaders", signed_headers.is_none()),
@@ -135,33 +228,31 @@ fn parse_header<'r>(value: &'r str, request: &Request<'r>) -> Result<Claim<'r>, 
             ),
         ));
     }
-    let mut amz_dates = request.header_values("x-amz-date");
-    let amz_date = amz_dates.next().map(|v| Cow::Borrowed(trim_blanks(v)));
-    if amz_dates.next().is_some() {
+    let amz_date = known.amz_date.first.map(|v| Cow::Borrowed(trim_blanks(v)));
+    if known.amz_date.repeated {
         return Err(AuthError::new(
             ErrorCode::InvalidArgument,
             "Only one X-Amz-Date header is allowed.",
         ));
     }
-    let (access_key_id, scope_date, region, service) =
-        parse_credential(credential.unwrap_or_default(), AuthLocation::Header)?;
+    let credential = credential.unwrap_or_default();
+    let parts = parse_credential(credential, AuthLocation::Header)?;
     let signed_headers = signed_headers.unwrap_or_default();
-    check_signed_headers(signed_headers, AuthLocation::Header)?;
+    let names = check_signed_headers(signed_headers, AuthLocation::Header)?;
     Ok(Claim {
         location: AuthLocation::Header,
-        access_key_id: Cow::Borrowed(access_key_id),
-        scope_date: Cow::Borrowed(scope_date),
-        region: Cow::Borrowed(region),
-        service: Cow::Borrowed(service),
+        credential: Cow::Borrowed(credential),
+        parts,
         signed_headers: Cow::Borrowed(signed_headers),
         signature: Cow::Borrowed(signature.unwrap_or_default()),
         amz_date,
         expires: None,
         query_token: None,
+        names,
     })
 }
 
-fn check_algorithm(algorithm: &str, location: AuthLocation) -> Result<(), AuthError> {
+pub(super) fn check_algorithm(algorithm: &str, location: AuthLocation) -> Result<(), AuthError> {
     if algorithm == ALGORITHM {
         return Ok(());
     }
@@ -182,188 +273,4 @@ fn check_algorithm(algorithm: &str, location: AuthLocation) -> Result<(), AuthEr
             crate::error::shown(algorithm)
         ),
     ))
-}
-
-/// `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`.
-fn parse_credential(
-    value: &str,
-    location: AuthLocation,
-) -> Result<(&str, &str, &str, &str), AuthError> {
-    // Up to six parts, so that a sixth means "too many"; no vector per request.
-    let mut parts = [""; 6];
-    let mut count = 0;
-    for (slot, part) in parts.iter_mut().zip(split_ascii(value, b'/')) {
-        *slot = part;
-        count += 1;
-    }
-    let well_formed = count == 5
-        && parts[..5].iter().all(|p| !p.is_empty())
-        && parts[1].len() == 8
-        && parts[1].bytes().all(|b| b.is_ascii_digit())
-        && parts[4] == "aws4_request";
-    if !well_formed {
-        return Err(AuthError::new(
-            malformed(location),
-            format!(
-                "The Credential '{}' is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
-                crate::error::shown(value)
-            ),
-        ));
-    }
-    Ok((parts[0], parts[1], parts[2], parts[3]))
-}
-
-fn check_signed_headers(value: &str, location: AuthLocation) -> Result<(), AuthError> {
-    if split_ascii(value, b';').any(|n| n.is_empty() || !n.bytes().all(crate::canonical::is_tchar))
-    {
-        return Err(AuthError::new(
-            malformed(location),
-            format!(
-                "SignedHeaders '{}' is not a ';'-separated list of header names.",
-                crate::error::shown(value)
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// The presign parameters found in a query, decoded.
-#[derive(Default)]
-struct QueryAuth {
-    algorithm: Option<String>,
-    credential: Option<String>,
-    date: Option<String>,
-    expires: Option<String>,
-    signed_headers: Option<String>,
-    signature: Option<String>,
-    token: Option<String>,
-}
-
-impl QueryAuth {
-    /// `None` when the query carries no presign parameter at all.
-    fn read(query: &str) -> Result<Option<QueryAuth>, AuthError> {
-        let bad = |msg: String| AuthError::new(ErrorCode::AuthorizationQueryParametersError, msg);
-        let mut found = QueryAuth::default();
-        let mut any = false;
-        for pair in split_ascii(query, b'&').filter(|p| !p.is_empty()) {
-            let (key, value) = split_once_ascii(pair, b'=').unwrap_or((pair, ""));
-            // Most parameters are not ours: skip them before decoding and matching.
-            if !key.starts_with("X-Amz-") && !key.contains('%') {
-                continue;
-            }
-            let Ok(key) = encode::percent_decode(key) else {
-                continue;
-            };
-            let slot = match &*key {
-                b"X-Amz-Algorithm" => &mut found.algorithm,
-                b"X-Amz-Credential" => &mut found.credential,
-                b"X-Amz-Date" => &mut found.date,
-                b"X-Amz-Expires" => &mut found.expires,
-                b"X-Amz-SignedHeaders" => &mut found.signed_headers,
-                b"X-Amz-Signature" => &mut found.signature,
-                b"X-Amz-Security-Token" => &mut found.token,
-                _ => continue,
-            };
-            any = true;
-            let decoded = encode::percent_decode(value)
-                .ok()
-                .and_then(|v| String::from_utf8(v.into_owned()).ok())
-                .ok_or_else(|| {
-                    bad(format!(
-                        "The query parameter '{}' is not validly encoded.",
-                        crate::error::shown(pair)
-                    ))
-                })?;
-            if slot.replace(decoded).is_some() {
-                return Err(bad(format!(
-                    "The query parameter {} appears more than once.",
-                    String::from_utf8_lossy(&key)
-                )));
-            }
-        }
-        // The token alone (e.g. a query-signed request of another kind) is not presigning.
-        let presigning =
-            found.algorithm.is_some() || found.credential.is_some() || found.signature.is_some();
-        Ok((any && presigning).then_some(found))
-    }
-
-    fn into_claim(self) -> Result<Claim<'static>, AuthError> {
-        let required = [
-            ("X-Amz-Algorithm", &self.algorithm),
-            ("X-Amz-Credential", &self.credential),
-            ("X-Amz-Signature", &self.signature),
-            ("X-Amz-Date", &self.date),
-            ("X-Amz-SignedHeaders", &self.signed_headers),
-            ("X-Amz-Expires", &self.expires),
-        ];
-        let missing: Vec<&str> = required
-            .iter()
-            .filter(|(_, v)| v.is_none())
-            .map(|(n, _)| *n)
-            .collect();
-        if !missing.is_empty() {
-            return Err(AuthError::new(
-                ErrorCode::AuthorizationQueryParametersError,
-                format!(
-                    "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, \
-                     X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters; missing {}.",
-                    missing.join(", ")
-                ),
-            ));
-        }
-        check_algorithm(
-            self.algorithm.as_deref().unwrap_or_default(),
-            AuthLocation::Query,
-        )?;
-        let (access_key_id, scope_date, region, service) = parse_credential(
-            self.credential.as_deref().unwrap_or_default(),
-            AuthLocation::Query,
-        )?;
-        let owned = |part: &str| Cow::Owned(part.to_owned());
-        let signed_headers = self.signed_headers.unwrap_or_default();
-        check_signed_headers(&signed_headers, AuthLocation::Query)?;
-        Ok(Claim {
-            location: AuthLocation::Query,
-            access_key_id: owned(access_key_id),
-            scope_date: owned(scope_date),
-            region: owned(region),
-            service: owned(service),
-            signed_headers: Cow::Owned(signed_headers),
-            signature: Cow::Owned(self.signature.unwrap_or_default()),
-            amz_date: self.date.map(Cow::Owned),
-            expires: self.expires,
-            query_token: self.token,
-        })
-    }
-}
-
-/// Splits at an ASCII delimiter, scanning bytes: the claim is parsed on every request, and
-/// `str::split` with a `char` pattern costs several times more. Cutting at an ASCII byte keeps
-/// UTF-8 boundaries, so the pieces are `&str` slices of the input.
-pub(crate) fn split_ascii(text: &str, delimiter: u8) -> impl Iterator<Item = &str> {
-    let mut rest = Some(text);
-    std::iter::from_fn(move || {
-        let current = rest?;
-        match current.bytes().position(|b| b == delimiter) {
-            Some(i) => {
-                rest = Some(&current[i + 1..]);
-                Some(&current[..i])
-            }
-            None => {
-                rest = None;
-                Some(current)
-            }
-        }
-    })
-}
-
-/// `text` before and after the first `delimiter` (ASCII).
-fn split_once_ascii(text: &str, delimiter: u8) -> Option<(&str, &str)> {
-    let i = text.bytes().position(|b| b == delimiter)?;
-    Some((&text[..i], &text[i + 1..]))
-}
-
-/// Without leading and trailing spaces and tabs.
-fn trim_blanks(text: &str) -> &str {
-    text.trim_matches([' ', '\t'])
 }

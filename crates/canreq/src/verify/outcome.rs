@@ -8,13 +8,12 @@ use subtle::ConstantTimeEq;
 
 use crate::canonical::CanonicalRequest;
 use crate::chunked::{ChunkedDecoder, StreamingMode};
-use crate::credentials::Scope;
 use crate::encode;
 use crate::key::SigningKey;
-use crate::sign::string_to_sign_in_scope;
+use crate::sign::string_to_sign;
 use crate::time::SigningTime;
 
-use super::claim::AuthLocation;
+use super::claim::{AuthLocation, ClaimedCredential};
 use super::error::{AuthError, ErrorCode};
 
 /// SHA-256 of the empty string (`EMPTY_SHA256`'s bytes): most API calls have no body.
@@ -51,18 +50,25 @@ impl PayloadMode {
 
 /// A request whose head has been checked; the body is still to come.
 pub struct Pending<D> {
-    pub(super) verified: Verified<D>,
-    /// The hash `x-amz-content-sha256` declared, which the body must match.
-    pub(super) declared: Option<[u8; 32]>,
+    pub(super) head: Head<D>,
     pub(super) hasher: Sha256,
-    pub(super) key: Arc<SigningKey>,
-    pub(super) provided: [u8; 32],
-    pub(super) provided_ok: bool,
+}
+
+/// What the head of a request decided: the verified parts, the key and the signature to
+/// check. [`Verifier::verify`](super::Verifier::verify) finishes it with the whole body;
+/// [`Pending`] wraps it for a body that streams.
+pub(super) struct Head<D> {
+    pub verified: Verified<D>,
+    /// The hash `x-amz-content-sha256` declared, which the body must match.
+    pub declared: Option<[u8; 32]>,
+    pub key: Arc<SigningKey>,
+    pub provided: [u8; 32],
+    pub provided_ok: bool,
     /// Whether the signature has been checked already (payload hash known from the head).
-    pub(super) checked: bool,
+    pub checked: bool,
     /// For an aws-chunked body, the decoder that must read it (boxed: it is large, and most
     /// requests have none).
-    pub(super) chunked: Option<Box<ChunkedDecoder>>,
+    pub chunked: Option<Box<ChunkedDecoder>>,
 }
 
 impl<D> Pending<D> {
@@ -71,22 +77,22 @@ impl<D> Pending<D> {
         if self.needs_body_hash() {
             self.hasher.update(chunk);
         }
-        self.verified.body_length += chunk.len() as u64;
+        self.head.verified.body_length += chunk.len() as u64;
     }
 
     /// Whether the body must be hashed at all (`UNSIGNED-PAYLOAD` needs no hash).
     pub fn needs_body_hash(&self) -> bool {
-        self.declared.is_some() || !self.checked
+        self.head.needs_body_hash()
     }
 
     /// What has been verified so far (the signature, unless the payload hash comes from the body).
     pub fn verified_so_far(&self) -> &Verified<D> {
-        &self.verified
+        &self.head.verified
     }
 
     /// Whether the body is aws-chunked, to be read through [`into_chunked`](Self::into_chunked).
     pub fn is_chunked(&self) -> bool {
-        self.chunked.is_some()
+        self.head.chunked.is_some()
     }
 
     /// For an aws-chunked body: the verified head and the decoder that checks the body chunk by
@@ -112,8 +118,8 @@ impl<D> Pending<D> {
     /// }
     /// ```
     pub fn into_chunked(mut self) -> Result<(Verified<D>, ChunkedDecoder), AuthError> {
-        match self.chunked.take() {
-            Some(decoder) => Ok((self.verified, *decoder)),
+        match self.head.chunked.take() {
+            Some(decoder) => Ok((self.head.verified, *decoder)),
             None => Err(AuthError::new(
                 ErrorCode::InvalidRequest,
                 "The request body is not aws-chunked.",
@@ -124,14 +130,20 @@ impl<D> Pending<D> {
     /// Ends the body: checks it against the declared hash, or computes the payload hash and
     /// checks the signature. An aws-chunked body is refused here: it must go through
     /// [`into_chunked`](Self::into_chunked), so that no unchecked chunk passes as verified.
-    pub fn finish(mut self) -> Result<Verified<D>, AuthError> {
-        let digest: [u8; 32] = std::mem::take(&mut self.hasher).finalize().into();
-        self.finish_with(digest)
+    pub fn finish(self) -> Result<Verified<D>, AuthError> {
+        let digest: [u8; 32] = self.hasher.finalize().into();
+        self.head.finish_with(digest)
+    }
+}
+
+impl<D> Head<D> {
+    fn needs_body_hash(&self) -> bool {
+        self.declared.is_some() || !self.checked
     }
 
     /// [`Verifier::verify`](super::Verifier::verify)'s ending: the whole body at hand, hashed
     /// in one call (cheaper than the streaming hasher for the small bodies of API calls).
-    pub(super) fn finish_whole(mut self, body: &[u8]) -> Result<Verified<D>, AuthError> {
+    pub fn finish_whole(mut self, body: &[u8]) -> Result<Verified<D>, AuthError> {
         self.verified.body_length = body.len() as u64;
         let digest = match (self.needs_body_hash(), body.is_empty()) {
             (false, _) => [0; 32],
@@ -167,10 +179,15 @@ impl<D> Pending<D> {
         Ok(self.verified)
     }
 
-    pub(super) fn check_signature(&mut self) -> Result<(), AuthError> {
+    pub fn check_signature(&mut self) -> Result<(), AuthError> {
         let v = &mut self.verified;
-        v.string_to_sign =
-            string_to_sign_in_scope(v.time.amz_date(), &v.scope, &v.canonical_request.digest()).0;
+        v.string_to_sign = string_to_sign(
+            v.time.amz_date(),
+            v.region(),
+            v.service(),
+            &v.canonical_request.digest(),
+        )
+        .0;
         let expected = self.key.sign(v.string_to_sign.as_bytes());
         self.checked = true;
         if self.provided_ok && bool::from(expected.ct_eq(&self.provided)) {
@@ -181,7 +198,7 @@ impl<D> Pending<D> {
             "The request signature we calculated does not match the signature you provided. \
              Check your key and signing method.",
         )
-        .with_detail("AWSAccessKeyId", v.access_key_id.clone())
+        .with_detail("AWSAccessKeyId", v.access_key_id().to_owned())
         .with_detail("StringToSign", v.string_to_sign.clone())
         .with_detail(
             "CanonicalRequest",
@@ -193,9 +210,9 @@ impl<D> Pending<D> {
 impl<D> fmt::Debug for Pending<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pending")
-            .field("access_key_id", &self.verified.access_key_id)
-            .field("signature_checked", &self.checked)
-            .field("body_length", &self.verified.body_length)
+            .field("access_key_id", &self.head.verified.access_key_id())
+            .field("signature_checked", &self.head.checked)
+            .field("body_length", &self.head.verified.body_length)
             .finish_non_exhaustive()
     }
 }
@@ -203,9 +220,8 @@ impl<D> fmt::Debug for Pending<D> {
 /// A verified request: who signed it and what the signature covers.
 #[derive(Clone)]
 pub struct Verified<D> {
-    pub(super) access_key_id: String,
+    pub(super) credential: ClaimedCredential,
     pub(super) data: D,
-    pub(super) scope: Scope,
     pub(super) time: SigningTime,
     pub(super) location: AuthLocation,
     pub(super) payload: PayloadMode,
@@ -218,7 +234,7 @@ pub struct Verified<D> {
 impl<D> Verified<D> {
     /// The access key id that signed.
     pub fn access_key_id(&self) -> &str {
-        &self.access_key_id
+        self.credential.access_key_id()
     }
     /// The store's data for that key.
     pub fn data(&self) -> &D {
@@ -226,11 +242,11 @@ impl<D> Verified<D> {
     }
     /// The region of the credential scope.
     pub fn region(&self) -> &str {
-        self.scope.region()
+        self.credential.region()
     }
     /// The service of the credential scope.
     pub fn service(&self) -> &str {
-        self.scope.service()
+        self.credential.service()
     }
     /// The signing time.
     pub fn time(&self) -> SigningTime {
@@ -270,9 +286,10 @@ impl<D> Verified<D> {
 impl<D: fmt::Debug> fmt::Debug for Verified<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verified")
-            .field("access_key_id", &self.access_key_id)
+            .field("access_key_id", &self.access_key_id())
             .field("data", &self.data)
-            .field("scope", &self.scope)
+            .field("region", &self.region())
+            .field("service", &self.service())
             .field("time", &self.time)
             .field("location", &self.location)
             .field("signed_headers", &self.canonical_request.signed_headers())

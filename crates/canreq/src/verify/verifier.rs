@@ -8,19 +8,19 @@ use subtle::ConstantTimeEq;
 
 use crate::canonical::{self, HeaderRef, Parts, StackList};
 use crate::chunked::{ChunkedDecoder, DecodeLimits, SignatureChain, StreamingMode};
-use crate::credentials::{Credentials, Scope};
-use crate::encode;
+use crate::credentials::Credentials;
+use crate::encode::{self, Hex64};
 use crate::key::KeyCache;
 use crate::request::Request;
 use crate::settings::{
-    STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER, SigningSettings,
-    UNSIGNED_PAYLOAD, is_s3_family,
+    EMPTY_SHA256, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER,
+    SigningSettings, UNSIGNED_PAYLOAD, is_s3_family,
 };
 use crate::time::SigningTime;
 
-use super::claim::{AuthLocation, Claim, read_claim};
+use super::claim::{AuthLocation, Claim, KnownHeaders, read_claim, trim_blanks};
 use super::error::{AuthError, ErrorCode};
-use super::outcome::{PayloadMode, Pending, Verified};
+use super::outcome::{Head, PayloadMode, Pending, Verified};
 use super::policy::{Accept, CredentialStore, PresignedPayload};
 
 /// Checks SigV4 signatures of received requests.
@@ -94,7 +94,7 @@ impl<S: CredentialStore> Verifier<S> {
         body: &[u8],
         now: SigningTime,
     ) -> Result<Verified<S::Data>, AuthError> {
-        self.begin(request, now)?.finish_whole(body)
+        self.head(request, now, Some(body))?.finish_whole(body)
     }
 
     /// Checks everything the head of the request decides; see the module documentation.
@@ -103,7 +103,23 @@ impl<S: CredentialStore> Verifier<S> {
         request: &Request<'_>,
         now: SigningTime,
     ) -> Result<Pending<S::Data>, AuthError> {
-        let mut claim = read_claim(request)?;
+        Ok(Pending {
+            head: self.head(request, now, None)?,
+            hasher: Sha256::new(),
+        })
+    }
+
+    /// [`begin`](Self::begin), given the body when it is at hand: a payload hash that comes
+    /// from the body is then computed first, so the canonical request is built once, whole.
+    /// An aws-chunked body also gets its decoder.
+    fn head(
+        &self,
+        request: &Request<'_>,
+        now: SigningTime,
+        body: Option<&[u8]>,
+    ) -> Result<Head<S::Data>, AuthError> {
+        let known = KnownHeaders::scan(request);
+        let claim = read_claim(request, &known)?;
         let time = parse_time(&claim)?;
         self.check_scope(&claim, &time)?;
         self.check_skew(&claim, &time, now)?;
@@ -112,24 +128,44 @@ impl<S: CredentialStore> Verifier<S> {
             .as_ref()
             .map(|_| self.expires(&claim, &time, now))
             .transpose()?;
-        check_signed_headers(&claim, request)?;
-        let found = self.store.lookup(&claim.access_key_id).ok_or_else(|| {
+        // One pass picks the signed headers out and notices any x-amz-* header left unsigned.
+        let mut headers: StackList<HeaderRef<'_>, 24> = StackList::new();
+        let mut unsigned_amz = false;
+        for &(name, value) in request.headers() {
+            if claim.signs(name) {
+                headers.push(HeaderRef { name, value });
+            } else {
+                unsigned_amz |= name
+                    .get(..6)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"));
+            }
+        }
+        if unsigned_amz || !claim.signs_host() {
+            return Err(unsigned_headers_error(&claim, request));
+        }
+        let found = self.store.lookup(claim.access_key_id()).ok_or_else(|| {
             AuthError::new(
                 ErrorCode::InvalidAccessKeyId,
                 "The AWS Access Key Id you provided does not exist in our records.",
             )
-            .with_detail("AWSAccessKeyId", claim.access_key_id.to_string())
+            .with_detail("AWSAccessKeyId", claim.access_key_id().to_owned())
         })?;
-        check_token(&claim, request, &found.credentials)?;
-        let (payload, payload_hash) = self.payload(&claim, request)?;
+        check_token(&claim, &known, &found.credentials)?;
+        let (payload, declared_line) = self.payload(&claim, &known)?;
+        // Without a declared hash the body's own hash is signed: with the body at hand, hash it
+        // now, so the canonical request is built whole, once.
+        let body_hash = match (declared_line, body) {
+            (None, Some(body)) if !body.is_empty() => Some(Hex64::new(&crate::key::sha256(body))),
+            _ => None,
+        };
+        let payload_hash = match (declared_line, body) {
+            (Some(line), _) => Some(line),
+            (None, Some([])) => Some(EMPTY_SHA256),
+            (None, Some(_)) => body_hash.as_ref().map(Hex64::as_str),
+            (None, None) => None,
+        };
 
-        let settings = SigningSettings::for_service(&claim.service);
-        let mut headers: StackList<HeaderRef<'_>, 24> = StackList::new();
-        for &(name, value) in request.headers() {
-            if claim.signs(name) {
-                headers.push(HeaderRef { name, value });
-            }
-        }
+        let settings = SigningSettings::for_service(claim.service());
         let drop_signature =
             |key: &[u8]| claim.location == AuthLocation::Query && key == b"X-Amz-Signature";
         let canonical = canonical::build(&Parts {
@@ -145,23 +181,18 @@ impl<S: CredentialStore> Verifier<S> {
         })
         .map_err(|e| AuthError::new(ErrorCode::InvalidArgument, e.to_string()))?;
 
-        // The claim's strings move into the scope; they are not needed again.
-        let malformed = claim.malformed();
-        let scope = Scope::new(
-            std::mem::take(&mut claim.region).into_owned(),
-            std::mem::take(&mut claim.service).into_owned(),
-        )
-        .map_err(|e| AuthError::new(malformed, e.to_string()))?;
-        let key = self
-            .cache
-            .get(&found.credentials, &claim.scope_date, &scope);
+        let key = self.cache.get_for(
+            &found.credentials,
+            claim.scope_date(),
+            claim.region(),
+            claim.service(),
+        );
         let mut provided = [0u8; 32];
         let provided_ok = encode::parse_lower_hex(&claim.signature, &mut provided);
-        let mut pending = Pending {
+        let mut head = Head {
             verified: Verified {
-                access_key_id: claim.access_key_id.into_owned(),
+                credential: claim.owned_credential(),
                 data: found.data,
-                scope,
                 time,
                 location: claim.location,
                 payload,
@@ -171,37 +202,38 @@ impl<S: CredentialStore> Verifier<S> {
                 body_length: 0,
             },
             declared: None,
-            hasher: Sha256::new(),
             key,
             provided,
             provided_ok,
             checked: false,
             chunked: None,
         };
-        if let Some(hash) = payload_hash {
-            if payload == PayloadMode::DeclaredSha256 {
-                let mut declared = [0u8; 32];
-                encode::parse_lower_hex(hash, &mut declared);
-                pending.declared = Some(declared);
-            }
-            pending.check_signature()?;
+        if payload == PayloadMode::DeclaredSha256
+            && let Some(hash) = declared_line
+        {
+            let mut declared = [0u8; 32];
+            encode::parse_lower_hex(hash, &mut declared);
+            head.declared = Some(declared);
+        }
+        if payload_hash.is_some() {
+            head.check_signature()?;
         }
         if let PayloadMode::Streaming(mode) = payload {
-            let v = &pending.verified;
+            let v = &head.verified;
             let chain = SignatureChain::from_seed(
-                Arc::clone(&pending.key),
+                Arc::clone(&head.key),
                 v.time,
-                &v.scope.credential_scope(v.time.date()),
-                pending.provided,
+                v.credential.scope(),
+                head.provided,
             );
-            pending.chunked = Some(Box::new(ChunkedDecoder::from_request(
+            head.chunked = Some(Box::new(ChunkedDecoder::from_request(
                 mode,
                 chain,
                 request,
                 self.chunk_limits,
             )?));
         }
-        Ok(pending)
+        Ok(head)
     }
 
     /// Header authentication: the request time must be within the allowed skew of `now`.
@@ -229,33 +261,33 @@ impl<S: CredentialStore> Verifier<S> {
     }
 
     fn check_scope(&self, claim: &Claim<'_>, time: &SigningTime) -> Result<(), AuthError> {
-        if claim.scope_date != time.date() {
+        if claim.scope_date() != time.date() {
             return Err(AuthError::new(
                 claim.malformed(),
                 format!(
                     "Invalid credential date '{}': it is not the date of X-Amz-Date ({}).",
-                    crate::error::shown(&claim.scope_date),
+                    crate::error::shown(claim.scope_date()),
                     time.date()
                 ),
             ));
         }
-        if !self.regions.allows(&claim.region) {
+        if !self.regions.allows(claim.region()) {
             return Err(AuthError::new(
                 claim.malformed(),
                 format!(
                     "The authorization header is malformed; the region '{}' is wrong; expecting '{}'",
-                    crate::error::shown(&claim.region),
+                    crate::error::shown(claim.region()),
                     self.regions.expected()
                 ),
             )
             .with_detail("Region", self.regions.expected()));
         }
-        if !self.services.allows(&claim.service) {
+        if !self.services.allows(claim.service()) {
             return Err(AuthError::new(
                 claim.malformed(),
                 format!(
                     "Credential should be scoped to a valid service: '{}' is wrong; expecting '{}'.",
-                    crate::error::shown(&claim.service),
+                    crate::error::shown(claim.service()),
                     self.services.expected()
                 ),
             ));
@@ -311,11 +343,10 @@ impl<S: CredentialStore> Verifier<S> {
     fn payload<'r>(
         &self,
         claim: &Claim<'_>,
-        request: &Request<'r>,
+        known: &KnownHeaders<'r>,
     ) -> Result<(PayloadMode, Option<&'r str>), AuthError> {
-        let mut values = request.header_values("x-amz-content-sha256");
-        let declared = values.next().map(|v| v.trim_matches([' ', '\t']));
-        if values.next().is_some() {
+        let declared = known.content_sha256.first.map(trim_blanks);
+        if known.content_sha256.repeated {
             return Err(AuthError::new(
                 ErrorCode::InvalidArgument,
                 "Only one x-amz-content-sha256 header is allowed.",
@@ -336,7 +367,7 @@ impl<S: CredentialStore> Verifier<S> {
                 PresignedPayload::Unsigned => unsigned(),
                 PresignedPayload::BodyHash => Ok((PayloadMode::BodyHash, None)),
             },
-            None if is_s3_family(&claim.service) => Err(AuthError::new(
+            None if is_s3_family(claim.service()) => Err(AuthError::new(
                 ErrorCode::InvalidRequest,
                 "Missing required header for this request: x-amz-content-sha256",
             )),
@@ -397,8 +428,9 @@ fn parse_time(claim: &Claim<'_>) -> Result<SigningTime, AuthError> {
         })
 }
 
-/// `host` and every `x-amz-*` header present must be signed.
-fn check_signed_headers(claim: &Claim<'_>, request: &Request<'_>) -> Result<(), AuthError> {
+/// The error for a request where `host` or an `x-amz-*` header present is not signed, naming
+/// each of them.
+fn unsigned_headers_error(claim: &Claim<'_>, request: &Request<'_>) -> AuthError {
     let signed = |name: &str| claim.signs(name);
     let mut unsigned: Vec<String> = Vec::new();
     if !signed("host") {
@@ -416,28 +448,24 @@ fn check_signed_headers(claim: &Claim<'_>, request: &Request<'_>) -> Result<(), 
             }
         }
     }
-    if unsigned.is_empty() {
-        return Ok(());
-    }
-    Err(AuthError::new(
+    AuthError::new(
         ErrorCode::AccessDenied,
         format!(
             "There were headers present in the request which were not signed: {}",
             unsigned.join(", ")
         ),
     )
-    .with_detail("HeadersNotSigned", unsigned.join(", ")))
+    .with_detail("HeadersNotSigned", unsigned.join(", "))
 }
 
 /// The request's session token must be the stored one, and present exactly when one is stored.
 fn check_token(
     claim: &Claim,
-    request: &Request<'_>,
+    known: &KnownHeaders<'_>,
     credentials: &Credentials,
 ) -> Result<(), AuthError> {
-    let mut header_tokens = request.header_values("x-amz-security-token");
-    let header_token = header_tokens.next();
-    if header_tokens.next().is_some() {
+    let header_token = known.security_token.first;
+    if known.security_token.repeated {
         return Err(AuthError::new(
             ErrorCode::InvalidArgument,
             "Only one X-Amz-Security-Token is allowed.",

@@ -1,0 +1,280 @@
+//! The parts of a claim that name things: the credential (access key and scope) and the
+//! signed header names, each checked for shape once and then read without another split.
+
+use super::text::find_byte;
+use super::{AuthLocation, malformed};
+use crate::verify::error::AuthError;
+
+/// Where the parts of a credential (`AKID/YYYYMMDD/REGION/SERVICE/aws4_request`) end, so that
+/// one string holds them all: the verified request keeps one allocation for its identity.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct CredentialParts {
+    key_end: usize,
+    region_end: usize,
+    service_end: usize,
+}
+
+impl CredentialParts {
+    pub(super) fn access_key_id(self, text: &str) -> &str {
+        &text[..self.key_end]
+    }
+
+    pub(super) fn date(self, text: &str) -> &str {
+        &text[self.key_end + 1..self.key_end + 9]
+    }
+
+    pub(super) fn region(self, text: &str) -> &str {
+        &text[self.key_end + 10..self.region_end]
+    }
+
+    pub(super) fn service(self, text: &str) -> &str {
+        &text[self.region_end + 1..self.service_end]
+    }
+}
+
+/// A verified request's credential: access key id and scope, in one string.
+#[derive(Debug, Clone)]
+pub(crate) struct ClaimedCredential {
+    text: Box<str>,
+    parts: CredentialParts,
+}
+
+impl ClaimedCredential {
+    /// `text`, whose parts end where `parts` says.
+    pub(super) fn new(text: &str, parts: CredentialParts) -> Self {
+        ClaimedCredential {
+            text: text.into(),
+            parts,
+        }
+    }
+
+    pub fn access_key_id(&self) -> &str {
+        self.parts.access_key_id(&self.text)
+    }
+
+    pub fn region(&self) -> &str {
+        self.parts.region(&self.text)
+    }
+
+    pub fn service(&self) -> &str {
+        self.parts.service(&self.text)
+    }
+
+    /// `YYYYMMDD/REGION/SERVICE/aws4_request`.
+    pub fn scope(&self) -> &str {
+        &self.text[self.parts.key_end + 1..]
+    }
+}
+
+/// `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`: where its parts end, once its shape is checked.
+pub(super) fn parse_credential(
+    value: &str,
+    location: AuthLocation,
+) -> Result<CredentialParts, AuthError> {
+    let bytes = value.as_bytes();
+    let slash_after = |from: usize| {
+        bytes
+            .get(from..)
+            .and_then(|rest| find_byte(rest, b'/'))
+            .map(|i| from + i)
+    };
+    // The date has a fixed length, so only the key, region and service ends are searched for;
+    // the terminator's exact match rules out a sixth part.
+    let parts = slash_after(0).and_then(|key_end| {
+        let region_end = slash_after(key_end + 10)?;
+        let service_end = slash_after(region_end + 1)?;
+        let date = bytes.get(key_end + 1..key_end + 9)?;
+        let well_formed = key_end > 0
+            && date.iter().all(u8::is_ascii_digit)
+            && bytes[key_end + 9] == b'/'
+            && region_end > key_end + 10
+            && service_end > region_end + 1
+            && &bytes[service_end..] == b"/aws4_request";
+        well_formed.then_some(CredentialParts {
+            key_end,
+            region_end,
+            service_end,
+        })
+    });
+    let Some(parts) = parts else {
+        return Err(AuthError::new(
+            malformed(location),
+            format!(
+                "The Credential '{}' is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
+                crate::error::shown(value)
+            ),
+        ));
+    };
+    // Region and service go into the string to sign: the same rules as a signer's scope.
+    for (field, part) in [
+        ("region", parts.region(value)),
+        ("service", parts.service(value)),
+    ] {
+        crate::credentials::check_scope_part(field, part)
+            .map_err(|e| AuthError::new(malformed(location), e.to_string()))?;
+    }
+    Ok(parts)
+}
+
+/// Checks that `value` is a list of header names, and finds where each ends.
+pub(super) fn check_signed_headers(
+    value: &str,
+    location: AuthLocation,
+) -> Result<SignedNames, AuthError> {
+    let bytes = value.as_bytes();
+    let mut names = SignedNames::default();
+    let mut well_formed = true;
+    let mut start = 0;
+    // One pass over the bytes, the end of the text closing the last name.
+    for i in 0..=bytes.len() {
+        match bytes.get(i) {
+            Some(b';') | None => {
+                let name = &bytes[start..i];
+                well_formed &= !name.is_empty();
+                names.host |= name.eq_ignore_ascii_case(b"host");
+                names.push(i);
+                start = i + 1;
+            }
+            Some(&b) => well_formed &= crate::canonical::is_tchar(b),
+        }
+    }
+    if !well_formed {
+        return Err(AuthError::new(
+            malformed(location),
+            format!(
+                "SignedHeaders '{}' is not a ';'-separated list of header names.",
+                crate::error::shown(value)
+            ),
+        ));
+    }
+    Ok(names)
+}
+
+/// The names of a `SignedHeaders` list, found once when the list is checked: every header of
+/// the request is then looked up without splitting the list again. Long lists (beyond
+/// [`SignedNames::HELD`] names) are searched in the text instead.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SignedNames {
+    ends: [u16; SignedNames::HELD],
+    count: usize,
+    overflow: bool,
+    host: bool,
+}
+
+impl SignedNames {
+    const HELD: usize = 16;
+
+    /// Whether `host` is among the names.
+    pub(super) fn has_host(&self) -> bool {
+        self.host
+    }
+
+    fn push(&mut self, end: usize) {
+        match (self.ends.get_mut(self.count), u16::try_from(end)) {
+            (Some(slot), Ok(end)) => {
+                *slot = end;
+                self.count += 1;
+            }
+            _ => self.overflow = true,
+        }
+    }
+
+    pub(super) fn contains(&self, list: &str, name: &str) -> bool {
+        if self.overflow {
+            return list_contains(list, name);
+        }
+        let (list, name) = (list.as_bytes(), name.as_bytes());
+        let mut start = 0;
+        for &end in &self.ends[..self.count] {
+            let end = usize::from(end);
+            if end - start == name.len() && list[start..end].eq_ignore_ascii_case(name) {
+                return true;
+            }
+            start = end + 1;
+        }
+        false
+    }
+}
+
+/// Whether the `;`-separated `list` holds `name` (ignoring case). Bytes, not `str::split`:
+/// this runs for every header of every request.
+fn list_contains(list: &str, name: &str) -> bool {
+    let (list, name) = (list.as_bytes(), name.as_bytes());
+    let mut start = 0;
+    loop {
+        let end = start + name.len();
+        if list
+            .get(start..end)
+            .is_some_and(|s| s.eq_ignore_ascii_case(name))
+            && list.get(end).is_none_or(|&b| b == b';')
+        {
+            return true;
+        }
+        match find_byte(&list[start..], b';') {
+            Some(i) => start += i + 1,
+            None => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::error::ErrorCode;
+
+    #[test]
+    fn credentials_of_the_wrong_shape_are_malformed() {
+        let good = "AKID/20150830/us-east-1/service/aws4_request";
+        let parts = parse_credential(good, AuthLocation::Header).expect("well formed");
+        assert_eq!(parts.access_key_id(good), "AKID");
+        assert_eq!(parts.date(good), "20150830");
+        assert_eq!(parts.region(good), "us-east-1");
+        assert_eq!(parts.service(good), "service");
+        for bad in [
+            "",
+            "AKID",
+            "/20150830/us-east-1/service/aws4_request",
+            "AKID/2015083/us-east-1/service/aws4_request",
+            "AKID/2015083x/us-east-1/service/aws4_request",
+            "AKID/201508300/us-east-1/service/aws4_request",
+            "AKID/20150830//service/aws4_request",
+            "AKID/20150830/us-east-1//aws4_request",
+            "AKID/20150830/us-east-1/service",
+            "AKID/20150830/us-east-1/service/",
+            "AKID/20150830/us-east-1/service/aws4_request/",
+            "AKID/20150830/us-east-1/service/aws4_request/x",
+            "AKID/20150830/us-east-1/service/aws4_requesx",
+            "AKID/20150830/us east-1/service/aws4_request",
+            "AKID/20150830/us-east-1/serv\u{85}ice/aws4_request",
+            "AKID/20150830/us-east-1/a=b/aws4_request",
+            "AKID/2015/830/us-east-1/service/aws4_request",
+        ] {
+            let err = parse_credential(bad, AuthLocation::Header).expect_err(bad);
+            assert_eq!(err.code(), ErrorCode::AuthorizationHeaderMalformed, "{bad}");
+        }
+    }
+
+    #[test]
+    fn signed_names_are_found_in_short_and_long_lists() {
+        let short = "host;x-amz-date;x-amz-content-sha256";
+        let long: Vec<String> = (0..40).map(|i| format!("x-h{i:02}")).collect();
+        let long = format!("host;{}", long.join(";"));
+        for list in [short, long.as_str()] {
+            let names = check_signed_headers(list, AuthLocation::Header).expect("well formed");
+            assert!(names.host);
+            for name in list.split(';') {
+                assert!(names.contains(list, name), "{name} in {list}");
+                assert!(names.contains(list, &name.to_ascii_uppercase()));
+            }
+            for absent in ["hos", "hostx", "x-amz", "", "date", "x-h4", "x-h400"] {
+                assert!(!names.contains(list, absent), "{absent} in {list}");
+            }
+        }
+        let names = check_signed_headers("x-amz-date", AuthLocation::Query).expect("one name");
+        assert!(!names.host);
+        for bad in ["", ";", "host;", ";host", "host;;x-amz-date", "host;x amz"] {
+            let err = check_signed_headers(bad, AuthLocation::Query).expect_err(bad);
+            assert_eq!(err.code(), ErrorCode::AuthorizationQueryParametersError);
+        }
+    }
+}
