@@ -139,16 +139,16 @@ impl Entry {
         date == self.date
             && region == &*self.region
             && service == &*self.service
-            && secrets_equal(secret, &self.secret)
+            && constant_time_eq(secret, &self.secret)
     }
 }
 
-/// Constant-time equality of two secrets (their lengths are not secret).
+/// Constant-time equality of two secrets or signatures (their lengths are not secret).
 ///
-/// `subtle`'s slice comparison guards every byte separately, which cost more than the rest of
-/// a cache hit; here the difference is folded word by word, without branches, and only the
-/// folded word goes through `subtle`.
-fn secrets_equal(a: &[u8], b: &[u8]) -> bool {
+/// `subtle`'s slice comparison guards every byte separately (about 40 ns for a 32-byte
+/// signature, more than the rest of a cache hit); here the difference is folded word by word,
+/// without branches, and only the folded word goes through `subtle`.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -290,17 +290,17 @@ mod tests {
 
     #[test]
     fn secret_comparison() {
-        assert!(secrets_equal(b"", b""));
-        assert!(secrets_equal(
+        assert!(constant_time_eq(b"", b""));
+        assert!(constant_time_eq(
             b"0123456789abcdefXYZ",
             b"0123456789abcdefXYZ"
         ));
-        assert!(!secrets_equal(
+        assert!(!constant_time_eq(
             b"0123456789abcdefXYZ",
             b"0123456789abcdefXYz"
         ));
-        assert!(!secrets_equal(b"x0123456789", b"y0123456789"));
-        assert!(!secrets_equal(b"abc", b"abcd"));
+        assert!(!constant_time_eq(b"x0123456789", b"y0123456789"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
     }
 
     #[test]

@@ -7,8 +7,8 @@
 
 use std::fmt;
 
+use crate::key::constant_time_eq;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 mod trailer;
 
@@ -529,7 +529,7 @@ impl ChunkedDecoder {
     fn check_chunk_signature(&mut self) -> Result<(), AuthError> {
         let digest: [u8; 32] = self.hasher.finalize_reset().into();
         let expected = self.chain.sign_chunk_hash(&digest);
-        if bool::from(expected.as_bytes().ct_eq(&self.claimed)) {
+        if constant_time_eq(expected.as_bytes(), &self.claimed) {
             return Ok(());
         }
         Err(AuthError::new(

@@ -79,6 +79,7 @@ impl Claim<'_> {
     }
 
     /// Whether `name` is among the signed headers (ignoring case).
+    #[inline]
     pub fn signs(&self, name: &str) -> bool {
         self.names.contains(&self.signed_headers, name)
     }

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::key::constant_time_eq;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::canonical::CanonicalRequest;
 use crate::chunked::{ChunkedDecoder, StreamingMode};
@@ -161,7 +161,7 @@ impl<D> Head<D> {
             ));
         }
         if let Some(declared) = self.declared
-            && !bool::from(digest.ct_eq(&declared))
+            && !constant_time_eq(&digest, &declared)
         {
             return Err(AuthError::new(
                 ErrorCode::XAmzContentSHA256Mismatch,
@@ -190,7 +190,7 @@ impl<D> Head<D> {
         .0;
         let expected = self.key.sign(v.string_to_sign.as_bytes());
         self.checked = true;
-        if self.provided_ok && bool::from(expected.ct_eq(&self.provided)) {
+        if self.provided_ok && constant_time_eq(&expected, &self.provided) {
             return Ok(());
         }
         Err(AuthError::new(

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::key::constant_time_eq;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::canonical::{self, HeaderRef, Parts, StackList};
 use crate::chunked::{ChunkedDecoder, DecodeLimits, SignatureChain, StreamingMode};
@@ -478,7 +478,7 @@ fn check_token(
     let stored = credentials.session_token().map(|t| t.expose());
     let ok = match (sent, stored) {
         (None, None) => true,
-        (Some(sent), Some(stored)) => bool::from(sent.as_bytes().ct_eq(stored.as_bytes())),
+        (Some(sent), Some(stored)) => constant_time_eq(sent.as_bytes(), stored.as_bytes()),
         _ => false,
     };
     if ok {

@@ -1,6 +1,6 @@
 //! The trailer of an aws-chunked body: its lines, its signature, its checksum.
 
-use subtle::ConstantTimeEq;
+use crate::key::constant_time_eq;
 
 use super::super::TRAILER_SIGNATURE;
 use super::ChunkedDecoder;
@@ -101,7 +101,7 @@ impl ChunkedDecoder {
             let canonical = canonical_trailers(&headers)
                 .map_err(|e| malformed_trailer(format!("a trailer is invalid: {e}")))?;
             let expected = self.chain.sign_trailer(&canonical);
-            if !bool::from(expected.as_bytes().ct_eq(&claimed)) {
+            if !constant_time_eq(expected.as_bytes(), &claimed) {
                 return Err(AuthError::new(
                     ErrorCode::SignatureDoesNotMatch,
                     "The trailer signature we calculated does not match the one provided.",

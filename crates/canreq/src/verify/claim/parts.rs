@@ -179,6 +179,7 @@ impl SignedNames {
         }
     }
 
+    #[inline]
     pub(super) fn contains(&self, list: &str, name: &str) -> bool {
         if self.overflow {
             return list_contains(list, name);
