@@ -161,10 +161,7 @@ impl<'c> Signer<'c> {
                 value: &payload_hash,
             });
         }
-        let (path, query) = request
-            .target()
-            .split_once('?')
-            .unwrap_or((request.target(), ""));
+        let (path, query) = request.path_and_query();
         let canonical = canonical::build(&Parts {
             method: request.method(),
             path,
@@ -234,10 +231,7 @@ impl<'c> Signer<'c> {
         let signed_names = canonical::signed_header_names(headers.as_slice());
         let token = self.credentials.session_token().map(|t| t.expose());
         let amz_date = self.time.amz_date();
-        let (path, query) = request
-            .target()
-            .split_once('?')
-            .unwrap_or((request.target(), ""));
+        let (path, query) = request.path_and_query();
         let sign_token = self.settings.session_token == SessionTokenMode::Signed;
 
         // The target is written once: the caller's path and parameters as sent (less any stale

@@ -168,12 +168,13 @@ impl<S: CredentialStore> Verifier<S> {
         let settings = SigningSettings::for_service(claim.service());
         let drop_signature =
             |key: &[u8]| claim.location == AuthLocation::Query && key == b"X-Amz-Signature";
+        let (path, query) = request.path_and_query();
         let canonical = canonical::build(&Parts {
             method: request.method(),
-            path: request.path(),
+            path,
             encoding: settings.uri_encoding,
             normalize: settings.normalize_path,
-            query: request.query(),
+            query,
             drop_query_key: &drop_signature,
             extra_query: &[],
             headers: headers.as_slice(),
