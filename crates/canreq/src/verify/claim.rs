@@ -16,7 +16,7 @@ pub(crate) use parts::{ClaimedCredential, CredentialParts, SignedNames};
 use parts::{check_signed_headers, parse_credential};
 use query::QueryAuth;
 use text::find_byte;
-pub(crate) use text::trim_blanks;
+pub(crate) use text::{eq_lowercase, trim_blanks};
 
 /// The SigV4a algorithm name, recognised only to be refused clearly.
 const SIGV4A: &str = "AWS4-ECDSA-P256-SHA256";
@@ -122,12 +122,12 @@ impl<'r> KnownHeaders<'r> {
         for &(name, value) in request.headers() {
             // The length first: most headers are none of these, and are told apart in one compare.
             let slot = match name.len() {
-                13 if name.eq_ignore_ascii_case("authorization") => &mut found.authorization,
-                10 if name.eq_ignore_ascii_case("x-amz-date") => &mut found.amz_date,
-                20 if name.eq_ignore_ascii_case("x-amz-content-sha256") => {
+                13 if eq_lowercase(name.as_bytes(), b"authorization") => &mut found.authorization,
+                10 if eq_lowercase(name.as_bytes(), b"x-amz-date") => &mut found.amz_date,
+                20 if eq_lowercase(name.as_bytes(), b"x-amz-content-sha256") => {
                     &mut found.content_sha256
                 }
-                20 if name.eq_ignore_ascii_case("x-amz-security-token") => {
+                20 if eq_lowercase(name.as_bytes(), b"x-amz-security-token") => {
                     &mut found.security_token
                 }
                 _ => continue,

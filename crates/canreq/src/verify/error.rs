@@ -136,6 +136,9 @@ pub struct AuthError {
 
 impl AuthError {
     /// An error with a code and a message.
+    // Cold: errors are built off the hot path, and keeping their code out of line keeps the
+    // verifier's hot path small.
+    #[cold]
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         AuthError {
             code,
@@ -145,6 +148,7 @@ impl AuthError {
     }
 
     /// Adds a named detail (an element of the XML answer, e.g. `CanonicalRequest`).
+    #[cold]
     pub fn with_detail(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.details.push((name, value.into()));
         self

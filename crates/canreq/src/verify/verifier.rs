@@ -18,7 +18,7 @@ use crate::settings::{
 };
 use crate::time::SigningTime;
 
-use super::claim::{AuthLocation, Claim, KnownHeaders, read_claim, trim_blanks};
+use super::claim::{AuthLocation, Claim, KnownHeaders, eq_lowercase, read_claim, trim_blanks};
 use super::error::{AuthError, ErrorCode};
 use super::outcome::{Head, PayloadMode, Pending, Verified};
 use super::policy::{Accept, CredentialStore, PresignedPayload};
@@ -136,8 +136,9 @@ impl<S: CredentialStore> Verifier<S> {
                 headers.push(HeaderRef { name, value });
             } else {
                 unsigned_amz |= name
+                    .as_bytes()
                     .get(..6)
-                    .is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"));
+                    .is_some_and(|p| eq_lowercase(p, b"x-amz-"));
             }
         }
         if unsigned_amz || !claim.signs_host() {

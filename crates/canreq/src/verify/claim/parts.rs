@@ -1,7 +1,7 @@
 //! The parts of a claim that name things: the credential (access key and scope) and the
 //! signed header names, each checked for shape once and then read without another split.
 
-use super::text::find_byte;
+use super::text::{eq_lowercase, find_byte};
 use super::{AuthLocation, malformed};
 use crate::verify::error::AuthError;
 
@@ -131,7 +131,7 @@ pub(super) fn check_signed_headers(
             Some(b';') | None => {
                 let name = &bytes[start..i];
                 well_formed &= !name.is_empty();
-                names.host |= name.eq_ignore_ascii_case(b"host");
+                names.host |= eq_lowercase(name, b"host");
                 names.push(i);
                 start = i + 1;
             }

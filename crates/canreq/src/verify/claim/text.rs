@@ -42,6 +42,22 @@ pub(super) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
     tail.iter().position(|&b| b == needle).map(|p| offset + p)
 }
 
+/// Whether `name` equals `lower`, an ASCII-lowercase constant, ignoring ASCII case. Only one
+/// side needs folding, and without a branch per byte: a letter of `lower` matches either case,
+/// any other byte only itself.
+#[inline]
+pub(crate) fn eq_lowercase(name: &[u8], lower: &[u8]) -> bool {
+    if name.len() != lower.len() {
+        return false;
+    }
+    let mut diff = 0u8;
+    for (&a, &b) in name.iter().zip(lower) {
+        let fold = if b.is_ascii_lowercase() { 0x20 } else { 0 };
+        diff |= (a | fold) ^ b;
+    }
+    diff == 0
+}
+
 /// `text` before and after the first `delimiter` (ASCII).
 pub(super) fn split_once_ascii(text: &str, delimiter: u8) -> Option<(&str, &str)> {
     let i = find_byte(text.as_bytes(), delimiter)?;
@@ -64,6 +80,26 @@ pub(crate) fn trim_blanks(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eq_lowercase_is_eq_ignore_ascii_case_against_lowercase() {
+        let lowers: [&[u8]; 5] = [b"host", b"x-amz-date", b"a1-_~", b"", b"\x80z"];
+        for lower in lowers {
+            // Every byte value in every position, against the standard comparison.
+            for at in 0..lower.len() {
+                for b in 0..=255u8 {
+                    let mut name = lower.to_vec();
+                    name[at] = b;
+                    assert_eq!(
+                        eq_lowercase(&name, lower),
+                        name.eq_ignore_ascii_case(lower),
+                        "{name:?} vs {lower:?}"
+                    );
+                }
+            }
+            assert!(!eq_lowercase(&[lower, b"x"].concat(), lower));
+        }
+    }
 
     #[test]
     fn find_byte_agrees_with_a_plain_search() {
