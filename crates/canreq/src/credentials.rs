@@ -209,17 +209,23 @@ static PLAIN_SCOPE_BYTE: [bool; 256] = {
     table
 };
 
+#[inline]
 pub(crate) fn check_scope_part(field: &'static str, value: &str) -> Result<()> {
+    // The common all-ASCII case by a table, inline (a verifier checks two parts per request);
+    // anything else by `char`, for Unicode whitespace and controls.
+    let plain = value
+        .bytes()
+        .fold(true, |ok, b| ok & PLAIN_SCOPE_BYTE[usize::from(b)]);
+    if plain && !value.is_empty() {
+        return Ok(());
+    }
+    check_scope_part_slowly(field, value)
+}
+
+#[cold]
+fn check_scope_part_slowly(field: &'static str, value: &str) -> Result<()> {
     if value.is_empty() {
         return Err(Error::Empty { field });
-    }
-    // The common all-ASCII case by a table (a verifier checks two parts per request); anything
-    // else by `char`, for Unicode whitespace and controls.
-    if value
-        .bytes()
-        .fold(true, |ok, b| ok & PLAIN_SCOPE_BYTE[usize::from(b)])
-    {
-        return Ok(());
     }
     if let Some(character) = value
         .chars()

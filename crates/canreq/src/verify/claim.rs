@@ -180,7 +180,7 @@ fn parse_header<'r>(value: &'r str, known: &KnownHeaders<'r>) -> Result<Claim<'r
     let space = find_byte(bytes, b' ').unwrap_or(bytes.len());
     check_algorithm(&value[..space], AuthLocation::Header)?;
     let bad = |msg: String| AuthError::new(ErrorCode::AuthorizationHeaderMalformed, msg);
-    // Credential, SignedHeaders, Signature.
+    const KEYS: [&str; 3] = ["Credential", "SignedHeaders", "Signature"];
     let mut found: [Option<&'r str>; 3] = [None; 3];
     let mut at = space + 1;
     while at < bytes.len() {
@@ -190,37 +190,40 @@ fn parse_header<'r>(value: &'r str, known: &KnownHeaders<'r>) -> Result<Claim<'r
         if part.is_empty() {
             continue;
         }
-        let Some(eq) = find_byte(part.as_bytes(), b'=') else {
+        // `key=` at the start is the same test as "the text before the first `=` is `key`"
+        // (no key holds a `=`), without searching for the `=`.
+        let known_key = KEYS.iter().position(|key| {
+            part.len() > key.len()
+                && part.as_bytes()[key.len()] == b'='
+                && part.as_bytes().starts_with(key.as_bytes())
+        });
+        let Some(index) = known_key else {
+            return Err(bad(match part.split_once('=') {
+                None => format!(
+                    "The Authorization header component '{part}' is not of the form key=value."
+                ),
+                Some((other, _)) => {
+                    format!("The Authorization header has an unknown component '{other}'.")
+                }
+            }));
+        };
+        if found[index]
+            .replace(&part[KEYS[index].len() + 1..])
+            .is_some()
+        {
             return Err(bad(format!(
-                "The Authorization header component '{part}' is not of the form key=value."
+                "The Authorization header repeats '{}'.",
+                KEYS[index]
             )));
-        };
-        let key = &part[..eq];
-        let slot = match key {
-            "Credential" => &mut found[0],
-            "SignedHeaders" => &mut found[1],
-            "Signature" => &mut found[2],
-            other => {
-                return Err(bad(format!(
-                    "The Authorization header has an unknown component '{other}'."
-                )));
-            }
-        };
-        if slot.replace(&part[eq + 1..]).is_some() {
-            return Err(bad(format!("The Authorization header repeats '{key}'.")));
         }
     }
-    let [credential, signed_headers, signature] = found;
-    let missing: Vec<&str> = [
-        ("Credential", credential.is_none()),
-        ("SignedHeaders", signed_headers.is_none()),
-        ("Signature", signature.is_none()),
-    ]
-    .iter()
-    .filter(|(_, m)| *m)
-    .map(|(n, _)| *n)
-    .collect();
-    if !missing.is_empty() {
+    let [Some(credential), Some(signed_headers), Some(signature)] = found else {
+        let missing: Vec<&str> = KEYS
+            .iter()
+            .zip(found)
+            .filter(|(_, value)| value.is_none())
+            .map(|(key, _)| *key)
+            .collect();
         return Err(AuthError::new(
             ErrorCode::IncompleteSignature,
             format!(
@@ -228,7 +231,7 @@ fn parse_header<'r>(value: &'r str, known: &KnownHeaders<'r>) -> Result<Claim<'r
                 missing.join(", ")
             ),
         ));
-    }
+    };
     let amz_date = known.amz_date.first.map(|v| Cow::Borrowed(trim_blanks(v)));
     if known.amz_date.repeated {
         return Err(AuthError::new(
@@ -236,16 +239,14 @@ fn parse_header<'r>(value: &'r str, known: &KnownHeaders<'r>) -> Result<Claim<'r
             "Only one X-Amz-Date header is allowed.",
         ));
     }
-    let credential = credential.unwrap_or_default();
     let parts = parse_credential(credential, AuthLocation::Header)?;
-    let signed_headers = signed_headers.unwrap_or_default();
     let names = check_signed_headers(signed_headers, AuthLocation::Header)?;
     Ok(Claim {
         location: AuthLocation::Header,
         credential: Cow::Borrowed(credential),
         parts,
         signed_headers: Cow::Borrowed(signed_headers),
-        signature: Cow::Borrowed(signature.unwrap_or_default()),
+        signature: Cow::Borrowed(signature),
         amz_date,
         expires: None,
         query_token: None,

@@ -123,20 +123,19 @@ pub(super) fn check_signed_headers(
 ) -> Result<SignedNames, AuthError> {
     let bytes = value.as_bytes();
     let mut names = SignedNames::default();
-    let mut well_formed = true;
+    let mut well_formed = bytes.iter().fold(true, |ok, &b| {
+        ok & (crate::canonical::is_tchar(b) | (b == b';'))
+    });
     let mut start = 0;
-    // One pass over the bytes, the end of the text closing the last name.
-    for i in 0..=bytes.len() {
-        match bytes.get(i) {
-            Some(b';') | None => {
-                let name = &bytes[start..i];
-                well_formed &= !name.is_empty();
-                names.host |= eq_lowercase(name, b"host");
-                names.push(i);
-                start = i + 1;
-            }
-            Some(&b) => well_formed &= crate::canonical::is_tchar(b),
+    loop {
+        let end = find_byte(&bytes[start..], b';').map_or(bytes.len(), |i| start + i);
+        well_formed &= end > start;
+        names.host |= eq_lowercase(&bytes[start..end], b"host");
+        names.push(end);
+        if end == bytes.len() {
+            break;
         }
+        start = end + 1;
     }
     if !well_formed {
         return Err(AuthError::new(
