@@ -44,9 +44,9 @@ pub(crate) struct Claim<'r> {
     /// `X-Amz-Date` (header or parameter), unparsed.
     pub amz_date: Option<Cow<'r, str>>,
     /// `X-Amz-Expires`, unparsed (query only).
-    pub expires: Option<String>,
+    pub expires: Option<Cow<'r, str>>,
     /// `X-Amz-Security-Token` parameter (query only).
-    pub query_token: Option<String>,
+    pub query_token: Option<Cow<'r, str>>,
     /// Where each signed header name ends in `signed_headers`, and whether `host` is one.
     pub names: SignedNames,
 }

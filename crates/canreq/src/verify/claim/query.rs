@@ -8,21 +8,22 @@ use super::{AuthLocation, Claim, check_algorithm};
 use crate::encode;
 use crate::verify::error::{AuthError, ErrorCode};
 
-/// The presign parameters found in a query, decoded.
+/// The presign parameters found in a query, decoded: borrowed from the query unless a value
+/// holds a percent-escape.
 #[derive(Default)]
-pub(super) struct QueryAuth {
-    algorithm: Option<String>,
-    credential: Option<String>,
-    date: Option<String>,
-    expires: Option<String>,
-    signed_headers: Option<String>,
-    signature: Option<String>,
-    token: Option<String>,
+pub(super) struct QueryAuth<'r> {
+    algorithm: Option<Cow<'r, str>>,
+    credential: Option<Cow<'r, str>>,
+    date: Option<Cow<'r, str>>,
+    expires: Option<Cow<'r, str>>,
+    signed_headers: Option<Cow<'r, str>>,
+    signature: Option<Cow<'r, str>>,
+    token: Option<Cow<'r, str>>,
 }
 
-impl QueryAuth {
+impl<'r> QueryAuth<'r> {
     /// `None` when the query carries no presign parameter at all.
-    pub(super) fn read(query: &str) -> Result<Option<QueryAuth>, AuthError> {
+    pub(super) fn read(query: &'r str) -> Result<Option<QueryAuth<'r>>, AuthError> {
         // Most requests carry their signature in a header: a query without a presign
         // parameter (even a percent-encoded key could be one) is passed over at once.
         let bytes = query.as_bytes();
@@ -52,15 +53,12 @@ impl QueryAuth {
                 _ => continue,
             };
             any = true;
-            let decoded = encode::percent_decode(value)
-                .ok()
-                .and_then(|v| String::from_utf8(v.into_owned()).ok())
-                .ok_or_else(|| {
-                    bad(format!(
-                        "The query parameter '{}' is not validly encoded.",
-                        crate::error::shown(pair)
-                    ))
-                })?;
+            let decoded = decode_value(value).ok_or_else(|| {
+                bad(format!(
+                    "The query parameter '{}' is not validly encoded.",
+                    crate::error::shown(pair)
+                ))
+            })?;
             if slot.replace(decoded).is_some() {
                 return Err(bad(format!(
                     "The query parameter {} appears more than once.",
@@ -74,7 +72,7 @@ impl QueryAuth {
         Ok((any && presigning).then_some(found))
     }
 
-    pub(super) fn into_claim(self) -> Result<Claim<'static>, AuthError> {
+    pub(super) fn into_claim(self) -> Result<Claim<'r>, AuthError> {
         let required = [
             ("X-Amz-Algorithm", &self.algorithm),
             ("X-Amz-Credential", &self.credential),
@@ -108,15 +106,24 @@ impl QueryAuth {
         let names = check_signed_headers(&signed_headers, AuthLocation::Query)?;
         Ok(Claim {
             location: AuthLocation::Query,
-            credential: Cow::Owned(credential),
+            credential,
             parts,
-            signed_headers: Cow::Owned(signed_headers),
-            signature: Cow::Owned(self.signature.unwrap_or_default()),
-            amz_date: self.date.map(Cow::Owned),
+            signed_headers,
+            signature: self.signature.unwrap_or_default(),
+            amz_date: self.date,
             expires: self.expires,
             query_token: self.token,
             names,
         })
+    }
+}
+
+/// A parameter value, percent-decoded; `None` if an escape is malformed or the result is not
+/// UTF-8. Without an escape the value is the query's own text.
+fn decode_value(value: &str) -> Option<Cow<'_, str>> {
+    match encode::percent_decode(value).ok()? {
+        Cow::Borrowed(_) => Some(Cow::Borrowed(value)),
+        Cow::Owned(bytes) => String::from_utf8(bytes).ok().map(Cow::Owned),
     }
 }
 
