@@ -12,7 +12,7 @@ use crate::sign::ALGORITHM;
 
 use super::error::{AuthError, ErrorCode};
 
-pub(crate) use parts::{ClaimedCredential, CredentialParts, SignedNames};
+pub(crate) use parts::{Credential, SignedNames};
 use parts::{check_signed_headers, parse_credential};
 use query::QueryAuth;
 use text::find_byte;
@@ -35,9 +35,7 @@ pub enum AuthLocation {
 #[derive(Debug, Clone)]
 pub(crate) struct Claim<'r> {
     pub location: AuthLocation,
-    /// `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`, checked to be of that shape.
-    pub credential: Cow<'r, str>,
-    pub parts: CredentialParts,
+    pub credential: Credential<Cow<'r, str>>,
     /// The `;`-separated list, checked to be well formed.
     pub signed_headers: Cow<'r, str>,
     pub signature: Cow<'r, str>,
@@ -52,27 +50,6 @@ pub(crate) struct Claim<'r> {
 }
 
 impl Claim<'_> {
-    pub fn access_key_id(&self) -> &str {
-        self.parts.access_key_id(&self.credential)
-    }
-
-    pub fn scope_date(&self) -> &str {
-        self.parts.date(&self.credential)
-    }
-
-    pub fn region(&self) -> &str {
-        self.parts.region(&self.credential)
-    }
-
-    pub fn service(&self) -> &str {
-        self.parts.service(&self.credential)
-    }
-
-    /// The credential, owned, for the verified request.
-    pub fn owned_credential(&self) -> ClaimedCredential {
-        ClaimedCredential::new(&self.credential, self.parts)
-    }
-
     /// The error code for a malformed claim in this location.
     pub fn malformed(&self) -> ErrorCode {
         malformed(self.location)
@@ -239,12 +216,11 @@ fn parse_header<'r>(value: &'r str, known: &KnownHeaders<'r>) -> Result<Claim<'r
             "Only one X-Amz-Date header is allowed.",
         ));
     }
-    let parts = parse_credential(credential, AuthLocation::Header)?;
+    let credential = parse_credential(Cow::Borrowed(credential), AuthLocation::Header)?;
     let names = check_signed_headers(signed_headers, AuthLocation::Header)?;
     Ok(Claim {
         location: AuthLocation::Header,
-        credential: Cow::Borrowed(credential),
-        parts,
+        credential,
         signed_headers: Cow::Borrowed(signed_headers),
         signature: Cow::Borrowed(signature),
         amz_date,

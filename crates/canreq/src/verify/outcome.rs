@@ -13,7 +13,7 @@ use crate::key::SigningKey;
 use crate::sign::string_to_sign;
 use crate::time::SigningTime;
 
-use super::claim::{AuthLocation, ClaimedCredential};
+use super::claim::{AuthLocation, Credential};
 use super::error::{AuthError, ErrorCode};
 
 /// SHA-256 of the empty string (`EMPTY_SHA256`'s bytes): most API calls have no body.
@@ -220,7 +220,7 @@ impl<D> fmt::Debug for Pending<D> {
 /// A verified request: who signed it and what the signature covers.
 #[derive(Clone)]
 pub struct Verified<D> {
-    pub(super) credential: ClaimedCredential,
+    pub(super) credential: Credential<Box<str>>,
     pub(super) data: D,
     pub(super) time: SigningTime,
     pub(super) location: AuthLocation,

@@ -144,13 +144,19 @@ impl<S: CredentialStore> Verifier<S> {
         if unsigned_amz || !claim.signs_host() {
             return Err(unsigned_headers_error(&claim, request));
         }
-        let found = self.store.lookup(claim.access_key_id()).ok_or_else(|| {
-            AuthError::new(
-                ErrorCode::InvalidAccessKeyId,
-                "The AWS Access Key Id you provided does not exist in our records.",
-            )
-            .with_detail("AWSAccessKeyId", claim.access_key_id().to_owned())
-        })?;
+        let found = self
+            .store
+            .lookup(claim.credential.access_key_id())
+            .ok_or_else(|| {
+                AuthError::new(
+                    ErrorCode::InvalidAccessKeyId,
+                    "The AWS Access Key Id you provided does not exist in our records.",
+                )
+                .with_detail(
+                    "AWSAccessKeyId",
+                    claim.credential.access_key_id().to_owned(),
+                )
+            })?;
         check_token(&claim, &known, &found.credentials)?;
         let (payload, declared_line) = self.payload(&claim, &known)?;
         // Without a declared hash the body's own hash is signed: with the body at hand, hash it
@@ -166,7 +172,7 @@ impl<S: CredentialStore> Verifier<S> {
             (None, None) => None,
         };
 
-        let settings = SigningSettings::for_service(claim.service());
+        let settings = SigningSettings::for_service(claim.credential.service());
         let drop_signature =
             |key: &[u8]| claim.location == AuthLocation::Query && key == b"X-Amz-Signature";
         let (path, query) = request.path_and_query();
@@ -185,15 +191,15 @@ impl<S: CredentialStore> Verifier<S> {
 
         let key = self.cache.get_for(
             &found.credentials,
-            claim.scope_date(),
-            claim.region(),
-            claim.service(),
+            claim.credential.date(),
+            claim.credential.region(),
+            claim.credential.service(),
         );
         let mut provided = [0u8; 32];
         let provided_ok = encode::parse_lower_hex(&claim.signature, &mut provided);
         let mut head = Head {
             verified: Verified {
-                credential: claim.owned_credential(),
+                credential: claim.credential.to_owned(),
                 data: found.data,
                 time,
                 location: claim.location,
@@ -263,33 +269,33 @@ impl<S: CredentialStore> Verifier<S> {
     }
 
     fn check_scope(&self, claim: &Claim<'_>, time: &SigningTime) -> Result<(), AuthError> {
-        if claim.scope_date() != time.date() {
+        if claim.credential.date() != time.date() {
             return Err(AuthError::new(
                 claim.malformed(),
                 format!(
                     "Invalid credential date '{}': it is not the date of X-Amz-Date ({}).",
-                    crate::error::shown(claim.scope_date()),
+                    crate::error::shown(claim.credential.date()),
                     time.date()
                 ),
             ));
         }
-        if !self.regions.allows(claim.region()) {
+        if !self.regions.allows(claim.credential.region()) {
             return Err(AuthError::new(
                 claim.malformed(),
                 format!(
                     "The authorization header is malformed; the region '{}' is wrong; expecting '{}'",
-                    crate::error::shown(claim.region()),
+                    crate::error::shown(claim.credential.region()),
                     self.regions.expected()
                 ),
             )
             .with_detail("Region", self.regions.expected()));
         }
-        if !self.services.allows(claim.service()) {
+        if !self.services.allows(claim.credential.service()) {
             return Err(AuthError::new(
                 claim.malformed(),
                 format!(
                     "Credential should be scoped to a valid service: '{}' is wrong; expecting '{}'.",
-                    crate::error::shown(claim.service()),
+                    crate::error::shown(claim.credential.service()),
                     self.services.expected()
                 ),
             ));
@@ -369,7 +375,7 @@ impl<S: CredentialStore> Verifier<S> {
                 PresignedPayload::Unsigned => unsigned(),
                 PresignedPayload::BodyHash => Ok((PayloadMode::BodyHash, None)),
             },
-            None if is_s3_family(claim.service()) => Err(AuthError::new(
+            None if is_s3_family(claim.credential.service()) => Err(AuthError::new(
                 ErrorCode::InvalidRequest,
                 "Missing required header for this request: x-amz-content-sha256",
             )),

@@ -5,72 +5,56 @@ use super::text::{eq_lowercase, find_byte};
 use super::{AuthLocation, malformed};
 use crate::verify::error::AuthError;
 
-/// Where the parts of a credential (`AKID/YYYYMMDD/REGION/SERVICE/aws4_request`) end, so that
-/// one string holds them all: the verified request keeps one allocation for its identity.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct CredentialParts {
+/// A credential, `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`, whose shape has been checked:
+/// one string and where its parts end. The claim borrows it from the request; the verified
+/// request owns it (one allocation for access key, region and service).
+#[derive(Debug, Clone)]
+pub(crate) struct Credential<T> {
+    text: T,
     key_end: usize,
     region_end: usize,
     service_end: usize,
 }
 
-impl CredentialParts {
-    pub(super) fn access_key_id(self, text: &str) -> &str {
-        &text[..self.key_end]
-    }
-
-    pub(super) fn date(self, text: &str) -> &str {
-        &text[self.key_end + 1..self.key_end + 9]
-    }
-
-    pub(super) fn region(self, text: &str) -> &str {
-        &text[self.key_end + 10..self.region_end]
-    }
-
-    pub(super) fn service(self, text: &str) -> &str {
-        &text[self.region_end + 1..self.service_end]
-    }
-}
-
-/// A verified request's credential: access key id and scope, in one string.
-#[derive(Debug, Clone)]
-pub(crate) struct ClaimedCredential {
-    text: Box<str>,
-    parts: CredentialParts,
-}
-
-impl ClaimedCredential {
-    /// `text`, whose parts end where `parts` says.
-    pub(super) fn new(text: &str, parts: CredentialParts) -> Self {
-        ClaimedCredential {
-            text: text.into(),
-            parts,
-        }
-    }
-
+impl<T: AsRef<str>> Credential<T> {
     pub fn access_key_id(&self) -> &str {
-        self.parts.access_key_id(&self.text)
+        &self.text.as_ref()[..self.key_end]
+    }
+
+    pub fn date(&self) -> &str {
+        &self.text.as_ref()[self.key_end + 1..self.key_end + 9]
     }
 
     pub fn region(&self) -> &str {
-        self.parts.region(&self.text)
+        &self.text.as_ref()[self.key_end + 10..self.region_end]
     }
 
     pub fn service(&self) -> &str {
-        self.parts.service(&self.text)
+        &self.text.as_ref()[self.region_end + 1..self.service_end]
     }
 
     /// `YYYYMMDD/REGION/SERVICE/aws4_request`.
     pub fn scope(&self) -> &str {
-        &self.text[self.parts.key_end + 1..]
+        &self.text.as_ref()[self.key_end + 1..]
+    }
+
+    /// The same credential in a string of its own.
+    pub fn to_owned(&self) -> Credential<Box<str>> {
+        Credential {
+            text: self.text.as_ref().into(),
+            key_end: self.key_end,
+            region_end: self.region_end,
+            service_end: self.service_end,
+        }
     }
 }
 
-/// `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`: where its parts end, once its shape is checked.
-pub(super) fn parse_credential(
-    value: &str,
+/// Checks the shape of `AKID/YYYYMMDD/REGION/SERVICE/aws4_request` and finds its parts.
+pub(super) fn parse_credential<T: AsRef<str>>(
+    text: T,
     location: AuthLocation,
-) -> Result<CredentialParts, AuthError> {
+) -> Result<Credential<T>, AuthError> {
+    let value = text.as_ref();
     let bytes = value.as_bytes();
     let slash_after = |from: usize| {
         bytes
@@ -80,7 +64,7 @@ pub(super) fn parse_credential(
     };
     // The date has a fixed length, so only the key, region and service ends are searched for;
     // the terminator's exact match rules out a sixth part.
-    let parts = slash_after(0).and_then(|key_end| {
+    let ends = slash_after(0).and_then(|key_end| {
         let region_end = slash_after(key_end + 10)?;
         let service_end = slash_after(region_end + 1)?;
         let date = bytes.get(key_end + 1..key_end + 9)?;
@@ -90,13 +74,9 @@ pub(super) fn parse_credential(
             && region_end > key_end + 10
             && service_end > region_end + 1
             && &bytes[service_end..] == b"/aws4_request";
-        well_formed.then_some(CredentialParts {
-            key_end,
-            region_end,
-            service_end,
-        })
+        well_formed.then_some((key_end, region_end, service_end))
     });
-    let Some(parts) = parts else {
+    let Some((key_end, region_end, service_end)) = ends else {
         return Err(AuthError::new(
             malformed(location),
             format!(
@@ -105,15 +85,21 @@ pub(super) fn parse_credential(
             ),
         ));
     };
+    let credential = Credential {
+        text,
+        key_end,
+        region_end,
+        service_end,
+    };
     // Region and service go into the string to sign: the same rules as a signer's scope.
     for (field, part) in [
-        ("region", parts.region(value)),
-        ("service", parts.service(value)),
+        ("region", credential.region()),
+        ("service", credential.service()),
     ] {
         crate::credentials::check_scope_part(field, part)
             .map_err(|e| AuthError::new(malformed(location), e.to_string()))?;
     }
-    Ok(parts)
+    Ok(credential)
 }
 
 /// Checks that `value` is a list of header names, and finds where each ends.
@@ -226,10 +212,12 @@ mod tests {
     fn credentials_of_the_wrong_shape_are_malformed() {
         let good = "AKID/20150830/us-east-1/service/aws4_request";
         let parts = parse_credential(good, AuthLocation::Header).expect("well formed");
-        assert_eq!(parts.access_key_id(good), "AKID");
-        assert_eq!(parts.date(good), "20150830");
-        assert_eq!(parts.region(good), "us-east-1");
-        assert_eq!(parts.service(good), "service");
+        assert_eq!(parts.access_key_id(), "AKID");
+        assert_eq!(parts.date(), "20150830");
+        assert_eq!(parts.region(), "us-east-1");
+        assert_eq!(parts.service(), "service");
+        assert_eq!(parts.scope(), "20150830/us-east-1/service/aws4_request");
+        assert_eq!(parts.to_owned().service(), "service");
         for bad in [
             "",
             "AKID",

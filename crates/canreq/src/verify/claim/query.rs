@@ -100,14 +100,13 @@ impl<'r> QueryAuth<'r> {
             self.algorithm.as_deref().unwrap_or_default(),
             AuthLocation::Query,
         )?;
-        let credential = self.credential.unwrap_or_default();
-        let parts = parse_credential(&credential, AuthLocation::Query)?;
+        let credential =
+            parse_credential(self.credential.unwrap_or_default(), AuthLocation::Query)?;
         let signed_headers = self.signed_headers.unwrap_or_default();
         let names = check_signed_headers(&signed_headers, AuthLocation::Query)?;
         Ok(Claim {
             location: AuthLocation::Query,
             credential,
-            parts,
             signed_headers,
             signature: self.signature.unwrap_or_default(),
             amz_date: self.date,
