@@ -7,7 +7,6 @@
 
 use std::fmt;
 
-use crate::key::constant_time_eq;
 use sha2::{Digest, Sha256};
 
 mod trailer;
@@ -17,6 +16,7 @@ use super::checksum::{Checksum, ChecksumAlgorithm};
 use super::{MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, SIGNATURE_EXTENSION, StreamingMode};
 use crate::encode;
 use crate::error::shown;
+use crate::key::constant_time_eq;
 use crate::request::Request;
 use crate::verify::{AuthError, ErrorCode};
 

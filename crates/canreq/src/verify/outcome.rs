@@ -3,13 +3,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::key::constant_time_eq;
 use sha2::{Digest, Sha256};
 
 use crate::canonical::CanonicalRequest;
 use crate::chunked::{ChunkedDecoder, StreamingMode};
 use crate::encode;
-use crate::key::SigningKey;
+use crate::key::{SigningKey, constant_time_eq};
 use crate::sign::string_to_sign;
 use crate::time::SigningTime;
 

@@ -3,14 +3,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::key::constant_time_eq;
 use sha2::{Digest, Sha256};
 
 use crate::canonical::{self, HeaderRef, Parts, StackList};
 use crate::chunked::{ChunkedDecoder, DecodeLimits, SignatureChain, StreamingMode};
 use crate::credentials::Credentials;
 use crate::encode::{self, Hex64};
-use crate::key::KeyCache;
+use crate::key::{KeyCache, constant_time_eq};
 use crate::request::Request;
 use crate::settings::{
     EMPTY_SHA256, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER,
@@ -161,14 +160,14 @@ impl<S: CredentialStore> Verifier<S> {
         let (payload, declared_line) = self.payload(&claim, &known)?;
         // Without a declared hash the body's own hash is signed: with the body at hand, hash it
         // now, so the canonical request is built whole, once.
-        let body_hash = match (declared_line, body) {
-            (None, Some(body)) if !body.is_empty() => Some(Hex64::new(&crate::key::sha256(body))),
-            _ => None,
-        };
+        let body_hash;
         let payload_hash = match (declared_line, body) {
             (Some(line), _) => Some(line),
             (None, Some([])) => Some(EMPTY_SHA256),
-            (None, Some(_)) => body_hash.as_ref().map(Hex64::as_str),
+            (None, Some(body)) => {
+                body_hash = Hex64::new(&crate::key::sha256(body));
+                Some(body_hash.as_str())
+            }
             (None, None) => None,
         };
 

@@ -1,13 +1,12 @@
 //! The trailer of an aws-chunked body: its lines, its signature, its checksum.
 
-use crate::key::constant_time_eq;
-
 use super::super::TRAILER_SIGNATURE;
 use super::ChunkedDecoder;
 use super::State;
 use crate::canonical::{HeaderRef, canonical_trailers};
 use crate::encode;
 use crate::error::shown;
+use crate::key::constant_time_eq;
 use crate::verify::{AuthError, ErrorCode};
 
 impl ChunkedDecoder {
