@@ -196,8 +196,6 @@ impl Scope {
     }
 }
 
-/// A part of the credential scope may not be empty, nor hold the scope's separator `/`, nor
-/// anything that would break the `Authorization` header's syntax.
 /// ASCII bytes that may stand in a scope part: graphic, and not `/`, `,` or `=`.
 static PLAIN_SCOPE_BYTE: [bool; 256] = {
     let mut table = [false; 256];
@@ -209,6 +207,8 @@ static PLAIN_SCOPE_BYTE: [bool; 256] = {
     table
 };
 
+/// A part of the credential scope may not be empty, nor hold the scope's separator `/`, nor
+/// anything that would break the `Authorization` header's syntax.
 #[inline]
 pub(crate) fn check_scope_part(field: &'static str, value: &str) -> Result<()> {
     // The common all-ASCII case by a table, inline (a verifier checks two parts per request);
