@@ -204,6 +204,20 @@ pub(crate) fn is_tchar(b: u8) -> bool {
     TCHAR[usize::from(b)]
 }
 
+/// Without leading and trailing spaces and tabs (the optional whitespace around a header value
+/// or a list item).
+pub(crate) fn trim_blanks(text: &str) -> &str {
+    // Bytes, not a `char` pattern: cutting at ASCII blanks keeps UTF-8 boundaries.
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let bytes = text.as_bytes();
+    let start = bytes.iter().position(|b| !blank(b)).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !blank(b))
+        .map_or(start, |i| i + 1);
+    &text[start..end]
+}
+
 /// [`is_tchar`] as a table: every header name byte is checked on every signature.
 static TCHAR: [bool; 256] = {
     let mut t = [false; 256];

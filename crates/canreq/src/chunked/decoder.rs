@@ -14,6 +14,7 @@ mod trailer;
 use super::chain::SignatureChain;
 use super::checksum::{Checksum, ChecksumAlgorithm};
 use super::{MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, SIGNATURE_EXTENSION, StreamingMode};
+use crate::canonical::trim_blanks;
 use crate::encode;
 use crate::error::shown;
 use crate::key::constant_time_eq;
@@ -135,10 +136,7 @@ impl ChunkedDecoder {
     ) -> Result<Self, AuthError> {
         let mut names: Vec<String> = Vec::new();
         let mut checksum = None;
-        for name in declared_trailers
-            .split(',')
-            .map(|n| n.trim_matches([' ', '\t']))
-        {
+        for name in declared_trailers.split(',').map(trim_blanks) {
             if name.is_empty() {
                 continue;
             }
@@ -206,7 +204,7 @@ impl ChunkedDecoder {
     ) -> Result<Self, AuthError> {
         let one = |name: &str| {
             let mut values = request.header_values(name);
-            let first = values.next().map(|v| v.trim_matches([' ', '\t']));
+            let first = values.next().map(trim_blanks);
             match values.next() {
                 Some(_) => Err(AuthError::new(
                     ErrorCode::InvalidArgument,

@@ -7,6 +7,7 @@ mod text;
 
 use std::borrow::Cow;
 
+use crate::canonical::trim_blanks;
 use crate::request::Request;
 use crate::sign::ALGORITHM;
 
@@ -15,8 +16,8 @@ use super::error::{AuthError, ErrorCode};
 pub(crate) use parts::{Credential, SignedNames};
 use parts::{check_signed_headers, parse_credential};
 use query::QueryAuth;
+pub(crate) use text::eq_lowercase;
 use text::find_byte;
-pub(crate) use text::{eq_lowercase, trim_blanks};
 
 /// The SigV4a algorithm name, recognised only to be refused clearly.
 const SIGV4A: &str = "AWS4-ECDSA-P256-SHA256";

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::canonical::{self, HeaderRef, Parts, StackList};
+use crate::canonical::{self, HeaderRef, Parts, StackList, trim_blanks};
 use crate::chunked::{ChunkedDecoder, DecodeLimits, SignatureChain, StreamingMode};
 use crate::credentials::Credentials;
 use crate::encode::{self, Hex64};
@@ -17,7 +17,7 @@ use crate::settings::{
 };
 use crate::time::SigningTime;
 
-use super::claim::{AuthLocation, Claim, KnownHeaders, eq_lowercase, read_claim, trim_blanks};
+use super::claim::{AuthLocation, Claim, KnownHeaders, eq_lowercase, read_claim};
 use super::error::{AuthError, ErrorCode};
 use super::outcome::{Head, PayloadMode, Pending, Verified};
 use super::policy::{Accept, CredentialStore, PresignedPayload};

@@ -3,7 +3,7 @@
 use super::super::TRAILER_SIGNATURE;
 use super::ChunkedDecoder;
 use super::State;
-use crate::canonical::{HeaderRef, canonical_trailers};
+use crate::canonical::{HeaderRef, canonical_trailers, trim_blanks};
 use crate::encode;
 use crate::error::shown;
 use crate::key::constant_time_eq;
@@ -27,7 +27,7 @@ impl ChunkedDecoder {
         let (name, value) = text.split_once(':').ok_or_else(|| {
             malformed_trailer(format!("trailer line '{}' has no ':'.", shown(text)))
         })?;
-        let value = value.trim_matches([' ', '\t']);
+        let value = trim_blanks(value);
         // Names as every SDK writes them, lowercase: one encoding per trailer, so that no
         // changed byte goes unnoticed even where the trailer is not signed.
         if name.bytes().any(|b| b.is_ascii_uppercase()) {

@@ -64,19 +64,6 @@ pub(super) fn split_once_ascii(text: &str, delimiter: u8) -> Option<(&str, &str)
     Some((&text[..i], &text[i + 1..]))
 }
 
-/// Without leading and trailing spaces and tabs.
-pub(crate) fn trim_blanks(text: &str) -> &str {
-    // Bytes, not a `char` pattern: cutting at ASCII blanks keeps UTF-8 boundaries.
-    let blank = |b: &u8| *b == b' ' || *b == b'\t';
-    let bytes = text.as_bytes();
-    let start = bytes.iter().position(|b| !blank(b)).unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !blank(b))
-        .map_or(start, |i| i + 1);
-    &text[start..end]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
