@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# How much of verifying's cost over signing is the verifier's front end: reading the claim from
+# the Authorization header, parsing X-Amz-Date and decoding the hex signature?
+#
+# Applies scripts/experiments/front-end-floor.patch in a throwaway worktree (never to the tree
+# itself). With EXP=1 the patched verifier reuses the claim it read from the first request
+# instead of reading each request's Authorization header; EXP=2 also reuses the parsed time,
+# EXP=3 also the decoded signature. Everything else runs as usual: the signed-header pick, the
+# scope, skew, token and payload checks, the key lookup, the canonical request, the HMAC, the
+# constant-time compare and the Verified result. Then it times `sign_verify_loop` (R1) for each
+# mode against signing, best of seven paired rounds, and counts instructions under valgrind
+# when it is installed.
+#
+# Usage: scripts/front_end_floor.sh [CALLS]   (default 2,000,000 calls per timing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+calls=${1:-2000000}
+work=$(mktemp -d)
+trap 'git worktree remove --force "$work/tree" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+git worktree add --detach -q "$work/tree" HEAD
+git -C "$work/tree" apply "$PWD/scripts/experiments/front-end-floor.patch"
+cargo build --release -q -p canreq --example sign_verify_loop \
+  --manifest-path "$work/tree/Cargo.toml" --target-dir "${CARGO_TARGET_DIR:-target}/front-end-floor"
+bin=${CARGO_TARGET_DIR:-target}/front-end-floor/release/examples/sign_verify_loop
+
+seconds() { # mode exp
+  local start end
+  start=$(date +%s%N)
+  EXP=$2 "$bin" "$1" "$calls" >/dev/null
+  end=$(date +%s%N)
+  echo $(( (end - start) / 1000 ))
+}
+best_sign=0
+declare -A best
+for round in 1 2 3 4 5 6 7; do
+  t=$(seconds sign 0)
+  (( best_sign == 0 || t < best_sign )) && best_sign=$t
+  for exp in 0 1 2 3; do
+    t=$(seconds verify "$exp")
+    (( ${best[$exp]:-0} == 0 || t < best[$exp] )) && best[$exp]=$t
+  done
+done
+names=("as shipped" "claim reused" "claim and time reused" "claim, time and signature reused")
+printf 'sign: %d ns per call\n' $(( best_sign * 1000 / calls ))
+for exp in 0 1 2 3; do
+  printf 'verify, EXP=%d (%s): %d ns per call, %s x sign\n' "$exp" "${names[$exp]}" \
+    $(( best[$exp] * 1000 / calls )) "$(awk -v v="${best[$exp]}" -v s="$best_sign" 'BEGIN { printf "%.3f", v / s }')"
+done
+
+if command -v valgrind >/dev/null; then
+  count() { # mode exp calls
+    EXP=$2 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null "$bin" "$1" "$3" 2>&1 \
+      | sed -n 's/.*I *refs: *//p' | tr -d ,
+  }
+  per_call() { echo $(( ($(count "$1" "$2" 12000) - $(count "$1" "$2" 2000)) / 10000 )); }
+  sign_instr=$(per_call sign 0)
+  echo "instructions per call: sign $sign_instr"
+  for exp in 0 1 2 3; do
+    v=$(per_call verify "$exp")
+    echo "instructions per call: verify EXP=$exp $v (verify - sign: $(( v - sign_instr )))"
+  done
+fi
