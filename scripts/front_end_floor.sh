@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 calls=${1:-2000000}
 work=$(mktemp -d)
 trap 'git worktree remove --force "$work/tree" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+# The committed HEAD is measured, not uncommitted changes.
 git worktree add --detach -q "$work/tree" HEAD
 git -C "$work/tree" apply "$PWD/scripts/experiments/front-end-floor.patch"
 cargo build --release -q -p canreq --example sign_verify_loop \
@@ -40,7 +41,7 @@ for round in 1 2 3 4 5 6 7; do
     (( ${best[$exp]:-0} == 0 || t < best[$exp] )) && best[$exp]=$t
   done
 done
-names=("as shipped" "claim reused" "claim and time reused" "claim, time and signature reused")
+names=("front end run" "claim reused" "claim and time reused" "claim, time and signature reused")
 printf 'sign: %d ns per call\n' $(( best_sign * 1000 / calls ))
 for exp in 0 1 2 3; do
   printf 'verify, EXP=%d (%s): %d ns per call, %s x sign\n' "$exp" "${names[$exp]}" \
