@@ -8,8 +8,8 @@
 # EXP=3 also the decoded signature. Everything else runs as usual: the signed-header pick, the
 # scope, skew, token and payload checks, the key lookup, the canonical request, the HMAC, the
 # constant-time compare and the Verified result. Then it times `sign_verify_loop` (R1) for each
-# mode against signing, best of seven paired rounds, and counts instructions under valgrind
-# when it is installed.
+# mode against signing, best of seven paired rounds, and counts instructions with
+# scripts/instructions.sh when valgrind is installed.
 #
 # Usage: scripts/front_end_floor.sh [CALLS]   (default 2,000,000 calls per timing)
 set -euo pipefail
@@ -49,15 +49,8 @@ for exp in 0 1 2 3; do
 done
 
 if command -v valgrind >/dev/null; then
-  count() { # mode exp calls
-    EXP=$2 valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null "$bin" "$1" "$3" 2>&1 \
-      | sed -n 's/.*I *refs: *//p' | tr -d ,
-  }
-  per_call() { echo $(( ($(count "$1" "$2" 12000) - $(count "$1" "$2" 2000)) / 10000 )); }
-  sign_instr=$(per_call sign 0)
-  echo "instructions per call: sign $sign_instr"
   for exp in 0 1 2 3; do
-    v=$(per_call verify "$exp")
-    echo "instructions per call: verify EXP=$exp $v (verify - sign: $(( v - sign_instr )))"
+    echo "instructions per call, EXP=$exp (${names[$exp]}):"
+    EXP=$exp scripts/instructions.sh "$bin" | sed 's/^/  /'
   done
 fi

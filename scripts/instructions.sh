@@ -6,12 +6,17 @@
 # Under valgrind sha2 uses its portable code (no SHA-NI), so SHA-256 counts far more than it
 # costs on the hardware; it is the same for both sides (the same blocks are hashed), and the
 # difference between the two counts is the verifier's own work minus the signer's.
-# Usage: scripts/instructions.sh   (needs valgrind: apt-get install valgrind)
+# Usage: scripts/instructions.sh [BINARY]   (needs valgrind: apt-get install valgrind)
+# BINARY: a `sign_verify_loop` built elsewhere (scripts/front_end_floor.sh passes its patched
+# build); by default the example is built from this tree. The environment passes through.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
-cargo build --release -q -p canreq --example sign_verify_loop
-bin=${CARGO_TARGET_DIR:-target}/release/examples/sign_verify_loop
+bin=${1:-}
+if [[ -z $bin ]]; then
+  cargo build --release -q -p canreq --example sign_verify_loop
+  bin=${CARGO_TARGET_DIR:-target}/release/examples/sign_verify_loop
+fi
 count() {
   valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 \
     | sed -n 's/.*I *refs: *//p' | tr -d ,
