@@ -173,6 +173,8 @@ impl<'c> Signer<'c> {
             headers: headers.as_slice(),
             payload_hash: &payload_hash,
         })?;
+        // The list borrows `payload_hash`, which the output below takes.
+        drop(headers);
         let steps = self.finish(canonical, amz_date);
 
         let mut authorization = String::with_capacity(

@@ -3,6 +3,8 @@
 use std::cmp::Ordering;
 use std::ops::Range;
 
+use arrayvec::ArrayVec;
+
 use super::{HeaderRef, is_tchar};
 use crate::error::{Error, Result, shown, shown_bytes};
 
@@ -12,19 +14,13 @@ const STACK_HEADERS: usize = 32;
 
 /// Calls `f` with `headers` sorted by lowercase name, repeated names in the order sent.
 fn with_sorted<R>(headers: &[HeaderRef<'_>], f: impl FnOnce(&[&HeaderRef<'_>]) -> R) -> R {
-    const NONE: HeaderRef<'static> = HeaderRef {
-        name: "",
-        value: "",
-    };
-    let mut stack: [&HeaderRef<'_>; STACK_HEADERS] = [&NONE; STACK_HEADERS];
+    let mut stack: ArrayVec<&HeaderRef<'_>, STACK_HEADERS> = ArrayVec::new();
     let mut heap = Vec::new();
     let order: &mut [&HeaderRef<'_>] = if headers.len() <= STACK_HEADERS {
-        for (slot, h) in stack.iter_mut().zip(headers) {
-            *slot = h;
-        }
-        &mut stack[..headers.len()]
+        stack.extend(headers);
+        &mut stack
     } else {
-        heap.extend(headers.iter());
+        heap.extend(headers);
         &mut heap
     };
     // Stable: repeated headers keep the order in which they were sent. (The standard stable
@@ -85,15 +81,14 @@ pub(crate) fn canonical_trailers(headers: &[HeaderRef<'_>]) -> Result<String> {
 fn write_headers(out: &mut String, order: &[&HeaderRef<'_>]) -> Result<Range<usize>> {
     // Where each distinct lowercase name was written, so that the signed header list copies
     // it rather than lowercasing it again.
-    let mut names = [(0, 0); STACK_HEADERS];
+    let mut names: ArrayVec<(usize, usize), STACK_HEADERS> = ArrayVec::new();
     let mut distinct = 0;
     let mut i = 0;
     while let Some(header) = order.get(i) {
         let start = out.len();
         push_lowercase(out, header.name);
-        if let Some(slot) = names.get_mut(distinct) {
-            *slot = (start, out.len());
-        }
+        // Beyond the array the list is written from `order` instead (below).
+        let _ = names.try_push((start, out.len()));
         distinct += 1;
         out.push(':');
         canonical_value(out, header)?;
@@ -111,7 +106,7 @@ fn write_headers(out: &mut String, order: &[&HeaderRef<'_>]) -> Result<Range<usi
     out.push('\n');
     let start = out.len();
     if distinct <= STACK_HEADERS {
-        for (k, &(a, b)) in names[..distinct].iter().enumerate() {
+        for (k, &(a, b)) in names.iter().enumerate() {
             if k > 0 {
                 out.push(';');
             }

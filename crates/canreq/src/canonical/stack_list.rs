@@ -1,41 +1,42 @@
 //! A list that stays on the stack while short.
 
+use arrayvec::ArrayVec;
+
 /// A list held in an array while it has at most `N` items and on the heap beyond, so that the
 /// signing path lists headers and query parameters without an allocation per request.
+///
+/// The array is an [`ArrayVec`]: a slot is written only when an item is pushed to it. A plain
+/// `[T; N]` must be filled with placeholders first: a store for every slot on every call, for
+/// lists that mostly hold two to five items (see BENCHMARKS.md, "Placeholder fills").
 pub(crate) struct StackList<T, const N: usize> {
-    stack: [T; N],
-    len: usize,
+    stack: ArrayVec<T, N>,
     heap: Vec<T>,
 }
 
-impl<T: Default, const N: usize> StackList<T, N> {
+impl<T, const N: usize> StackList<T, N> {
     #[inline]
     pub(crate) fn new() -> Self {
         StackList {
-            stack: std::array::from_fn(|_| T::default()),
-            len: 0,
+            stack: ArrayVec::new(),
             heap: Vec::new(),
         }
     }
 
     #[inline]
     pub(crate) fn push(&mut self, item: T) {
-        if self.heap.is_empty() {
-            if let Some(slot) = self.stack.get_mut(self.len) {
-                *slot = item;
-                self.len += 1;
-                return;
-            }
+        if !self.heap.is_empty() {
+            self.heap.push(item);
+        } else if let Err(full) = self.stack.try_push(item) {
             self.heap.reserve(N * 2);
-            self.heap.extend(self.stack.iter_mut().map(std::mem::take));
+            self.heap.extend(self.stack.drain(..));
+            self.heap.push(full.element());
         }
-        self.heap.push(item);
     }
 
     #[inline]
     pub(crate) fn as_slice(&self) -> &[T] {
         if self.heap.is_empty() {
-            &self.stack[..self.len]
+            &self.stack
         } else {
             &self.heap
         }
@@ -44,7 +45,7 @@ impl<T: Default, const N: usize> StackList<T, N> {
     #[inline]
     pub(crate) fn as_mut_slice(&mut self) -> &mut [T] {
         if self.heap.is_empty() {
-            &mut self.stack[..self.len]
+            &mut self.stack
         } else {
             &mut self.heap
         }
