@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use arrayvec::ArrayVec;
 
-use super::{HeaderRef, is_tchar};
+use super::{HeaderRef, StackList, is_tchar};
 use crate::error::{Error, Result, shown, shown_bytes};
 
 /// Up to this many headers are sorted in an array on the stack, so that signing allocates
@@ -14,15 +14,11 @@ const STACK_HEADERS: usize = 32;
 
 /// Calls `f` with `headers` sorted by lowercase name, repeated names in the order sent.
 fn with_sorted<R>(headers: &[HeaderRef<'_>], f: impl FnOnce(&[&HeaderRef<'_>]) -> R) -> R {
-    let mut stack: ArrayVec<&HeaderRef<'_>, STACK_HEADERS> = ArrayVec::new();
-    let mut heap = Vec::new();
-    let order: &mut [&HeaderRef<'_>] = if headers.len() <= STACK_HEADERS {
-        stack.extend(headers);
-        &mut stack
-    } else {
-        heap.extend(headers);
-        &mut heap
-    };
+    let mut order: StackList<&HeaderRef<'_>, STACK_HEADERS> = StackList::new();
+    for header in headers {
+        order.push(header);
+    }
+    let order = order.as_mut_slice();
     // Stable: repeated headers keep the order in which they were sent. (The standard stable
     // sort needs no heap for a slice of references this short.)
     order.sort_by(|a, b| cmp_ignore_ascii_case(a.name, b.name));
@@ -239,5 +235,42 @@ mod tests {
         assert!(value("a\rb").is_err());
         assert!(value("a\0b").is_err());
         assert!(value("a\n").is_err());
+    }
+
+    #[test]
+    fn lists_past_the_stack_arrays_sort_the_same() {
+        // Around STACK_HEADERS: headers sent in reverse order with mixed case, one name
+        // repeated, so the sort, the join of repeats and the signed list all run on the heap
+        // past the arrays.
+        for count in [
+            1,
+            STACK_HEADERS - 1,
+            STACK_HEADERS,
+            STACK_HEADERS + 1,
+            3 * STACK_HEADERS,
+        ] {
+            let names: Vec<String> = (0..count).rev().map(|i| format!("X-H{i:03}")).collect();
+            let mut headers: Vec<HeaderRef<'_>> = names
+                .iter()
+                .map(|n| HeaderRef {
+                    name: n,
+                    value: " v ",
+                })
+                .collect();
+            headers.push(HeaderRef {
+                name: "x-h000",
+                value: "again",
+            });
+            let mut out = String::new();
+            let list = canonical_headers(&mut out, &headers).unwrap();
+
+            let mut lines: Vec<String> = (0..count).map(|i| format!("x-h{i:03}:v")).collect();
+            lines[0].push_str(",again");
+            let signed: Vec<String> = (0..count).map(|i| format!("x-h{i:03}")).collect();
+            let expected = format!("{}\n\n{}", lines.join("\n"), signed.join(";"));
+            assert_eq!(out, expected, "{count} headers");
+            assert_eq!(&out[list.clone()], signed.join(";"));
+            assert_eq!(signed_header_names(&headers), signed.join(";"));
+        }
     }
 }
