@@ -3,8 +3,6 @@
 use std::cmp::Ordering;
 use std::ops::Range;
 
-use arrayvec::ArrayVec;
-
 use super::{HeaderRef, StackList, is_tchar};
 use crate::error::{Error, Result, shown, shown_bytes};
 
@@ -77,15 +75,12 @@ pub(crate) fn canonical_trailers(headers: &[HeaderRef<'_>]) -> Result<String> {
 fn write_headers(out: &mut String, order: &[&HeaderRef<'_>]) -> Result<Range<usize>> {
     // Where each distinct lowercase name was written, so that the signed header list copies
     // it rather than lowercasing it again.
-    let mut names: ArrayVec<(usize, usize), STACK_HEADERS> = ArrayVec::new();
-    let mut distinct = 0;
+    let mut names: StackList<(usize, usize), STACK_HEADERS> = StackList::new();
     let mut i = 0;
     while let Some(header) = order.get(i) {
         let start = out.len();
         push_lowercase(out, header.name);
-        // Beyond the array the list is written from `order` instead (below).
-        let _ = names.try_push((start, out.len()));
-        distinct += 1;
+        names.push((start, out.len()));
         out.push(':');
         canonical_value(out, header)?;
         i += 1;
@@ -101,15 +96,11 @@ fn write_headers(out: &mut String, order: &[&HeaderRef<'_>]) -> Result<Range<usi
     }
     out.push('\n');
     let start = out.len();
-    if distinct <= STACK_HEADERS {
-        for (k, &(a, b)) in names.iter().enumerate() {
-            if k > 0 {
-                out.push(';');
-            }
-            out.extend_from_within(a..b);
+    for (k, &(a, b)) in names.as_slice().iter().enumerate() {
+        if k > 0 {
+            out.push(';');
         }
-    } else {
-        push_signed_names(out, order);
+        out.extend_from_within(a..b);
     }
     Ok(start..out.len())
 }
