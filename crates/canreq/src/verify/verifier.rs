@@ -157,7 +157,11 @@ impl<S: CredentialStore> Verifier<S> {
                 )
             })?;
         check_token(&claim, &known, &found.credentials)?;
-        let (payload, declared_line) = self.payload(&claim, &known)?;
+        let PayloadClaim {
+            mode: payload,
+            line: declared_line,
+            declared,
+        } = self.payload(&claim, &known)?;
         // Without a declared hash the body's own hash is signed: with the body at hand, hash it
         // now, so the canonical request is built whole, once.
         let body_hash;
@@ -208,20 +212,13 @@ impl<S: CredentialStore> Verifier<S> {
                 string_to_sign: String::new(),
                 body_length: 0,
             },
-            declared: None,
+            declared,
             key,
             provided,
             provided_ok,
             checked: false,
             chunked: None,
         };
-        if payload == PayloadMode::DeclaredSha256
-            && let Some(hash) = declared_line
-        {
-            let mut declared = [0u8; 32];
-            encode::parse_lower_hex(hash, &mut declared);
-            head.declared = Some(declared);
-        }
         if payload_hash.is_some() {
             head.check_signature()?;
         }
@@ -346,12 +343,12 @@ impl<S: CredentialStore> Verifier<S> {
         Ok(seconds)
     }
 
-    /// The payload mode and, when the head decides it, the payload hash line.
+    /// How the payload is covered, read from `x-amz-content-sha256` and the policy.
     fn payload<'r>(
         &self,
         claim: &Claim<'_>,
         known: &KnownHeaders<'r>,
-    ) -> Result<(PayloadMode, Option<&'r str>), AuthError> {
+    ) -> Result<PayloadClaim<'r>, AuthError> {
         let declared = known.content_sha256.first.map(trim_blanks);
         if known.content_sha256.repeated {
             return Err(AuthError::new(
@@ -361,7 +358,10 @@ impl<S: CredentialStore> Verifier<S> {
         }
         let unsigned = || {
             if self.allow_unsigned_payload {
-                Ok((PayloadMode::Unsigned, Some(UNSIGNED_PAYLOAD)))
+                Ok(PayloadClaim::marked(
+                    PayloadMode::Unsigned,
+                    UNSIGNED_PAYLOAD,
+                ))
             } else {
                 Err(AuthError::new(
                     ErrorCode::AccessDenied,
@@ -369,41 +369,77 @@ impl<S: CredentialStore> Verifier<S> {
                 ))
             }
         };
+        let body_hash = PayloadClaim {
+            mode: PayloadMode::BodyHash,
+            line: None,
+            declared: None,
+        };
         match declared {
             None if claim.location == AuthLocation::Query => match self.presigned_payload {
                 PresignedPayload::Unsigned => unsigned(),
-                PresignedPayload::BodyHash => Ok((PayloadMode::BodyHash, None)),
+                PresignedPayload::BodyHash => Ok(body_hash),
             },
             None if is_s3_family(claim.credential.service()) => Err(AuthError::new(
                 ErrorCode::InvalidRequest,
                 "Missing required header for this request: x-amz-content-sha256",
             )),
-            None => Ok((PayloadMode::BodyHash, None)),
+            None => Ok(body_hash),
             Some(UNSIGNED_PAYLOAD) => unsigned(),
-            Some(marker @ (STREAMING_SIGNED | STREAMING_SIGNED_TRAILER)) => Ok((
-                PayloadMode::Streaming(
-                    StreamingMode::from_marker(marker).unwrap_or(StreamingMode::Signed),
-                ),
-                Some(marker),
-            )),
-            Some(STREAMING_UNSIGNED_TRAILER) if self.allow_unsigned_payload => Ok((
-                PayloadMode::Streaming(StreamingMode::UnsignedWithTrailer),
-                Some(STREAMING_UNSIGNED_TRAILER),
-            )),
+            Some(marker @ (STREAMING_SIGNED | STREAMING_SIGNED_TRAILER)) => {
+                Ok(PayloadClaim::marked(
+                    PayloadMode::Streaming(
+                        StreamingMode::from_marker(marker).unwrap_or(StreamingMode::Signed),
+                    ),
+                    marker,
+                ))
+            }
+            Some(STREAMING_UNSIGNED_TRAILER) if self.allow_unsigned_payload => {
+                Ok(PayloadClaim::marked(
+                    PayloadMode::Streaming(StreamingMode::UnsignedWithTrailer),
+                    STREAMING_UNSIGNED_TRAILER,
+                ))
+            }
             Some(STREAMING_UNSIGNED_TRAILER) => Err(AuthError::new(
                 ErrorCode::AccessDenied,
                 "Unsigned payloads (STREAMING-UNSIGNED-PAYLOAD-TRAILER) are not accepted here.",
             )),
-            Some(hash) if encode::parse_lower_hex(hash, &mut [0u8; 32]) => {
-                Ok((PayloadMode::DeclaredSha256, Some(hash)))
+            Some(line) => {
+                // Decoded once, here: the body is checked against these bytes.
+                let mut digest = [0u8; 32];
+                if !encode::parse_lower_hex(line, &mut digest) {
+                    return Err(AuthError::new(
+                        ErrorCode::InvalidArgument,
+                        format!(
+                            "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING-* marker or 64 lowercase hex digits, not '{}'.",
+                            crate::error::shown(line)
+                        ),
+                    ));
+                }
+                Ok(PayloadClaim {
+                    mode: PayloadMode::DeclaredSha256,
+                    line: Some(line),
+                    declared: Some(digest),
+                })
             }
-            Some(other) => Err(AuthError::new(
-                ErrorCode::InvalidArgument,
-                format!(
-                    "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING-* marker or 64 lowercase hex digits, not '{}'.",
-                    crate::error::shown(other)
-                ),
-            )),
+        }
+    }
+}
+
+/// What the head says about the payload: its mode, the payload-hash line of the canonical
+/// request when the head decides it, and a declared body hash to check the body against.
+struct PayloadClaim<'r> {
+    mode: PayloadMode,
+    line: Option<&'r str>,
+    declared: Option<[u8; 32]>,
+}
+
+impl<'r> PayloadClaim<'r> {
+    /// A mode whose payload-hash line is a fixed marker (nothing to check the body against).
+    fn marked(mode: PayloadMode, marker: &'r str) -> Self {
+        PayloadClaim {
+            mode,
+            line: Some(marker),
+            declared: None,
         }
     }
 }
