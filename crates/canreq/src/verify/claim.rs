@@ -44,7 +44,8 @@ pub(crate) struct Claim<'r> {
     pub amz_date: Option<Cow<'r, str>>,
     /// `X-Amz-Expires`, unparsed (query only).
     pub expires: Option<Cow<'r, str>>,
-    /// `X-Amz-Security-Token` parameter (query only).
+    /// The `X-Amz-Security-Token` query parameter (a header claim's too: it must not go
+    /// unchecked).
     pub query_token: Option<Cow<'r, str>>,
     /// Where each signed header name ends in `signed_headers`, and whether `host` is one.
     pub names: SignedNames,
@@ -60,6 +61,41 @@ impl Claim<'_> {
     #[inline]
     pub fn signs(&self, name: &str) -> bool {
         self.names.contains(&self.signed_headers, name)
+    }
+
+    /// [`signs`](Self::signs), as a bit for [`sent_all`](Self::sent_all).
+    #[inline]
+    pub fn signed_bit(&self, name: &str) -> Option<u32> {
+        self.names.find(&self.signed_headers, name)
+    }
+
+    /// Whether the bits [`signed_bit`](Self::signed_bit) gave for the request's headers show
+    /// every listed name sent. `false` can also mean "not known" (a list too long to track):
+    /// [`names_not_sent`](Self::names_not_sent) then tells.
+    #[inline]
+    pub fn sent_all(&self, seen: u32) -> bool {
+        self.names.all_seen(seen)
+    }
+
+    /// The listed names no header of `request` has: lowercase, sorted, each once.
+    #[cold]
+    pub fn names_not_sent(&self, request: &Request<'_>) -> Vec<String> {
+        // Sorted, so that a long list against many headers costs no more than sorting them.
+        let mut sent: Vec<String> = request
+            .headers()
+            .iter()
+            .map(|(name, _)| name.to_ascii_lowercase())
+            .collect();
+        sent.sort_unstable();
+        let mut missing: Vec<String> = self
+            .signed_headers
+            .split(';')
+            .map(str::to_ascii_lowercase)
+            .filter(|name| sent.binary_search(name).is_err())
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        missing
     }
 
     /// Whether `host` is among the signed headers.
@@ -135,14 +171,18 @@ pub(crate) fn read_claim<'r>(
             "Only one Authorization header is allowed.",
         ));
     }
-    let query = QueryAuth::read(request.query())?;
-    match (header, query) {
+    let (presign, query_token) = match QueryAuth::read(request.query())? {
+        Some(query) if query.is_presign() => (Some(query), None),
+        Some(query) => (None, query.into_token()),
+        None => (None, None),
+    };
+    match (header, presign) {
         (Some(_), Some(_)) => Err(AuthError::new(
             ErrorCode::InvalidArgument,
             "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the \
              Authorization header should be specified.",
         )),
-        (Some(value), None) => parse_header(value, known),
+        (Some(value), None) => parse_header(value, known, query_token),
         (None, Some(query)) => query.into_claim(),
         (None, None) => Err(AuthError::new(
             ErrorCode::MissingAuthenticationToken,
@@ -152,7 +192,11 @@ pub(crate) fn read_claim<'r>(
     }
 }
 
-fn parse_header<'r>(value: &'r str, known: &KnownHeaders<'r>) -> Result<Claim<'r>, AuthError> {
+fn parse_header<'r>(
+    value: &'r str,
+    known: &KnownHeaders<'r>,
+    query_token: Option<Cow<'r, str>>,
+) -> Result<Claim<'r>, AuthError> {
     let value = trim_blanks(value);
     let bytes = value.as_bytes();
     let space = find_byte(bytes, b' ').unwrap_or(bytes.len());
@@ -226,7 +270,7 @@ fn parse_header<'r>(value: &'r str, known: &KnownHeaders<'r>) -> Result<Claim<'r
         signature: Cow::Borrowed(signature),
         amz_date,
         expires: None,
-        query_token: None,
+        query_token,
         names,
     })
 }

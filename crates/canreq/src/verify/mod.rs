@@ -4,7 +4,11 @@
 //! with another encoding, normalization or header set) and compares signatures in constant time.
 //! Before any key is looked up it checks what AWS checks: the algorithm, the credential's form,
 //! the scope (date, region, service), the clock, that `host` and every `x-amz-*` header present
-//! are signed, and for presigned URLs the expiry.
+//! are signed, the session token wherever it is sent, and for presigned URLs the expiry.
+//!
+//! The claim's `SignedHeaders` must be the canonical request's list (lowercase, sorted, each
+//! name once), so what a verified request says is signed is what was signed. A listed header
+//! the request does not carry is signed as an empty value, as AWS reads it; `host` must be sent.
 //!
 //! Verification has two steps because the payload hash may come last: [`Verifier::begin`]
 //! checks everything that the head of the request decides, and, when the signed payload hash

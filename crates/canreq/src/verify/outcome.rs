@@ -255,8 +255,8 @@ impl<D> Verified<D> {
     pub fn location(&self) -> AuthLocation {
         self.location
     }
-    /// The signed header names (lowercase, sorted: once verified, the client's list is the
-    /// canonical request's).
+    /// The signed header names, lowercase and sorted: the client's list, which the verifier
+    /// checked to be the canonical request's.
     pub fn signed_headers(&self) -> Vec<&str> {
         self.canonical_request.signed_headers().split(';').collect()
     }

@@ -127,11 +127,18 @@ impl<S: CredentialStore> Verifier<S> {
             .as_ref()
             .map(|_| self.expires(&claim, &time, now))
             .transpose()?;
-        // One pass picks the signed headers out and notices any x-amz-* header left unsigned.
+        // One pass picks the signed headers out, notes which listed names it met, and notices
+        // any x-amz-* header left unsigned.
+        // Declared before `headers`, which borrows from it, so that it is dropped after it (the
+        // list's destructor could see the names; clippy's suggestion does not compile).
+        #[allow(clippy::needless_late_init)]
+        let not_sent: Option<Vec<String>>;
         let mut headers: StackList<HeaderRef<'_>, 24> = StackList::new();
         let mut unsigned_amz = false;
+        let mut seen = 0;
         for &(name, value) in request.headers() {
-            if claim.signs(name) {
+            if let Some(bit) = claim.signed_bit(name) {
+                seen |= bit;
                 headers.push(HeaderRef { name, value });
             } else {
                 unsigned_amz |= name
@@ -142,6 +149,18 @@ impl<S: CredentialStore> Verifier<S> {
         }
         if unsigned_amz || !claim.signs_host() {
             return Err(unsigned_headers_error(&claim, request));
+        }
+        // A name listed but not sent is signed with an empty value, as AWS does (libs3 lists a
+        // `transfer-encoding` it never sends). Not `host`: a signature must bind the host.
+        not_sent = (!claim.sent_all(seen)).then(|| claim.names_not_sent(request));
+        for name in not_sent.iter().flatten() {
+            if name == "host" {
+                return Err(AuthError::new(
+                    ErrorCode::InvalidRequest,
+                    "The request has no Host header: host must be sent, and signed.",
+                ));
+            }
+            headers.push(HeaderRef { name, value: "" });
         }
         let found = self
             .store
@@ -191,6 +210,11 @@ impl<S: CredentialStore> Verifier<S> {
             payload_hash: payload_hash.unwrap_or(""),
         })
         .map_err(|e| AuthError::new(ErrorCode::InvalidArgument, e.to_string()))?;
+        // The claim's list must be the canonical request's, so that what it says is signed is
+        // what was signed.
+        if canonical.signed_headers() != claim.signed_headers {
+            return Err(signed_list_error(&claim, canonical.signed_headers()));
+        }
 
         let key = self.cache.get_for(
             &found.credentials,
@@ -501,6 +525,18 @@ fn unsigned_headers_error(claim: &Claim<'_>, request: &Request<'_>) -> AuthError
     .with_detail("HeadersNotSigned", unsigned.join(", "))
 }
 
+/// The error for a `SignedHeaders` list that is not the canonical list of the names it holds
+/// (lowercase, sorted, each once).
+fn signed_list_error(claim: &Claim<'_>, canonical: &str) -> AuthError {
+    AuthError::new(
+        claim.malformed(),
+        format!(
+            "SignedHeaders '{}' must list the signed header names lowercase, sorted and each once: '{canonical}'.",
+            crate::error::shown(&claim.signed_headers)
+        ),
+    )
+}
+
 /// The request's session token must be the stored one, and present exactly when one is stored.
 fn check_token(
     claim: &Claim,
@@ -514,9 +550,15 @@ fn check_token(
             "Only one X-Amz-Security-Token is allowed.",
         ));
     }
-    let sent = match claim.location {
-        AuthLocation::Header => header_token,
-        AuthLocation::Query => claim.query_token.as_deref().or(header_token),
+    // Wherever it is sent, a token is checked; sent twice, one copy would go unchecked.
+    let sent = match (header_token, claim.query_token.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(AuthError::new(
+                ErrorCode::InvalidArgument,
+                "Only one X-Amz-Security-Token is allowed: it was sent both as a header and as a query parameter.",
+            ));
+        }
+        (header, query) => header.or(query),
     };
     let stored = credentials.session_token().map(|t| t.expose());
     let ok = match (sent, stored) {

@@ -146,6 +146,9 @@ pub(crate) struct SignedNames {
     host: bool,
 }
 
+// `SignedNames::find` gives each held name a bit of a `u32`.
+const _: () = assert!(SignedNames::HELD < 32);
+
 impl SignedNames {
     const HELD: usize = 16;
 
@@ -166,19 +169,32 @@ impl SignedNames {
 
     #[inline]
     pub(super) fn contains(&self, list: &str, name: &str) -> bool {
+        self.find(list, name).is_some()
+    }
+
+    /// Whether `name` is in `list` (ignoring case), as a bit for [`all_seen`](Self::all_seen):
+    /// `1 << i` for the `i`th name of a held list, 0 for a list too long to hold.
+    #[inline]
+    pub(super) fn find(&self, list: &str, name: &str) -> Option<u32> {
         if self.overflow {
-            return list_contains(list, name);
+            return list_contains(list, name).then_some(0);
         }
         let (list, name) = (list.as_bytes(), name.as_bytes());
         let mut start = 0;
-        for &end in &self.ends[..self.count] {
+        for (i, &end) in self.ends[..self.count].iter().enumerate() {
             let end = usize::from(end);
             if end - start == name.len() && list[start..end].eq_ignore_ascii_case(name) {
-                return true;
+                return Some(1 << i);
             }
             start = end + 1;
         }
-        false
+        None
+    }
+
+    /// Whether the bits [`find`](Self::find) gave cover every name of the list. `false` for a
+    /// list too long to hold: the caller then looks for each name itself.
+    pub(super) fn all_seen(&self, seen: u32) -> bool {
+        !self.overflow && seen == (1u32 << self.count) - 1
     }
 }
 

@@ -22,7 +22,7 @@ pub(super) struct QueryAuth<'r> {
 }
 
 impl<'r> QueryAuth<'r> {
-    /// `None` when the query carries no presign parameter at all.
+    /// `None` when the query carries no `X-Amz-*` parameter of a claim at all.
     pub(super) fn read(query: &'r str) -> Result<Option<QueryAuth<'r>>, AuthError> {
         // Most requests carry their signature in a header: a query without a presign
         // parameter (even a percent-encoded key could be one) is passed over at once.
@@ -66,10 +66,18 @@ impl<'r> QueryAuth<'r> {
                 )));
             }
         }
-        // The token alone (e.g. a query-signed request of another kind) is not presigning.
-        let presigning =
-            found.algorithm.is_some() || found.credential.is_some() || found.signature.is_some();
-        Ok((any && presigning).then_some(found))
+        Ok(any.then_some(found))
+    }
+
+    /// Whether these parameters presign the request. A token alone is not presigning: it is
+    /// the session token of a request signed in its `Authorization` header.
+    pub(super) fn is_presign(&self) -> bool {
+        self.algorithm.is_some() || self.credential.is_some() || self.signature.is_some()
+    }
+
+    /// The `X-Amz-Security-Token` parameter.
+    pub(super) fn into_token(self) -> Option<Cow<'r, str>> {
+        self.token
     }
 
     pub(super) fn into_claim(self) -> Result<Claim<'r>, AuthError> {
