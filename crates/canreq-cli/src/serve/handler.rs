@@ -37,6 +37,38 @@ impl State {
             next_id: AtomicU64::new(1),
         }
     }
+
+    /// The log line of a connection that hyper ended on its own: a request head too large or
+    /// malformed (hyper answers 431 or 400), one not sent in time, a client gone mid-request,
+    /// or one that stopped reading. These never reach [`handle`], and still get their line.
+    pub fn log_connection_error(&self, remote: SocketAddr, error: &hyper::Error) {
+        if self.quiet {
+            return;
+        }
+        let (status, what) = if error.is_parse_too_large() {
+            ("431", "RequestHeaderFieldsTooLarge")
+        } else if error.is_parse() {
+            ("400", "BadRequest")
+        } else if error.is_timeout() {
+            ("-", "RequestTimeout")
+        } else if error.is_incomplete_message() {
+            ("-", "IncompleteRequest")
+        } else {
+            ("-", "ConnectionError")
+        };
+        let mut cause = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(inner) = source {
+            cause = format!("{cause}: {inner}");
+            source = inner.source();
+        }
+        eprintln!("{} {remote} - - {status} {what} - - ({cause})", log_time());
+    }
+}
+
+/// The time at the head of a log line.
+fn log_time() -> impl std::fmt::Display {
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ")
 }
 
 /// How much of a form-encoded body is kept to find its `Action` (the rest is only hashed).
@@ -84,7 +116,7 @@ pub async fn handle(
         // One line per request. The query is left out: it may carry a signature or a token.
         eprintln!(
             "{} {remote} {method} {path} {} {code} {} {:.1}ms",
-            jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            log_time(),
             response.status().as_u16(),
             if akid.is_empty() { "-" } else { &akid },
             started.elapsed().as_secs_f64() * 1000.0
@@ -121,11 +153,24 @@ async fn verify(
         })?;
         headers.push((name.as_str(), value));
     }
-    let authority = parts.uri.authority().map(|a| a.as_str().to_owned());
-    if !parts.headers.contains_key(http::header::HOST)
-        && let Some(authority) = authority.as_deref()
-    {
-        headers.push(("host", authority));
+    // An absolute-form target (`GET http://host/path`) names its host itself, and RFC 9112 has
+    // the server use it rather than `Host`. The request is checked against that host: a `Host`
+    // that names another is refused, not quietly preferred.
+    if let Some(authority) = parts.uri.authority().map(|a| a.as_str()) {
+        let host = parts.headers.get(http::header::HOST).map(|h| h.as_bytes());
+        match host {
+            None => headers.push(("host", authority)),
+            Some(host) if host.eq_ignore_ascii_case(authority.as_bytes()) => {}
+            Some(host) => {
+                return Err(fail(AuthError::new(
+                    ErrorCode::InvalidRequest,
+                    format!(
+                        "The request target names the host '{authority}', but the Host header says '{}'.",
+                        String::from_utf8_lossy(host)
+                    ),
+                )));
+            }
+        }
     }
     let mut request = Request::with_capacity(parts.method.as_str(), target, headers.len());
     for (n, v) in headers {

@@ -6,6 +6,7 @@
 //! streamed through the hasher, never held), connections, and time.
 
 mod config;
+mod deadline;
 mod handler;
 mod reply;
 
@@ -24,6 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::error::CliError;
+use deadline::WriteDeadline;
 
 pub use handler::State;
 
@@ -80,7 +82,8 @@ pub struct ServeArgs {
     /// Most connections served at once; more wait to be accepted.
     #[arg(long, default_value_t = 256)]
     max_connections: usize,
-    /// Seconds allowed to send the request head, and between two pieces of the body.
+    /// Seconds allowed to send the request head, between two pieces of the body, and for the
+    /// client to take each piece of the answer.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
     /// Allowed clock skew, in seconds.
@@ -226,7 +229,7 @@ async fn serve(
 pub struct Limits {
     /// Most connections served at once.
     pub max_connections: usize,
-    /// Time allowed for the request head and the TLS handshake.
+    /// Time allowed for the request head, the TLS handshake, and each write to the client.
     pub timeout: Duration,
     /// Largest request head.
     pub max_header_bytes: usize,
@@ -267,23 +270,30 @@ pub async fn accept_loop(
                     .keep_alive(true);
                 b
             };
+            let log = Arc::clone(&state);
             let service = service_fn(move |req| handler::handle(Arc::clone(&state), req, remote));
-            match tls {
+            // Under TLS too: the deadline sees the encrypted bytes the client must take.
+            let stream = WriteDeadline::new(stream, timeout);
+            let served = match tls {
                 Some(acceptor) => {
                     // A client that does not finish the handshake in time is dropped.
-                    if let Ok(Ok(tls_stream)) =
-                        tokio::time::timeout(timeout, acceptor.accept(stream)).await
-                    {
-                        let _ = builder
-                            .serve_connection(TokioIo::new(tls_stream), service)
-                            .await;
+                    match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls_stream)) => {
+                            builder
+                                .serve_connection(TokioIo::new(tls_stream), service)
+                                .await
+                        }
+                        _ => Ok(()),
                     }
                 }
                 None => {
-                    let _ = builder
+                    builder
                         .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                        .await
                 }
+            };
+            if let Err(e) = served {
+                log.log_connection_error(remote, &e);
             }
         });
     }
