@@ -311,3 +311,21 @@ fn unsigned_streaming_follows_the_unsigned_payload_policy() {
         "qvTGHdzF6KLavt4PO0gs2a6pQ00="
     );
 }
+
+#[test]
+fn encoded_length_saturates_instead_of_overflowing() {
+    for plan in plans() {
+        // 5 TiB, S3's largest object: exact, and more than the data it frames.
+        let big = 5u64 << 40;
+        let encoded = plan.encoded_length(big);
+        assert!(encoded > big && encoded < u64::MAX, "{plan:?}");
+        // Half of u64::MAX still fits, framing and all.
+        assert!(plan.encoded_length(u64::MAX / 2) < u64::MAX, "{plan:?}");
+        // Lengths no body can have give u64::MAX, never a wrapped sum or a panic.
+        for decoded in [u64::MAX, u64::MAX - 1, u64::MAX - (1 << 20)] {
+            assert_eq!(plan.encoded_length(decoded), u64::MAX, "{plan:?} {decoded}");
+            let headers = plan.headers(decoded);
+            assert_eq!(headers[1], ("Content-Length", u64::MAX.to_string()));
+        }
+    }
+}

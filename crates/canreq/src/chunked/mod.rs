@@ -216,15 +216,18 @@ impl StreamingUpload {
     }
 
     /// The length of the encoded body for `decoded_length` bytes of data.
+    ///
+    /// A length so close to `u64::MAX` that its encoding would not fit in a `u64` (no body can
+    /// be that long) gives `u64::MAX` rather than a wrapped or panicking sum.
     pub fn encoded_length(&self, decoded_length: u64) -> u64 {
         let size = self.chunk_size as u64;
         let full = decoded_length / size;
         let rest = decoded_length % size;
-        let mut total = full * self.frame_length(size);
+        let mut total = full.saturating_mul(self.frame_length(size));
         if rest > 0 {
-            total += self.frame_length(rest);
+            total = total.saturating_add(self.frame_length(rest));
         }
-        total + self.end_length()
+        total.saturating_add(self.end_length())
     }
 
     /// One data chunk: size line, data, CRLF.
