@@ -123,9 +123,6 @@ pub(super) fn check_signed_headers(
         }
         start = end + 1;
     }
-    if names.overflow {
-        names.long = sorted_names(value);
-    }
     if !well_formed {
         return Err(AuthError::new(
             malformed(location),
@@ -134,6 +131,9 @@ pub(super) fn check_signed_headers(
                 crate::error::shown(value)
             ),
         ));
+    }
+    if names.overflow {
+        names.long = sorted_names(value);
     }
     Ok(names)
 }
