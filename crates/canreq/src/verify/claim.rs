@@ -22,7 +22,19 @@ use text::find_byte;
 /// The SigV4a algorithm name, recognised only to be refused clearly.
 const SIGV4A: &str = "AWS4-ECDSA-P256-SHA256";
 
-/// Where the signature was found.
+/// Where the signature was found: [`Verified::location`](super::Verified::location). See
+/// [`Verifier`](super::Verifier) for a presigned request.
+///
+/// ```
+/// use canreq::verify::AuthLocation;
+///
+/// let location = AuthLocation::Query;
+/// let what = match location {
+///     AuthLocation::Header => "Authorization header",
+///     AuthLocation::Query => "presigned URL",
+/// };
+/// assert_eq!(what, "presigned URL");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuthLocation {
     /// `Authorization` header.

@@ -5,7 +5,16 @@
 
 use std::fmt;
 
-/// The AWS error codes a verifier answers with.
+/// The AWS error codes a verifier answers with, each with the HTTP status AWS gives it.
+///
+/// ```
+/// use canreq::verify::ErrorCode;
+///
+/// assert_eq!(ErrorCode::SignatureDoesNotMatch.as_str(), "SignatureDoesNotMatch");
+/// assert_eq!(ErrorCode::SignatureDoesNotMatch.status(), 403);
+/// assert_eq!(ErrorCode::AuthorizationHeaderMalformed.status(), 400);
+/// assert_eq!(ErrorCode::NotImplemented.to_string(), "NotImplemented");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCode {

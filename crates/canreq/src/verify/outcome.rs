@@ -22,6 +22,14 @@ const EMPTY_BODY_SHA256: [u8; 32] = [
 ];
 
 /// How the payload of a verified request was covered by the signature.
+///
+/// ```
+/// use canreq::verify::PayloadMode;
+///
+/// // What `canreq serve` reports, and what a server would log.
+/// assert_eq!(PayloadMode::DeclaredSha256.as_str(), "sha256");
+/// assert_eq!(PayloadMode::Unsigned.as_str(), "unsigned");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PayloadMode {
     /// `x-amz-content-sha256` declared a hash; the body was checked against it.
@@ -47,7 +55,33 @@ impl PayloadMode {
     }
 }
 
-/// A request whose head has been checked; the body is still to come.
+/// A request whose head has been checked; the body is still to come. Made by
+/// [`Verifier::begin`](super::Verifier::begin), which also shows a whole upload.
+///
+/// ```
+/// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+/// use canreq::verify::{PayloadMode, Verifier};
+///
+/// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+/// let now = SigningTime::parse("20150830T123600Z")?;
+/// let req = Request::new("POST", "/").header("Host", "sqs.us-east-1.amazonaws.com");
+/// let body = b"Action=ListQueues&Version=2012-11-05";
+/// // No x-amz-content-sha256: the payload hash is known only once the body has been read.
+/// let signed = Signer::new(&creds, Scope::new("us-east-1", "sqs")?, now).sign(&req, Payload::Bytes(body))?;
+/// let mut received = req.clone();
+/// for (name, value) in signed.headers() {
+///     received.push_header(name, value);
+/// }
+///
+/// let verifier = Verifier::new(|_: &str| Some(creds.clone()));
+/// let mut pending = verifier.begin(&received, now).unwrap();
+/// assert!(pending.needs_body_hash() && !pending.is_chunked());
+/// pending.update(&body[..10]);
+/// pending.update(&body[10..]);
+/// let verified = pending.finish().unwrap();
+/// assert_eq!(verified.payload(), PayloadMode::BodyHash);
+/// # Ok::<(), canreq::Error>(())
+/// ```
 pub struct Pending<D> {
     pub(super) head: Head<D>,
     pub(super) hasher: Sha256,
@@ -217,6 +251,35 @@ impl<D> fmt::Debug for Pending<D> {
 }
 
 /// A verified request: who signed it and what the signature covers.
+///
+/// Its `Debug` form redacts the session token in the canonical request.
+///
+/// ```
+/// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+/// use canreq::verify::{AuthLocation, PayloadMode, Verifier};
+///
+/// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+/// let now = SigningTime::parse("20150830T123600Z")?;
+/// let req = Request::new("GET", "/").header("Host", "example.amazonaws.com");
+/// let signed = Signer::new(&creds, Scope::new("us-east-1", "service")?, now).sign(&req, Payload::Empty)?;
+/// let mut received = req.clone();
+/// for (name, value) in signed.headers() {
+///     received.push_header(name, value);
+/// }
+///
+/// let verified = Verifier::new(|_: &str| Some(creds.clone())).verify(&received, b"", now).unwrap();
+/// assert_eq!(verified.access_key_id(), "AKIDEXAMPLE");
+/// assert_eq!((verified.region(), verified.service()), ("us-east-1", "service"));
+/// assert_eq!(verified.time(), now);
+/// assert_eq!(verified.location(), AuthLocation::Header);
+/// assert_eq!(verified.signed_headers(), ["host", "x-amz-date"]);
+/// assert_eq!(verified.payload(), PayloadMode::BodyHash);
+/// assert_eq!(verified.expires(), None);
+/// // The server's own steps: the same as the signer's.
+/// assert_eq!(verified.canonical_request().as_str(), signed.steps().canonical_request().as_str());
+/// assert_eq!(verified.string_to_sign(), signed.steps().string_to_sign());
+/// # Ok::<(), canreq::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Verified<D> {
     pub(super) credential: Credential<Box<str>>,

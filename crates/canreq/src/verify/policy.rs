@@ -9,6 +9,48 @@ use crate::credentials::Credentials;
 /// Closures `Fn(&str) -> Option<Credentials>` and `HashMap<String, Credentials>` are stores
 /// with no caller data; implement the trait to attach data (an account, a tenant, a policy) to
 /// each key. A stored session token must match the request's `X-Amz-Security-Token`.
+///
+/// ```
+/// use std::collections::HashMap;
+///
+/// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+/// use canreq::verify::{CredentialStore, ErrorCode, Found, Verifier};
+///
+/// /// Keys with the tenant each belongs to.
+/// struct Tenants(HashMap<String, (Credentials, String)>);
+///
+/// impl CredentialStore for Tenants {
+///     type Data = String;
+///     fn lookup(&self, access_key_id: &str) -> Option<Found<String>> {
+///         let (credentials, tenant) = self.0.get(access_key_id)?;
+///         Some(Found { credentials: credentials.clone(), data: tenant.clone() })
+///     }
+/// }
+///
+/// let creds = Credentials::new("AKIDTENANT1", "secret-1")?;
+/// let tenants = Tenants(HashMap::from([("AKIDTENANT1".to_string(), (creds.clone(), "acme".to_string()))]));
+/// let verifier = Verifier::new(tenants);
+///
+/// let now = SigningTime::parse("20150830T123600Z")?;
+/// let req = Request::new("GET", "/").header("Host", "api.example.com");
+/// let signed = Signer::new(&creds, Scope::new("us-east-1", "execute-api")?, now).sign(&req, Payload::Empty)?;
+/// let mut received = req.clone();
+/// for (name, value) in signed.headers() {
+///     received.push_header(name, value);
+/// }
+/// assert_eq!(verifier.verify(&received, b"", now).unwrap().data(), "acme");
+///
+/// // A key the store does not know is refused before any signature is computed.
+/// let stranger = Credentials::new("AKIDSTRANGER", "secret-1")?;
+/// let signed = Signer::new(&stranger, Scope::new("us-east-1", "execute-api")?, now).sign(&req, Payload::Empty)?;
+/// let mut received = req.clone();
+/// for (name, value) in signed.headers() {
+///     received.push_header(name, value);
+/// }
+/// let err = verifier.verify(&received, b"", now).unwrap_err();
+/// assert_eq!(err.code(), ErrorCode::InvalidAccessKeyId);
+/// # Ok::<(), canreq::Error>(())
+/// ```
 pub trait CredentialStore {
     /// What the caller attaches to a key; handed back in [`Verified::data`].
     type Data;
@@ -16,7 +58,18 @@ pub trait CredentialStore {
     fn lookup(&self, access_key_id: &str) -> Option<Found<Self::Data>>;
 }
 
-/// A store's answer: the credentials and the caller's data.
+/// A store's answer: the credentials and the caller's data. See [`CredentialStore`] for a store
+/// that attaches data to each key.
+///
+/// ```
+/// use canreq::Credentials;
+/// use canreq::verify::Found;
+///
+/// let credentials = Credentials::new("ASIATEMP", "secret")?.with_session_token("token-from-sts")?;
+/// let found = Found { credentials, data: 42_u32 };
+/// assert_eq!(found.credentials.access_key_id(), "ASIATEMP");
+/// # Ok::<(), canreq::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Found<D> {
     /// Secret and optional session token of the key.
@@ -45,7 +98,15 @@ impl CredentialStore for HashMap<String, Credentials> {
     }
 }
 
-/// Which regions or services a verifier accepts.
+/// Which regions or services a verifier accepts ([`Accept::Any`] unless set); see
+/// [`Verifier::regions`](super::Verifier::regions) for a refusal.
+///
+/// ```
+/// use canreq::verify::Accept;
+///
+/// assert_eq!(Accept::one("us-east-1"), Accept::Only(vec!["us-east-1".to_string()]));
+/// assert_eq!(Accept::default(), Accept::Any);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Accept {
     /// Any value.
@@ -57,6 +118,12 @@ pub enum Accept {
 
 impl Accept {
     /// Only `value`.
+    ///
+    /// ```
+    /// # use canreq::verify::{Accept, Verifier};
+    /// # let store = |_: &str| None::<canreq::Credentials>;
+    /// let verifier = Verifier::new(store).services(Accept::one("s3"));
+    /// ```
     pub fn one(value: impl Into<String>) -> Self {
         Accept::Only(vec![value.into()])
     }
@@ -76,7 +143,15 @@ impl Accept {
     }
 }
 
-/// What a presigned request without `x-amz-content-sha256` signs as its payload hash.
+/// What a presigned request without `x-amz-content-sha256` signs as its payload hash; see
+/// [`Verifier::presigned_payload`](super::Verifier::presigned_payload).
+///
+/// ```
+/// use canreq::verify::PresignedPayload;
+///
+/// // What S3 and every AWS SDK's presigned URL sign.
+/// assert_eq!(PresignedPayload::default(), PresignedPayload::Unsigned);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PresignedPayload {
     /// `UNSIGNED-PAYLOAD`, as S3 and botocore's presigned URLs for every service sign.

@@ -23,6 +23,41 @@ use super::outcome::{Head, PayloadMode, Pending, Verified};
 use super::policy::{Accept, CredentialStore, PresignedPayload};
 
 /// Checks SigV4 signatures of received requests.
+///
+/// A verifier holds the credential store, what it accepts (regions, services, clock skew,
+/// unsigned payloads) and its own signing-key cache, and is shared by every connection of a
+/// server. [`verify`](Self::verify) checks a request whose body is at hand;
+/// [`begin`](Self::begin) one whose body streams.
+///
+/// ```
+/// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+/// use canreq::verify::{Accept, AuthLocation, ErrorCode, Verifier};
+///
+/// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+/// let signed_at = SigningTime::parse("20150830T123600Z")?;
+/// let req = Request::new("GET", "/photos/cat.jpg").header("Host", "bucket.s3.amazonaws.com");
+/// let url = Signer::new(&creds, Scope::new("us-east-1", "s3")?, signed_at)
+///     .presign(&req, Payload::Unsigned, 300)?;
+///
+/// let verifier = Verifier::new(|akid: &str| (akid == "AKIDEXAMPLE").then(|| creds.clone()))
+///     .regions(Accept::one("us-east-1"))
+///     .services(Accept::one("s3"))
+///     .clock_skew_seconds(5 * 60);
+/// // What the server receives: the presigned target and the Host header.
+/// let received = Request::new("GET", url.target()).header("Host", "bucket.s3.amazonaws.com");
+///
+/// let a_minute_later = SigningTime::from_unix_seconds(signed_at.unix_seconds() + 60)?;
+/// let verified = verifier.verify(&received, b"", a_minute_later).unwrap();
+/// assert_eq!(verified.location(), AuthLocation::Query);
+/// assert_eq!(verified.expires(), Some(300));
+///
+/// // Ten minutes after signing, the five-minute URL has expired.
+/// let later = SigningTime::from_unix_seconds(signed_at.unix_seconds() + 600)?;
+/// let err = verifier.verify(&received, b"", later).unwrap_err();
+/// assert_eq!(err.code(), ErrorCode::AccessDenied);
+/// assert_eq!(err.message(), "Request has expired");
+/// # Ok::<(), canreq::Error>(())
+/// ```
 pub struct Verifier<S> {
     store: S,
     regions: Accept,
@@ -50,7 +85,29 @@ impl<S: CredentialStore> Verifier<S> {
         }
     }
 
-    /// Accepted regions.
+    /// Accepted regions. A request scoped to another region is refused as malformed, and the
+    /// error names the first accepted region, as AWS names the bucket's.
+    ///
+    /// ```
+    /// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+    /// use canreq::verify::{Accept, ErrorCode, Verifier};
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+    /// let now = SigningTime::parse("20150830T123600Z")?;
+    /// let req = Request::new("GET", "/").header("Host", "sts.amazonaws.com");
+    /// let signed = Signer::new(&creds, Scope::new("eu-west-1", "sts")?, now).sign(&req, Payload::Empty)?;
+    /// let mut received = req.clone();
+    /// for (name, value) in signed.headers() {
+    ///     received.push_header(name, value);
+    /// }
+    ///
+    /// let verifier = Verifier::new(|_: &str| Some(creds.clone()))
+    ///     .regions(Accept::Only(vec!["us-east-1".into(), "us-west-2".into()]));
+    /// let err = verifier.verify(&received, b"", now).unwrap_err();
+    /// assert_eq!(err.code(), ErrorCode::AuthorizationHeaderMalformed);
+    /// assert_eq!(err.detail("Region"), Some("us-east-1"));
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
     pub fn regions(mut self, regions: Accept) -> Self {
         self.regions = regions;
         self
@@ -62,19 +119,84 @@ impl<S: CredentialStore> Verifier<S> {
         self
     }
 
-    /// Allowed difference between the request's time and `now`, in seconds.
+    /// Allowed difference between the request's time and `now`, in seconds (15 minutes unless
+    /// set). A presigned URL may not start more than this far in the future either.
+    ///
+    /// ```
+    /// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+    /// use canreq::verify::{ErrorCode, Verifier};
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+    /// let signed_at = SigningTime::parse("20150830T123600Z")?;
+    /// let req = Request::new("GET", "/").header("Host", "example.amazonaws.com");
+    /// let signed = Signer::new(&creds, Scope::new("us-east-1", "service")?, signed_at)
+    ///     .sign(&req, Payload::Empty)?;
+    /// let mut received = req.clone();
+    /// for (name, value) in signed.headers() {
+    ///     received.push_header(name, value);
+    /// }
+    /// let verifier = Verifier::new(|_: &str| Some(creds.clone())).clock_skew_seconds(60);
+    ///
+    /// let two_minutes_later = SigningTime::from_unix_seconds(signed_at.unix_seconds() + 120)?;
+    /// let err = verifier.verify(&received, b"", two_minutes_later).unwrap_err();
+    /// assert_eq!(err.code(), ErrorCode::RequestTimeTooSkewed);
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
     pub fn clock_skew_seconds(mut self, seconds: u32) -> Self {
         self.skew_seconds = seconds.into();
         self
     }
 
-    /// Whether `UNSIGNED-PAYLOAD` is accepted (presigned URLs included).
+    /// Whether `UNSIGNED-PAYLOAD` is accepted (presigned URLs included). Refused, it is
+    /// `AccessDenied`.
+    ///
+    /// ```
+    /// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+    /// use canreq::verify::{ErrorCode, PayloadMode, Verifier};
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+    /// let now = SigningTime::parse("20150830T123600Z")?;
+    /// let req = Request::new("PUT", "/bucket/key").header("Host", "s3.amazonaws.com");
+    /// let signed = Signer::new(&creds, Scope::new("us-east-1", "s3")?, now).sign(&req, Payload::Unsigned)?;
+    /// let mut received = req.clone();
+    /// for (name, value) in signed.headers() {
+    ///     received.push_header(name, value);
+    /// }
+    ///
+    /// let lenient = Verifier::new(|_: &str| Some(creds.clone()));
+    /// let verified = lenient.verify(&received, b"any body at all", now).unwrap();
+    /// assert_eq!(verified.payload(), PayloadMode::Unsigned);
+    ///
+    /// let strict = Verifier::new(|_: &str| Some(creds.clone())).allow_unsigned_payload(false);
+    /// let err = strict.verify(&received, b"any body at all", now).unwrap_err();
+    /// assert_eq!(err.code(), ErrorCode::AccessDenied);
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
     pub fn allow_unsigned_payload(mut self, allow: bool) -> Self {
         self.allow_unsigned_payload = allow;
         self
     }
 
-    /// What presigned requests without `x-amz-content-sha256` sign as payload hash.
+    /// What presigned requests without `x-amz-content-sha256` sign as payload hash
+    /// ([`PresignedPayload::Unsigned`] unless set).
+    ///
+    /// ```
+    /// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+    /// use canreq::verify::{PayloadMode, PresignedPayload, Verifier};
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+    /// let now = SigningTime::parse("20150830T123600Z")?;
+    /// // The AWS test suite's query form signs the body's hash, not UNSIGNED-PAYLOAD.
+    /// let req = Request::new("GET", "/").header("Host", "example.amazonaws.com");
+    /// let url = Signer::new(&creds, Scope::new("us-east-1", "service")?, now).presign(&req, Payload::Empty, 60)?;
+    /// let received = Request::new("GET", url.target()).header("Host", "example.amazonaws.com");
+    ///
+    /// let verifier = Verifier::new(|_: &str| Some(creds.clone()))
+    ///     .presigned_payload(PresignedPayload::BodyHash);
+    /// let verified = verifier.verify(&received, b"", now).unwrap();
+    /// assert_eq!(verified.payload(), PayloadMode::BodyHash);
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
     pub fn presigned_payload(mut self, mode: PresignedPayload) -> Self {
         self.presigned_payload = mode;
         self
@@ -86,7 +208,37 @@ impl<S: CredentialStore> Verifier<S> {
         self
     }
 
-    /// Verifies a request whose whole body is at hand.
+    /// Verifies a request whose whole body is at hand: the head, then the body against the
+    /// signed payload hash. See the [module documentation](super) for a header-signed request
+    /// and [`Verifier`] for a presigned one.
+    ///
+    /// ```
+    /// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+    /// use canreq::verify::{ErrorCode, PayloadMode, Verifier};
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+    /// let now = SigningTime::parse("20150830T123600Z")?;
+    /// let body = br#"{"TableName":"pets"}"#;
+    /// let req = Request::new("POST", "/")
+    ///     .header("Host", "dynamodb.us-east-1.amazonaws.com")
+    ///     .header("X-Amz-Target", "DynamoDB_20120810.DescribeTable");
+    /// let signed = Signer::new(&creds, Scope::new("us-east-1", "dynamodb")?, now)
+    ///     .sign(&req, Payload::Bytes(body))?;
+    /// let mut received = req.clone();
+    /// for (name, value) in signed.headers() {
+    ///     received.push_header(name, value);
+    /// }
+    /// let verifier = Verifier::new(|_: &str| Some(creds.clone()));
+    ///
+    /// let verified = verifier.verify(&received, body, now).unwrap();
+    /// assert_eq!(verified.payload(), PayloadMode::BodyHash);
+    /// assert_eq!(verified.signed_headers(), ["host", "x-amz-date", "x-amz-target"]);
+    ///
+    /// // The body's hash is part of the canonical request: another body, another signature.
+    /// let err = verifier.verify(&received, br#"{"TableName":"cats"}"#, now).unwrap_err();
+    /// assert_eq!(err.code(), ErrorCode::SignatureDoesNotMatch);
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
     pub fn verify(
         &self,
         request: &Request<'_>,
@@ -96,7 +248,42 @@ impl<S: CredentialStore> Verifier<S> {
         self.head(request, now, Some(body))?.finish_whole(body)
     }
 
-    /// Checks everything the head of the request decides; see the module documentation.
+    /// Checks everything the head of the request decides; see the module documentation. The
+    /// body then streams through [`Pending::update`], and nothing of it is verified until
+    /// [`Pending::finish`] returns `Ok`.
+    ///
+    /// ```
+    /// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+    /// use canreq::verify::{ErrorCode, PayloadMode, Verifier};
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+    /// let now = SigningTime::parse("20150830T123600Z")?;
+    /// let body = vec![b'x'; 100_000];
+    /// let req = Request::new("PUT", "/bucket/big").header("Host", "s3.amazonaws.com");
+    /// // S3 signs the body's hash in x-amz-content-sha256.
+    /// let signed = Signer::new(&creds, Scope::new("us-east-1", "s3")?, now)
+    ///     .sign(&req, Payload::Bytes(&body))?;
+    /// let mut received = req.clone();
+    /// for (name, value) in signed.headers() {
+    ///     received.push_header(name, value);
+    /// }
+    /// let verifier = Verifier::new(|_: &str| Some(creds.clone()));
+    ///
+    /// let mut pending = verifier.begin(&received, now).unwrap();
+    /// for piece in body.chunks(16 * 1024) {
+    ///     pending.update(piece);
+    /// }
+    /// let verified = pending.finish().unwrap();
+    /// assert_eq!(verified.payload(), PayloadMode::DeclaredSha256);
+    /// assert_eq!(verified.body_length(), 100_000);
+    ///
+    /// // The head is signed, but the body is not the one it declared.
+    /// let mut pending = verifier.begin(&received, now).unwrap();
+    /// pending.update(&body[..99_999]);
+    /// let err = pending.finish().unwrap_err();
+    /// assert_eq!(err.code(), ErrorCode::XAmzContentSHA256Mismatch);
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
     pub fn begin(
         &self,
         request: &Request<'_>,
