@@ -26,6 +26,21 @@ pub(crate) use headers::{canonical_trailers, signed_header_names};
 pub(crate) use stack_list::StackList;
 
 /// How the request path becomes the canonical URI.
+///
+/// ```
+/// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+///
+/// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+/// let time = SigningTime::parse("20150830T123600Z")?;
+/// let req = Request::new("GET", "/my%20file").header("Host", "example.amazonaws.com");
+/// let line = |service: &str| -> canreq::Result<String> {
+///     let signed = Signer::new(&creds, Scope::new("us-east-1", service)?, time).sign(&req, Payload::Empty)?;
+///     Ok(signed.steps().canonical_request().as_str().lines().nth(1).unwrap_or_default().to_owned())
+/// };
+/// assert_eq!(line("execute-api")?, "/my%2520file"); // UriEncoding::Double
+/// assert_eq!(line("s3")?, "/my%20file"); // UriEncoding::Single
+/// # Ok::<(), canreq::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum UriEncoding {
     /// The path as sent is URI-encoded once more (`%20` becomes `%2520`): every service but S3.

@@ -185,6 +185,14 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// The result type of this crate.
+///
+/// ```
+/// fn scope() -> canreq::Result<canreq::Scope> {
+///     canreq::Scope::new("us-east-1", "s3")
+/// }
+/// assert_eq!(scope()?.service(), "s3");
+/// # Ok::<(), canreq::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Longest value echoed back in an error message, in characters.

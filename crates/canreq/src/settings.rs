@@ -7,6 +7,13 @@ use crate::error::{Error, Result, shown};
 
 /// Headers never signed unless the caller asks: they are rewritten by proxies, added by HTTP
 /// clients after signing, or are the signature itself.
+///
+/// ```
+/// use canreq::{DEFAULT_UNSIGNED_HEADERS, SigningSettings};
+///
+/// assert!(DEFAULT_UNSIGNED_HEADERS.contains(&"user-agent"));
+/// assert!(!SigningSettings::for_service("sts").is_signed("User-Agent"));
+/// ```
 pub const DEFAULT_UNSIGNED_HEADERS: &[&str] = &[
     "authorization",
     "user-agent",
@@ -24,6 +31,26 @@ pub const DEFAULT_UNSIGNED_HEADERS: &[&str] = &[
 ];
 
 /// Where the session token of temporary credentials goes.
+///
+/// ```
+/// use canreq::{Credentials, Payload, Request, Scope, SessionTokenMode, Signer, SigningSettings, SigningTime};
+///
+/// let creds = Credentials::new("ASIAEXAMPLE", "secret")?.with_session_token("token")?;
+/// let time = SigningTime::parse("20150830T123600Z")?;
+/// let req = Request::new("GET", "/").header("Host", "example.amazonaws.com");
+///
+/// let signed = Signer::new(&creds, Scope::new("us-east-1", "service")?, time).sign(&req, Payload::Empty)?;
+/// assert!(signed.steps().canonical_request().signed_headers().contains("x-amz-security-token"));
+///
+/// let mut settings = SigningSettings::for_service("service");
+/// settings.session_token = SessionTokenMode::AddedAfterSigning;
+/// let signed = Signer::new(&creds, Scope::new("us-east-1", "service")?, time)
+///     .with_settings(settings)
+///     .sign(&req, Payload::Empty)?;
+/// assert_eq!(signed.steps().canonical_request().signed_headers(), "host;x-amz-date");
+/// assert_eq!(signed.headers()[0].0, "X-Amz-Security-Token");
+/// # Ok::<(), canreq::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SessionTokenMode {
     /// `X-Amz-Security-Token` is part of the canonical request (what almost every service wants).
@@ -143,6 +170,11 @@ impl SigningSettings {
 }
 
 /// Whether the service's signing name follows S3's rules.
+///
+/// ```
+/// assert!(canreq::is_s3_family("s3") && canreq::is_s3_family("s3express"));
+/// assert!(!canreq::is_s3_family("S3") && !canreq::is_s3_family("iam"));
+/// ```
 pub fn is_s3_family(service: &str) -> bool {
     matches!(
         service,
@@ -162,14 +194,41 @@ pub(crate) fn is_always_signed_ignore_case(name: &str) -> bool {
 }
 
 /// The payload hash marker for an unsigned payload.
+///
+/// ```
+/// assert_eq!(canreq::Payload::Unsigned.hash()?, canreq::UNSIGNED_PAYLOAD);
+/// # Ok::<(), canreq::Error>(())
+/// ```
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 /// aws-chunked, each chunk signed.
+///
+/// ```
+/// use canreq::chunked::StreamingMode;
+///
+/// assert_eq!(StreamingMode::from_marker(canreq::STREAMING_SIGNED), Some(StreamingMode::Signed));
+/// ```
 pub const STREAMING_SIGNED: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 /// aws-chunked, each chunk signed, then signed trailing headers.
+///
+/// ```
+/// use canreq::chunked::StreamingMode;
+///
+/// assert_eq!(StreamingMode::SignedWithTrailer.marker(), canreq::STREAMING_SIGNED_TRAILER);
+/// ```
 pub const STREAMING_SIGNED_TRAILER: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
 /// aws-chunked, unsigned chunks, then trailing checksum headers.
+///
+/// ```
+/// assert_eq!(canreq::Payload::StreamingUnsignedTrailer.hash()?, canreq::STREAMING_UNSIGNED_TRAILER);
+/// # Ok::<(), canreq::Error>(())
+/// ```
 pub const STREAMING_UNSIGNED_TRAILER: &str = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
-/// SHA-256 of the empty string.
+/// SHA-256 of the empty string: the payload hash of a request with no body.
+///
+/// ```
+/// assert_eq!(canreq::Payload::Empty.hash()?, canreq::EMPTY_SHA256);
+/// # Ok::<(), canreq::Error>(())
+/// ```
 pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// What the last line of the canonical request says about the body.

@@ -17,9 +17,28 @@ mod output;
 pub use output::{PresignedRequest, SignedRequest, Steps};
 
 /// The SigV4 algorithm name.
+///
+/// ```
+/// # use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+/// # let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+/// # let signer = Signer::new(&creds, Scope::new("us-east-1", "service")?, SigningTime::parse("20150830T123600Z")?);
+/// let signed = signer.sign(&Request::new("GET", "/").header("Host", "example.com"), Payload::Empty)?;
+/// assert!(signed.authorization().starts_with(canreq::ALGORITHM));
+/// # Ok::<(), canreq::Error>(())
+/// ```
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
 /// Longest lifetime of a presigned URL: seven days.
+///
+/// ```
+/// # use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+/// # let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+/// # let signer = Signer::new(&creds, Scope::new("us-east-1", "s3")?, SigningTime::parse("20150830T123600Z")?);
+/// let req = Request::new("GET", "/key").header("Host", "bucket.s3.amazonaws.com");
+/// assert!(signer.presign(&req, Payload::Unsigned, canreq::MAX_EXPIRES_SECONDS).is_ok());
+/// assert!(signer.presign(&req, Payload::Unsigned, canreq::MAX_EXPIRES_SECONDS + 1).is_err());
+/// # Ok::<(), canreq::Error>(())
+/// ```
 pub const MAX_EXPIRES_SECONDS: u32 = 604_800;
 
 /// Query parameters that carry a presigned signature; the signer owns them.

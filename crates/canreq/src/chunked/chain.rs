@@ -136,6 +136,22 @@ impl fmt::Debug for SignatureChain {
 }
 
 /// One signature of the chain.
+///
+/// ```
+/// use std::sync::Arc;
+/// use canreq::chunked::SignatureChain;
+/// use canreq::{SigningKey, SigningTime};
+///
+/// let key = Arc::new(SigningKey::derive("secret", "20130524", "us-east-1", "s3"));
+/// let seed = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
+/// let mut chain = SignatureChain::new(key, SigningTime::parse("20130524T000000Z")?, "20130524/us-east-1/s3/aws4_request", seed)?;
+/// assert_eq!(chain.previous().as_str(), seed);
+/// let next = chain.sign_chunk(b"data");
+/// assert_eq!(next, chain.previous());
+/// assert_eq!(next.to_string(), next.as_str());
+/// assert_eq!(next.as_bytes().len(), 32);
+/// # Ok::<(), canreq::Error>(())
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ChunkSignature(pub(crate) [u8; 32]);
 

@@ -132,7 +132,17 @@ impl FromStr for ChecksumAlgorithm {
     }
 }
 
-/// A checksum being computed.
+/// A checksum being computed: [`ChecksumAlgorithm::start`], then data in pieces of any size.
+///
+/// ```
+/// use canreq::chunked::ChecksumAlgorithm;
+///
+/// let mut sum = ChecksumAlgorithm::Crc32.start();
+/// sum.update(b"hello ");
+/// sum.update(b"world");
+/// assert_eq!(sum.algorithm(), ChecksumAlgorithm::Crc32);
+/// assert_eq!(sum.finish_base64(), "DUoRhQ==");
+/// ```
 #[derive(Clone)]
 pub struct Checksum {
     algorithm: ChecksumAlgorithm,

@@ -22,6 +22,15 @@ use crate::request::Request;
 use crate::verify::{AuthError, ErrorCode};
 
 /// Bounds on what a decoder accepts.
+///
+/// ```
+/// use canreq::chunked::DecodeLimits;
+/// use canreq::verify::Verifier;
+///
+/// // A server that holds at most 1 MiB of one chunk in memory.
+/// let limits = DecodeLimits { max_chunk_size: 1024 * 1024, ..DecodeLimits::default() };
+/// let verifier = Verifier::new(|_: &str| None::<canreq::Credentials>).chunk_limits(limits);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeLimits {
     /// The largest chunk (and so the most data held at once). Default 16 MiB.
@@ -48,7 +57,33 @@ impl Default for DecodeLimits {
     }
 }
 
-/// What a completely and correctly decoded body was.
+/// What a completely and correctly decoded body was: [`ChunkedDecoder::finish`]'s answer. The
+/// [module documentation](super) shows one with a trailing checksum.
+///
+/// ```
+/// # use canreq::chunked::{ChunkedDecoder, StreamingMode, StreamingUpload};
+/// # use canreq::{Credentials, Request, Scope, Signer, SigningTime};
+/// # let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+/// # let signer = Signer::new(&creds, Scope::new("us-east-1", "s3")?, SigningTime::parse("20240101T000000Z")?);
+/// let upload = StreamingUpload::new(StreamingMode::Signed, 8192)?;
+/// let headers = upload.headers(20_000);
+/// let mut request = Request::new("PUT", "/b/k").header("Host", "s3.amazonaws.com");
+/// for (name, value) in &headers {
+///     request.push_header(name, value);
+/// }
+/// let signed = signer.sign(&request, upload.payload())?;
+/// let mut wire = Vec::new();
+/// let mut encoder = upload.encoder(&signed)?;
+/// encoder.push(&[1u8; 20_000], &mut wire);
+/// encoder.finish(&mut wire);
+///
+/// let mut decoder = ChunkedDecoder::for_signed_request(&signed, &request)?;
+/// decoder.decode(&wire, |_| {})?;
+/// let body = decoder.finish()?;
+/// assert_eq!((body.mode(), body.decoded_length(), body.chunks()), (StreamingMode::Signed, 20_000, 3));
+/// assert!(body.trailers().is_empty() && body.checksum().is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodedBody {
     mode: StreamingMode,
@@ -95,6 +130,48 @@ enum State {
 ///
 /// A verifying server gets one from [`Pending::into_chunked`](crate::verify::Pending::into_chunked);
 /// see the [module documentation](super) for a round trip.
+///
+/// ```
+/// use std::sync::Arc;
+/// use canreq::chunked::{ChunkedDecoder, DecodeLimits, SignatureChain, StreamingMode};
+/// use canreq::verify::ErrorCode;
+/// use canreq::{SigningKey, SigningTime};
+///
+/// // The Amazon S3 documentation's chunked upload: 66,560 bytes of `a`, in chunks of
+/// // 64 KiB and 1 KiB, chained from the request's signature.
+/// let chain = || -> canreq::Result<SignatureChain> {
+///     let key = SigningKey::derive("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20130524", "us-east-1", "s3");
+///     SignatureChain::new(
+///         Arc::new(key),
+///         SigningTime::parse("20130524T000000Z")?,
+///         "20130524/us-east-1/s3/aws4_request",
+///         "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9",
+///     )
+/// };
+/// let mut wire = Vec::new();
+/// wire.extend_from_slice(b"10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648\r\n");
+/// wire.extend_from_slice(&[b'a'; 65536]);
+/// wire.extend_from_slice(b"\r\n400;chunk-signature=0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497\r\n");
+/// wire.extend_from_slice(&[b'a'; 1024]);
+/// wire.extend_from_slice(b"\r\n0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9\r\n\r\n");
+///
+/// let mut decoder = ChunkedDecoder::new(StreamingMode::Signed, chain()?, 66_560, "", DecodeLimits::default())?;
+/// let mut data = Vec::new();
+/// for piece in wire.chunks(1000) {
+///     decoder.decode(piece, |verified| data.extend_from_slice(verified))?;
+/// }
+/// assert_eq!(decoder.finish()?.chunks(), 2);
+/// assert_eq!(data, vec![b'a'; 66_560]);
+///
+/// // One byte of the second chunk changed: only the first chunk is ever released.
+/// let at = wire.len() - 100;
+/// wire[at] = b'b';
+/// let mut decoder = ChunkedDecoder::new(StreamingMode::Signed, chain()?, 66_560, "", DecodeLimits::default())?;
+/// let mut released = 0;
+/// let err = decoder.decode(&wire, |verified| released += verified.len()).unwrap_err();
+/// assert_eq!((err.code(), released), (ErrorCode::SignatureDoesNotMatch, 65_536));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ChunkedDecoder {
     mode: StreamingMode,
     chain: SignatureChain,

@@ -54,6 +54,24 @@ pub struct ChunkedEncoder {
 }
 
 /// The size line of one chunk, e.g. `10000;chunk-signature=ad80…\r\n`, on the stack.
+///
+/// ```
+/// # use canreq::chunked::{StreamingMode, StreamingUpload};
+/// # use canreq::{Credentials, Request, Scope, Signer, SigningTime};
+/// # let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+/// # let signer = Signer::new(&creds, Scope::new("us-east-1", "s3")?, SigningTime::parse("20240101T000000Z")?);
+/// # let upload = StreamingUpload::new(StreamingMode::Signed, 8192)?;
+/// # let headers = upload.headers(8192);
+/// # let mut request = Request::new("PUT", "/b/k").header("Host", "s3.amazonaws.com");
+/// # for (name, value) in &headers { request.push_header(name, value); }
+/// # let signed = signer.sign(&request, upload.payload())?;
+/// let mut encoder = upload.encoder(&signed)?;
+/// let line = encoder.frame(&[0u8; 8192])?;
+/// assert!(line.as_bytes().starts_with(b"2000;chunk-signature="));
+/// assert!(line.as_bytes().ends_with(b"\r\n"));
+/// assert_eq!(line.as_bytes().len(), 4 + 17 + 64 + 2);
+/// # Ok::<(), canreq::Error>(())
+/// ```
 #[derive(Clone, Copy)]
 pub struct FrameHeader {
     bytes: [u8; 100],

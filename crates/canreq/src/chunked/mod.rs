@@ -75,10 +75,34 @@ use crate::settings::{
 };
 
 /// The smallest chunk size S3 accepts for every chunk but the last.
+///
+/// ```
+/// use canreq::chunked::{MIN_CHUNK_SIZE, StreamingMode, StreamingUpload};
+///
+/// assert!(StreamingUpload::new(StreamingMode::Signed, MIN_CHUNK_SIZE).is_ok());
+/// assert!(StreamingUpload::new(StreamingMode::Signed, MIN_CHUNK_SIZE - 1).is_err());
+/// ```
 pub const MIN_CHUNK_SIZE: usize = 8 * 1024;
 /// The largest chunk size this crate encodes or (by default) decodes.
+///
+/// ```
+/// use canreq::chunked::{DecodeLimits, MAX_CHUNK_SIZE, StreamingMode, StreamingUpload};
+///
+/// assert!(StreamingUpload::new(StreamingMode::Signed, MAX_CHUNK_SIZE + 1).is_err());
+/// assert_eq!(DecodeLimits::default().max_chunk_size, MAX_CHUNK_SIZE);
+/// ```
 pub const MAX_CHUNK_SIZE: usize = 16 * 1024 * 1024;
 /// The chunk size the AWS SDKs use.
+///
+/// ```
+/// use canreq::chunked::{DEFAULT_CHUNK_SIZE, StreamingMode, StreamingUpload};
+///
+/// let upload = StreamingUpload::new(StreamingMode::Signed, DEFAULT_CHUNK_SIZE)?;
+/// // The Amazon S3 documentation's example: 66,560 bytes sent as 66,824 (chunks of 64 KiB
+/// // and 1 KiB, then the final empty one, each with its size line and signature).
+/// assert_eq!(upload.encoded_length(66_560), 66_824);
+/// # Ok::<(), canreq::Error>(())
+/// ```
 pub const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 
 /// `;chunk-signature=`, between a chunk's size and its signature.
@@ -86,7 +110,16 @@ const SIGNATURE_EXTENSION: &str = ";chunk-signature=";
 /// The trailer header carrying the trailer's signature.
 const TRAILER_SIGNATURE: &str = "x-amz-trailer-signature";
 
-/// Which aws-chunked variant a request uses.
+/// Which aws-chunked variant a request uses, named by its `x-amz-content-sha256` marker.
+///
+/// ```
+/// use canreq::chunked::StreamingMode;
+///
+/// let mode = StreamingMode::from_marker("STREAMING-UNSIGNED-PAYLOAD-TRAILER").unwrap();
+/// assert_eq!(mode, StreamingMode::UnsignedWithTrailer);
+/// assert!(!mode.signs_chunks() && mode.has_trailer());
+/// assert_eq!(StreamingMode::from_marker("UNSIGNED-PAYLOAD"), None);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StreamingMode {
     /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`: signed chunks, no trailer.
@@ -147,6 +180,19 @@ impl fmt::Display for StreamingMode {
 /// The plan of one aws-chunked upload: mode, chunk size and trailing checksum.
 ///
 /// See the [module documentation](self) for a whole upload.
+///
+/// ```
+/// use canreq::chunked::{ChecksumAlgorithm, StreamingMode, StreamingUpload};
+///
+/// let upload = StreamingUpload::new(StreamingMode::Signed, 64 * 1024)?.with_checksum(ChecksumAlgorithm::Sha256);
+/// assert_eq!(upload.mode(), StreamingMode::SignedWithTrailer);
+/// assert_eq!(upload.payload().hash()?, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER");
+/// let headers = upload.headers(1_000_000);
+/// assert_eq!(headers[0], ("Content-Encoding", "aws-chunked".to_string()));
+/// assert_eq!(headers[2], ("x-amz-decoded-content-length", "1000000".to_string()));
+/// assert_eq!(headers[3], ("x-amz-trailer", "x-amz-checksum-sha256".to_string()));
+/// # Ok::<(), canreq::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StreamingUpload {
     mode: StreamingMode,

@@ -13,6 +13,25 @@ use crate::time::SigningTime;
 ///
 /// `Debug` shows everything but the signing key and the session token; the accessors give
 /// them on request.
+///
+/// ```
+/// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+///
+/// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+/// let signer = Signer::new(&creds, Scope::new("us-east-1", "service")?, SigningTime::parse("20150830T123600Z")?);
+/// let signed = signer.sign(&Request::new("GET", "/").header("Host", "example.amazonaws.com"), Payload::Empty)?;
+/// let steps = signed.steps();
+/// assert_eq!(steps.time().amz_date(), "20150830T123600Z");
+/// assert_eq!(steps.credential_scope(), "20150830/us-east-1/service/aws4_request");
+/// assert_eq!(
+///     steps.string_to_sign(),
+///     "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n\
+///      bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63"
+/// );
+/// assert_eq!(steps.signature(), "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
+/// assert!(!format!("{steps:?}").contains(&steps.signing_key().to_hex()));
+/// # Ok::<(), canreq::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Steps {
     pub(super) time: SigningTime,
@@ -82,6 +101,18 @@ impl fmt::Debug for Steps {
 }
 
 /// The outcome of [`Signer::sign`]: the headers to set and the steps.
+///
+/// ```
+/// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+///
+/// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+/// let signer = Signer::new(&creds, Scope::new("us-east-1", "s3")?, SigningTime::parse("20150830T123600Z")?);
+/// let signed = signer.sign(&Request::new("GET", "/key").header("Host", "bucket.s3.amazonaws.com"), Payload::Unsigned)?;
+/// let names: Vec<&str> = signed.headers().iter().map(|(name, _)| *name).collect();
+/// assert_eq!(names, ["X-Amz-Date", "x-amz-content-sha256", "Authorization"]);
+/// assert!(signed.authorization().ends_with(signed.signature()));
+/// # Ok::<(), canreq::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct SignedRequest {
     pub(super) headers: Vec<(&'static str, String)>,
@@ -181,6 +212,19 @@ impl fmt::Debug for SignedRequest {
 
 /// The outcome of [`Signer::presign`]: the request target with the presign parameters, and the
 /// steps.
+///
+/// ```
+/// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+///
+/// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+/// let signer = Signer::new(&creds, Scope::new("us-east-1", "s3")?, SigningTime::parse("20150830T123600Z")?);
+/// let req = Request::new("GET", "/photo.jpg").header("Host", "bucket.s3.amazonaws.com");
+/// let presigned = signer.presign(&req, Payload::Unsigned, 3600)?;
+/// let url = format!("https://bucket.s3.amazonaws.com{}", presigned.target());
+/// assert!(url.starts_with("https://bucket.s3.amazonaws.com/photo.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&"));
+/// assert!(url.ends_with(&format!("&X-Amz-Signature={}", presigned.signature())));
+/// # Ok::<(), canreq::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct PresignedRequest {
     pub(super) target: String,
