@@ -178,6 +178,20 @@ impl KeyCache {
 
     /// The key for these credentials, `YYYYMMDD` date and scope: from the cache, or derived and
     /// stored.
+    ///
+    /// ```
+    /// use canreq::{Credentials, KeyCache, Scope};
+    ///
+    /// let cache = KeyCache::new(16);
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+    /// let scope = Scope::new("us-east-1", "iam")?;
+    /// let first = cache.get(&creds, "20150830", &scope);
+    /// let again = cache.get(&creds, "20150830", &scope);
+    /// assert_eq!(first.to_hex(), "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
+    /// assert_eq!(again.to_hex(), first.to_hex());
+    /// assert_eq!((cache.derivations(), cache.hits(), cache.len()), (1, 1, 1));
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
     pub fn get(&self, credentials: &Credentials, date: &str, scope: &Scope) -> Arc<SigningKey> {
         self.get_for(credentials, date, scope.region(), scope.service())
     }

@@ -154,6 +154,21 @@ impl<'c> Signer<'c> {
     /// The result lists the headers to set; an existing `Authorization`, `X-Amz-Date`,
     /// `X-Amz-Security-Token` (and `x-amz-content-sha256` when it is sent) in `request` is not
     /// signed and is to be replaced, never duplicated ([`SignedRequest::apply`]).
+    ///
+    /// ```
+    /// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+    /// let signer = Signer::new(&creds, Scope::new("us-east-1", "service")?, SigningTime::parse("20150830T123600Z")?);
+    /// // The AWS test suite's post-x-www-form-urlencoded case: the body's hash is signed.
+    /// let req = Request::new("POST", "/")
+    ///     .header("Content-Type", "application/x-www-form-urlencoded")
+    ///     .header("Host", "example.amazonaws.com");
+    /// let signed = signer.sign(&req, Payload::Bytes(b"Param1=value1"))?;
+    /// assert_eq!(signed.steps().canonical_request().signed_headers(), "content-type;host;x-amz-date");
+    /// assert_eq!(signed.signature(), "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a");
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
     pub fn sign(&self, request: &Request<'_>, payload: Payload<'_>) -> Result<SignedRequest> {
         let mut scratch = Hex64::new(&[]);
         let payload_hash = payload_line(payload, &mut scratch)?;
@@ -234,6 +249,20 @@ impl<'c> Signer<'c> {
     ///
     /// Existing `X-Amz-*` presign parameters in the query are dropped and replaced. S3 expects
     /// [`Payload::Unsigned`] here; the AWS test suite signs the body hash.
+    ///
+    /// ```
+    /// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "secret")?.with_session_token("token/with+chars")?;
+    /// let signer = Signer::new(&creds, Scope::new("us-east-1", "s3")?, SigningTime::parse("20150830T123600Z")?);
+    /// let req = Request::new("GET", "/key?X-Amz-Signature=stale").header("Host", "bucket.s3.amazonaws.com");
+    /// let presigned = signer.presign(&req, Payload::Unsigned, 900)?;
+    /// // The stale parameter is gone; the token is encoded and signed.
+    /// assert_eq!(presigned.target().matches("X-Amz-Signature=").count(), 1);
+    /// assert!(presigned.target().contains("&X-Amz-Security-Token=token%2Fwith%2Bchars&"));
+    /// assert!(signer.presign(&req, Payload::Unsigned, 0).is_err());
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
     pub fn presign(
         &self,
         request: &Request<'_>,

@@ -72,6 +72,18 @@ impl SigningTime {
 
     /// Parses `20150830T123600Z` (the `X-Amz-Date` form) or RFC 3339 (`2015-08-30T12:36:00Z`,
     /// any offset).
+    ///
+    /// ```
+    /// use canreq::SigningTime;
+    ///
+    /// let t = SigningTime::parse("2015-08-30T14:36:00+02:00")?;
+    /// assert_eq!(t, SigningTime::parse("20150830T123600Z")?);
+    /// assert_eq!((t.amz_date(), t.date(), t.unix_seconds()), ("20150830T123600Z", "20150830", 1_440_938_160));
+    ///
+    /// let err = SigningTime::parse("20150230T123600Z").unwrap_err(); // no February 30
+    /// assert!(err.to_string().contains("20150230T123600Z"));
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
     pub fn parse(text: &str) -> Result<Self> {
         let bad = |reason: String| Error::InvalidTime {
             value: shown(text),

@@ -157,6 +157,16 @@ impl AuthError {
     }
 
     /// Adds a named detail (an element of the XML answer, e.g. `CanonicalRequest`).
+    ///
+    /// ```
+    /// use canreq::verify::{AuthError, ErrorCode};
+    ///
+    /// let e = AuthError::new(ErrorCode::AccessDenied, "There were headers present in the request which were not signed")
+    ///     .with_detail("HeadersNotSigned", "x-amz-meta-owner");
+    /// assert_eq!(e.detail("HeadersNotSigned"), Some("x-amz-meta-owner"));
+    /// assert_eq!(e.details().len(), 1);
+    /// assert!(e.to_xml("r").contains("<HeadersNotSigned>x-amz-meta-owner</HeadersNotSigned>"));
+    /// ```
     #[cold]
     pub fn with_detail(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.details.push((name, value.into()));
@@ -191,7 +201,18 @@ impl AuthError {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The S3/Query-protocol XML error document.
+    /// The S3/Query-protocol XML error document. Text is escaped.
+    ///
+    /// ```
+    /// use canreq::verify::{AuthError, ErrorCode};
+    ///
+    /// let e = AuthError::new(ErrorCode::InvalidArgument, "a <b> & 'c'");
+    /// assert_eq!(
+    ///     e.to_xml("req-1"),
+    ///     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InvalidArgument</Code>\
+    ///      <Message>a &lt;b&gt; &amp; &apos;c&apos;</Message><RequestId>req-1</RequestId></Error>\n"
+    /// );
+    /// ```
     pub fn to_xml(&self, request_id: &str) -> String {
         let mut out = String::with_capacity(256 + self.message.len());
         out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
@@ -206,6 +227,15 @@ impl AuthError {
     }
 
     /// The Query-protocol (IAM, STS, EC2, …) XML error document.
+    ///
+    /// ```
+    /// use canreq::verify::{AuthError, ErrorCode};
+    ///
+    /// let e = AuthError::new(ErrorCode::InvalidAccessKeyId, "unknown key");
+    /// let xml = e.to_query_xml("req-1");
+    /// assert!(xml.contains("<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAccessKeyId</Code>"));
+    /// assert!(xml.ends_with("</Error><RequestId>req-1</RequestId></ErrorResponse>\n"));
+    /// ```
     pub fn to_query_xml(&self, request_id: &str) -> String {
         let mut out = String::with_capacity(256 + self.message.len());
         out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse><Error>");
@@ -229,7 +259,15 @@ impl AuthError {
         out
     }
 
-    /// The JSON-protocol error document (`__type` and `message`, plus the details).
+    /// The JSON-protocol error document (`__type` and `message`, plus the details), for
+    /// `x-amz-json` services.
+    ///
+    /// ```
+    /// use canreq::verify::{AuthError, ErrorCode};
+    ///
+    /// let e = AuthError::new(ErrorCode::IncompleteSignature, "missing \"Signature\"");
+    /// assert_eq!(e.to_json(), r#"{"__type":"IncompleteSignature","message":"missing \"Signature\""}"#);
+    /// ```
     pub fn to_json(&self) -> String {
         let mut out = String::from("{");
         push_json_pair(&mut out, "__type", self.code.as_str());
