@@ -515,14 +515,17 @@ fn unsigned_headers_error(claim: &Claim<'_>, request: &Request<'_>) -> AuthError
             }
         }
     }
+    // The message shows the start of the list, escaped (the names are not checked yet); the
+    // detail lists them all, as AWS's does, escaped when the answer is rendered.
+    let unsigned = unsigned.join(", ");
     AuthError::new(
         ErrorCode::AccessDenied,
         format!(
             "There were headers present in the request which were not signed: {}",
-            unsigned.join(", ")
+            crate::error::shown(&unsigned)
         ),
     )
-    .with_detail("HeadersNotSigned", unsigned.join(", "))
+    .with_detail("HeadersNotSigned", unsigned)
 }
 
 /// The error for a `SignedHeaders` list that is not the canonical list of the names it holds
@@ -531,8 +534,9 @@ fn signed_list_error(claim: &Claim<'_>, canonical: &str) -> AuthError {
     AuthError::new(
         claim.malformed(),
         format!(
-            "SignedHeaders '{}' must list the signed header names lowercase, sorted and each once: '{canonical}'.",
-            crate::error::shown(&claim.signed_headers)
+            "SignedHeaders '{}' must list the signed header names lowercase, sorted and each once: '{}'.",
+            crate::error::shown(&claim.signed_headers),
+            crate::error::shown(canonical)
         ),
     )
 }
