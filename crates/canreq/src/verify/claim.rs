@@ -232,13 +232,16 @@ fn parse_header<'r>(
                 && part.as_bytes().starts_with(key.as_bytes())
         });
         let Some(index) = known_key else {
+            // The client's text, bounded and escaped: it may be any length and hold controls.
             return Err(bad(match part.split_once('=') {
                 None => format!(
-                    "The Authorization header component '{part}' is not of the form key=value."
+                    "The Authorization header component '{}' is not of the form key=value.",
+                    crate::error::shown(part)
                 ),
-                Some((other, _)) => {
-                    format!("The Authorization header has an unknown component '{other}'.")
-                }
+                Some((other, _)) => format!(
+                    "The Authorization header has an unknown component '{}'.",
+                    crate::error::shown(other)
+                ),
             }));
         };
         if found[index]

@@ -54,9 +54,13 @@ impl<'r> QueryAuth<'r> {
             };
             any = true;
             let decoded = decode_value(value).ok_or_else(|| {
+                // A session token is a credential: its parameter is named, its value not shown.
+                let shown = match &*key {
+                    b"X-Amz-Security-Token" => "X-Amz-Security-Token".into(),
+                    _ => crate::error::shown(pair),
+                };
                 bad(format!(
-                    "The query parameter '{}' is not validly encoded.",
-                    crate::error::shown(pair)
+                    "The query parameter '{shown}' is not validly encoded."
                 ))
             })?;
             if slot.replace(decoded).is_some() {
