@@ -2,8 +2,6 @@
 //! a hostile client would bend it. Rejections keep their AWS error codes, and what the verifier
 //! says back about the claim stays bounded and escaped.
 
-use std::time::{Duration, Instant};
-
 use canreq::verify::{AuthError, ErrorCode, Verifier};
 
 mod verify_support;
@@ -94,48 +92,31 @@ fn a_long_signed_header_list_in_the_wrong_form_is_echoed_bounded() {
     );
 }
 
-/// The fastest of three runs of `f`.
-fn fastest(f: impl Fn()) -> Duration {
-    (0..3)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .min()
-        .unwrap()
-}
-
 #[test]
-fn many_unsigned_headers_are_refused_in_linear_time() {
-    // Refused before any key lookup: the cost is anyone's to impose. 20,000 distinct unsigned
-    // x-amz-* headers took 2.2 s here (debug) while they were deduplicated pairwise.
+fn many_unsigned_headers_are_refused_with_each_named_once() {
+    // Refused before any key lookup, so the cost is anyone's to impose: 20,000 distinct
+    // unsigned x-amz-* headers took 2.2 s (debug) while they were deduplicated pairwise. The
+    // cost is measured in BENCHMARKS.md (speed is not asserted by tests); this checks the
+    // answer for a list that large, each name once, sorted, `host` first when unsigned.
     let signed = sign(iam_get(), &creds(), "us-east-1", "iam", NOW);
-    let with = |prefix: &str| {
-        let mut req = signed.clone();
-        for i in 0..20_000 {
-            req = req.add_header(&format!("{prefix}{i:05}"), "1");
-        }
-        req
-    };
-    let (plain, amz) = (with("X-Other-"), with("X-Amz-Meta-"));
+    let mut amz = signed.clone();
+    for i in (0..20_000).rev() {
+        amz = amz.add_header(&format!("X-Amz-Meta-{i:05}"), "1");
+    }
+    // Every name twice, in another case the second time.
+    for i in 0..20_000 {
+        amz = amz.add_header(&format!("x-amz-meta-{i:05}"), "2");
+    }
     let verifier = Verifier::new(store);
-    let now = time(NOW);
-    // The twin: as many headers, not x-amz-*, so unsigned and allowed.
-    let baseline = fastest(|| {
-        verifier.verify(&plain.view(), b"", now).expect("twin");
-    });
-    let refusal = fastest(|| {
-        let err = verifier.verify(&amz.view(), b"", now).unwrap_err();
-        assert_eq!(err.code(), ErrorCode::AccessDenied);
-    });
-    let err = verifier.verify(&amz.view(), b"", now).unwrap_err();
+    let err = verifier.verify(&amz.view(), b"", time(NOW)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::AccessDenied);
     let detail = err.detail("HeadersNotSigned").unwrap();
-    assert_eq!(detail.split(", ").count(), 20_000);
-    assert!(detail.starts_with("x-amz-meta-00000, x-amz-meta-00001, "));
-    assert!(
-        refusal < baseline * 20 + Duration::from_millis(100),
-        "refusing took {refusal:?}, verifying the twin {baseline:?}"
+    let names: Vec<&str> = detail.split(", ").collect();
+    assert_eq!(names.len(), 20_000);
+    assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted, each once");
+    assert_eq!(
+        (names[0], names[19_999]),
+        ("x-amz-meta-00000", "x-amz-meta-19999")
     );
 }
 
