@@ -267,6 +267,10 @@ pub async fn accept_loop(
                 b.timer(TokioTimer::new())
                     .header_read_timeout(timeout)
                     .max_buf_size(limits.max_header_bytes)
+                    // A client that shuts down its sending side once the request is out still
+                    // gets its answer: without this, hyper drops the connection (and the request
+                    // being answered) as soon as it reads the end of the stream.
+                    .half_close(true)
                     .keep_alive(true);
                 b
             };
