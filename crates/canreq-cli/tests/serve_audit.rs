@@ -146,3 +146,72 @@ fn a_request_followed_by_a_half_close_is_answered() {
     );
     assert!(!log.contains("IncompleteRequest"), "{log}");
 }
+
+/// Reads one answer (head and `content-length` bytes of body) from a kept-alive connection.
+fn read_answer(stream: &mut TcpStream) -> String {
+    let mut answer = Vec::new();
+    let mut byte = [0u8; 1];
+    while !answer.ends_with(b"\r\n\r\n") {
+        assert_eq!(
+            stream.read(&mut byte).unwrap(),
+            1,
+            "the answer's head ended early"
+        );
+        answer.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+    let length: usize = peer::between(&head, "content-length: ", "\r\n")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or_else(|| panic!("no content-length: {head}"));
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
+    answer.extend_from_slice(&body);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[test]
+fn an_idle_keep_alive_connection_closes_without_a_log_line() {
+    // SDKs keep their connections open between calls. When the server closes one that sent
+    // nothing since its last answer, no request timed out: the log keeps one line per request.
+    // A second head that was started and not finished in time still gets its line.
+    let (server, _dir) = serve("idle", &["--timeout", "1"]);
+    for partial in [false, true] {
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let path = format!("/kept/{partial}");
+        stream
+            .write_all(&signed_get(server.port, &path, "keep-alive"))
+            .unwrap();
+        let answer = read_answer(&mut stream);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        if partial {
+            stream
+                .write_all(b"GET /next HTTP/1.1\r\nHost: h\r\n")
+                .unwrap();
+        }
+        // The server closes the connection once the timeout passes.
+        let started = Instant::now();
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+        assert!(
+            rest.is_empty() && started.elapsed() < Duration::from_secs(8),
+            "after {:?}: {:?}",
+            started.elapsed(),
+            String::from_utf8_lossy(&rest)
+        );
+    }
+    // The server logs a connection's line when the connection ends: wait for the lines
+    // expected, then a little more for any that should not be there.
+    log_with_lines(&server, 4);
+    std::thread::sleep(Duration::from_millis(500));
+    let log = server.log();
+    assert_eq!(log.matches(" 200 ok ").count(), 2, "{log}");
+    assert_eq!(
+        log.matches("RequestTimeout").count(),
+        1,
+        "only the unfinished head timed out:\n{log}"
+    );
+    assert_eq!(log.lines().count(), 4, "{log}");
+}
