@@ -8,6 +8,7 @@
 mod config;
 mod deadline;
 mod handler;
+mod idle;
 mod reply;
 
 use std::net::SocketAddr;
@@ -26,6 +27,7 @@ use tokio::sync::Semaphore;
 
 use crate::error::CliError;
 use deadline::WriteDeadline;
+use idle::{Activity, Watched};
 
 pub use handler::State;
 
@@ -267,6 +269,10 @@ pub async fn accept_loop(
                 b.timer(TokioTimer::new())
                     .header_read_timeout(timeout)
                     .max_buf_size(limits.max_header_bytes)
+                    // A client that shuts down its sending side once the request is out still
+                    // gets its answer: without this, hyper drops the connection (and the request
+                    // being answered) as soon as it reads the end of the stream.
+                    .half_close(true)
                     .keep_alive(true);
                 b
             };
@@ -274,26 +280,33 @@ pub async fn accept_loop(
             let service = service_fn(move |req| handler::handle(Arc::clone(&state), req, remote));
             // Under TLS too: the deadline sees the encrypted bytes the client must take.
             let stream = WriteDeadline::new(stream, timeout);
+            // Watched on the plain text side, where the requests and answers are.
+            let activity = Arc::new(Activity::default());
             let served = match tls {
                 Some(acceptor) => {
                     // A client that does not finish the handshake in time is dropped.
                     match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
                         Ok(Ok(tls_stream)) => {
                             builder
-                                .serve_connection(TokioIo::new(tls_stream), service)
+                                .serve_connection(
+                                    TokioIo::new(Watched::new(tls_stream, Arc::clone(&activity))),
+                                    service,
+                                )
                                 .await
                         }
                         _ => Ok(()),
                     }
                 }
                 None => {
-                    builder
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await
+                    let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity)));
+                    builder.serve_connection(io, service).await
                 }
             };
-            if let Err(e) = served {
-                log.log_connection_error(remote, &e);
+            match served {
+                // A kept-alive connection closed after its last answer: no request to log.
+                Err(e) if e.is_timeout() && activity.is_idle() => {}
+                Err(e) => log.log_connection_error(remote, &e),
+                Ok(()) => {}
             }
         });
     }
