@@ -141,8 +141,15 @@ fn print_valid(v: &Verified<()>, decoded: Option<&DecodedBody>, format: Format) 
             println!("Signed headers:    {}", v.signed_headers().join(";"));
             println!("Payload:           {}", v.payload().as_str());
             if let Some(d) = decoded {
+                // Say what actually vouches for the data: an unsigned-trailer body has no
+                // signatures, and without a checksum nothing covers it at all.
+                let covered = match (d.mode().signs_chunks(), d.checksum()) {
+                    (true, _) => "every signature checked",
+                    (false, Some(_)) => "chunks unsigned, covered by the trailing checksum only",
+                    (false, None) => "chunks unsigned and no checksum: the data is not covered",
+                };
                 println!(
-                    "Decoded body:      {} bytes in {} chunks, every signature checked",
+                    "Decoded body:      {} bytes in {} chunks, {covered}",
                     d.decoded_length(),
                     d.chunks()
                 );

@@ -1,7 +1,7 @@
 //! The CLI's contract outside the happy path: one clear line and exit code 2 for bad input, 3 for
 //! network failures, never a panic; and `demo`, `verify`, completions and the man page.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const AK: &str = "AKIDEXAMPLE";
@@ -324,18 +324,12 @@ fn verify_checks_a_captured_request() {
     );
 }
 
-#[test]
-fn verify_checks_a_captured_chunked_upload() {
-    use canreq::chunked::{ChecksumAlgorithm, StreamingMode, StreamingUpload};
-    let home = temp_home("verify-chunked");
-    // A streaming upload as a client would capture it: signed head, then the aws-chunked body.
+/// A streaming upload as a client would capture it: signed head, then the aws-chunked body.
+/// Returns the head and the body.
+fn chunked_capture(upload: canreq::chunked::StreamingUpload, data: &[u8]) -> (String, Vec<u8>) {
     let creds = canreq::Credentials::new(AK, SK).unwrap();
     let time = canreq::SigningTime::parse("20240102T030405Z").unwrap();
     let signer = canreq::Signer::new(&creds, canreq::Scope::new("us-east-1", "s3").unwrap(), time);
-    let upload = StreamingUpload::new(StreamingMode::SignedWithTrailer, 8192)
-        .unwrap()
-        .with_checksum(ChecksumAlgorithm::Crc32c);
-    let data: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let plan_headers = upload.headers(data.len() as u64);
     let mut request = canreq::Request::new("PUT", "/bucket/key").header("Host", "s3.amazonaws.com");
     for (name, value) in &plan_headers {
@@ -344,21 +338,37 @@ fn verify_checks_a_captured_chunked_upload() {
     let signed = signer.sign(&request, upload.payload()).unwrap();
     let mut body = Vec::new();
     let mut encoder = upload.encoder(&signed).unwrap();
-    encoder.push(&data, &mut body);
+    encoder.push(data, &mut body);
     encoder.finish(&mut body);
     let mut head = "PUT /bucket/key HTTP/1.1\r\nHost: s3.amazonaws.com\r\n".to_owned();
     for (name, value) in plan_headers.iter().chain(signed.headers()) {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
-    let capture = |name: &str, body: &[u8]| {
-        let file = home.join(name);
-        std::fs::write(&file, [head.as_bytes(), body].concat()).unwrap();
-        run(canreq(&home)
-            .args(["verify", "--request-file"])
-            .arg(&file)
-            .args(["--access-key", AK, "--secret-key", SK, "--date", "request"]))
-    };
+    (head, body)
+}
+
+/// `canreq verify` on a capture written to `home/name`: its output and stderr.
+fn verify_capture(home: &Path, name: &str, capture: &[u8]) -> (Output, String) {
+    let file = home.join(name);
+    std::fs::write(&file, capture).unwrap();
+    run(canreq(home)
+        .args(["verify", "--request-file"])
+        .arg(&file)
+        .args(["--access-key", AK, "--secret-key", SK, "--date", "request"]))
+}
+
+#[test]
+fn verify_checks_a_captured_chunked_upload() {
+    use canreq::chunked::{ChecksumAlgorithm, StreamingMode, StreamingUpload};
+    let home = temp_home("verify-chunked");
+    let upload = StreamingUpload::new(StreamingMode::SignedWithTrailer, 8192)
+        .unwrap()
+        .with_checksum(ChecksumAlgorithm::Crc32c);
+    let data: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let (head, body) = chunked_capture(upload, &data);
+    let capture =
+        |name: &str, body: &[u8]| verify_capture(&home, name, &[head.as_bytes(), body].concat());
     let (out, stderr) = capture("chunked.http", &body);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stderr}{text}");
@@ -376,6 +386,32 @@ fn verify_checks_a_captured_chunked_upload() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("SignatureDoesNotMatch"), "{text}");
+}
+
+#[test]
+fn verify_says_what_covers_an_unsigned_trailer_body() {
+    use canreq::chunked::{ChecksumAlgorithm, StreamingMode, StreamingUpload};
+    let home = temp_home("verify-unsigned-trailer");
+    let data = vec![5u8; 10_000];
+    let plain = StreamingUpload::new(StreamingMode::UnsignedWithTrailer, 8192).unwrap();
+    for (upload, covered) in [
+        (
+            plain.with_checksum(ChecksumAlgorithm::Sha256),
+            "2 chunks, chunks unsigned, covered by the trailing checksum only",
+        ),
+        (
+            plain,
+            "2 chunks, chunks unsigned and no checksum: the data is not covered",
+        ),
+    ] {
+        let (head, body) = chunked_capture(upload, &data);
+        let (out, stderr) =
+            verify_capture(&home, "unsigned.http", &[head.as_bytes(), &body].concat());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stderr}{text}");
+        assert!(text.contains(covered), "{text}");
+        assert!(!text.contains("every signature checked"), "{text}");
+    }
 }
 
 #[test]
