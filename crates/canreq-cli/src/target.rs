@@ -4,6 +4,8 @@
 //! be sent exactly as typed. The only change made is percent-encoding bytes that cannot go on
 //! the wire raw ([`canreq::wire_target`]); the signer then sees the same target the server will.
 
+use std::borrow::Cow;
+
 use crate::error::CliError;
 
 /// Where to connect and what to put in the request line.
@@ -47,7 +49,8 @@ impl Url {
     /// Parses `http://host[:port]/path?query` (no scheme means `https`); a `#fragment` is
     /// dropped, as clients never send it.
     pub fn parse(text: &str) -> Result<Url, CliError> {
-        let bad = |why: &str| CliError::usage(format!("bad URL {text:?}: {why}"));
+        let shown = without_user_info(text);
+        let bad = |why: &str| CliError::usage(format!("bad URL {shown:?}: {why}"));
         let (scheme, rest) = match text.split_once("://") {
             Some((s, rest)) if s.eq_ignore_ascii_case("https") => (Scheme::Https, rest),
             Some((s, rest)) if s.eq_ignore_ascii_case("http") => (Scheme::Http, rest),
@@ -75,9 +78,10 @@ impl Url {
             )));
         }
         if let Some(at) = bad_escape(target) {
+            // Three characters, not bytes: what follows the `%` may be any character.
+            let escape: String = target[at..].chars().take(3).collect();
             return Err(bad(&format!(
-                "{:?} is not a percent-escape (write a literal % as %25)",
-                &target[at..target.len().min(at + 3)]
+                "{escape:?} is not a percent-escape (write a literal % as %25)"
             )));
         }
         let target = match target {
@@ -116,6 +120,20 @@ impl Url {
     /// Host without IPv6 brackets, for connecting and for TLS server names.
     pub fn bare_host(&self) -> &str {
         self.host.trim_start_matches('[').trim_end_matches(']')
+    }
+}
+
+/// The URL as quoted in an error: user information (`user:password@`) is replaced by `…`, as
+/// the password may be a secret key. A pasted secret key may hold a `/`, which ends the
+/// authority early, so any `@` after a `:` counts.
+fn without_user_info(text: &str) -> Cow<'_, str> {
+    let start = text.find("://").map_or(0, |i| i + 3);
+    let rest = &text[start..];
+    match rest.find('@') {
+        Some(at) if rest[..at].contains(':') || !rest[..at].contains(['/', '?']) => {
+            Cow::Owned(format!("{}…{}", &text[..start], &rest[at..]))
+        }
+        _ => Cow::Borrowed(text),
     }
 }
 
