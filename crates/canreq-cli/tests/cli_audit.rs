@@ -3,7 +3,8 @@
 
 mod peer;
 
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use peer::{TempDir, canreq};
 
@@ -19,6 +20,31 @@ fn run(cmd: &mut Command) -> (Output, String) {
         !stderr.contains("RUST_BACKTRACE"),
         "backtrace hint: {stderr}"
     );
+    (out, stderr)
+}
+
+/// Runs a `serve` that must refuse to start; one still running after 20 s is killed and fails.
+fn run_refused(cmd: &mut Command) -> (Output, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("canreq runs");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "started instead of refusing: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
     (out, stderr)
 }
 
@@ -68,5 +94,28 @@ fn user_information_in_a_url_is_not_echoed() {
             !stderr.contains("wJalrXUtnFEMI"),
             "the password is echoed: {stderr}"
         );
+    }
+}
+
+/// `serve --timeout` took any u64; hyper adds it to `Instant::now()`, and a huge one panicked
+/// the connection's task on every request (and 0 timed out every body at once).
+#[test]
+fn serve_refuses_a_timeout_out_of_range() {
+    let dir = TempDir::new("timeout");
+    for timeout in ["18446744073709551615", "0"] {
+        let (out, stderr) = run_refused(canreq(dir.path()).args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--access-key",
+            AK,
+            "--secret-key",
+            SK,
+            "--timeout",
+            timeout,
+        ]));
+        assert_eq!(out.status.code(), Some(2), "{timeout}: {stderr}");
+        assert!(stderr.contains(timeout), "{timeout}: {stderr}");
+        assert!(stderr.contains("--timeout"), "{timeout}: {stderr}");
     }
 }

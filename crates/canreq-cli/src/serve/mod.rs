@@ -85,8 +85,8 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 256)]
     max_connections: usize,
     /// Seconds allowed to send the request head, between two pieces of the body, and for the
-    /// client to take each piece of the answer.
-    #[arg(long, default_value_t = 30)]
+    /// client to take each piece of the answer; 1 to 86400.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: u64,
     /// Allowed clock skew, in seconds.
     #[arg(long, default_value_t = 900)]
