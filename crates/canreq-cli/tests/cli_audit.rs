@@ -6,7 +6,7 @@ mod peer;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use peer::{TempDir, canreq};
+use peer::{Server, TempDir, canreq};
 
 const AK: &str = "AKIDEXAMPLE";
 const SK: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -118,4 +118,37 @@ fn serve_refuses_a_timeout_out_of_range() {
         assert!(stderr.contains(timeout), "{timeout}: {stderr}");
         assert!(stderr.contains("--timeout"), "{timeout}: {stderr}");
     }
+}
+
+/// `CANREQ_SECRET_KEY`, exported as `sign` and `request` advise, made `serve --credentials FILE`
+/// refuse to start: clap took the variable for a `--secret-key` given with `--credentials`.
+#[test]
+fn serve_credentials_file_works_with_canreq_secret_key_exported() {
+    let dir = TempDir::new("envkey");
+    let file = dir.path().join("keys.toml");
+    std::fs::write(
+        &file,
+        format!("[[keys]]\naccess_key_id = \"{AK}\"\nsecret_access_key = \"{SK}\"\n"),
+    )
+    .unwrap();
+    let server = Server::start("canreq serve", &dir.path().join("serve.log"), |port| {
+        let mut cmd = canreq(dir.path());
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--credentials")
+            .arg(&file)
+            .env("CANREQ_SECRET_KEY", "another-secret");
+        cmd
+    });
+    assert!(server.log().contains("keys: 1"), "{}", server.log());
+    drop(server);
+    // A secret typed next to the file is still refused, without being echoed.
+    let (out, stderr) = run_refused(
+        canreq(dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0", "--secret-key", SK])
+            .arg("--credentials")
+            .arg(&file),
+    );
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--credentials"), "{stderr}");
+    assert!(!stderr.contains(SK), "{stderr}");
 }

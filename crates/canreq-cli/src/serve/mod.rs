@@ -38,18 +38,15 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// TOML file with [[keys]] (access_key_id, secret_access_key, optional session_token).
-    #[arg(long, conflicts_with_all = ["access_key", "secret_key"])]
+    #[arg(long, conflicts_with = "access_key")]
     credentials: Option<PathBuf>,
     /// Access key id of the one accepted key.
     #[arg(long, requires = "secret_key")]
     access_key: Option<String>,
+    // No `requires`/`conflicts_with` here: clap counts the variable as given, and an exported
+    // CANREQ_SECRET_KEY, meant for `sign`, would refuse `--credentials FILE`; `run` checks.
     /// Its secret (prefer the environment variable: the command line is visible to other users).
-    #[arg(
-        long,
-        env = "CANREQ_SECRET_KEY",
-        hide_env_values = true,
-        requires = "access_key"
-    )]
+    #[arg(long, env = "CANREQ_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
     /// Session token the key's requests must carry.
     #[arg(
@@ -105,7 +102,15 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         args.access_key.clone(),
         args.secret_key.clone(),
     ) {
-        (Some(path), _, _) => config::load(path)?,
+        (Some(path), _, secret) => {
+            // A secret from the environment is not for the file's keys; one typed is a mistake.
+            if secret.is_some() && secret != std::env::var("CANREQ_SECRET_KEY").ok() {
+                return Err(CliError::usage(
+                    "--credentials FILE and --secret-key cannot be used together: the file holds the secrets",
+                ));
+            }
+            config::load(path)?
+        }
         (None, Some(akid), Some(secret)) => {
             let creds = config::one(akid.clone(), secret, args.session_token.clone())?;
             [(akid, creds)].into_iter().collect()
