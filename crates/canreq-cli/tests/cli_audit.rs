@@ -152,3 +152,37 @@ fn serve_credentials_file_works_with_canreq_secret_key_exported() {
     assert!(stderr.contains("--credentials"), "{stderr}");
     assert!(!stderr.contains(SK), "{stderr}");
 }
+
+/// A captured request with a byte that is not UTF-8 in its head was refused with the head's
+/// start quoted: its session token with it.
+#[test]
+fn verify_does_not_quote_a_session_token_from_a_head_that_is_not_utf8() {
+    let dir = TempDir::new("nonutf8");
+    let file = dir.path().join("request.txt");
+    let token = "FQoGZXIvYXdzEXAMPLETOKEN";
+    std::fs::write(
+        &file,
+        [
+            b"GET / HTTP/1.1\r\nHost: iam.amazonaws.com\r\n".as_slice(),
+            format!("X-Amz-Security-Token: {token}\r\n").as_bytes(),
+            b"X-Odd: \xff\r\n\r\n",
+        ]
+        .concat(),
+    )
+    .unwrap();
+    for sub in [
+        &["verify"][..],
+        &["sign", "--region", "r", "--service", "s"],
+    ] {
+        let (out, stderr) = run(canreq(dir.path())
+            .args(sub)
+            .args(["--access-key", AK, "--secret-key", SK, "--request-file"])
+            .arg(&file));
+        assert_eq!(out.status.code(), Some(2), "{sub:?}: {stderr}");
+        assert!(stderr.contains("X-Odd"), "{sub:?}: {stderr}");
+        assert!(
+            !stderr.contains(token),
+            "{sub:?}: the token is quoted: {stderr}"
+        );
+    }
+}

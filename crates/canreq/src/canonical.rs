@@ -22,7 +22,7 @@ mod headers;
 mod stack_list;
 
 use headers::canonical_headers;
-pub(crate) use headers::{canonical_trailers, signed_header_names};
+pub(crate) use headers::{canonical_trailers, is_secret_header, signed_header_names};
 pub(crate) use stack_list::StackList;
 
 /// How the request path becomes the canonical URI.

@@ -115,7 +115,11 @@ fn view<'a, B>(request: &'a http::Request<B>, host: Option<&'a str>) -> Result<R
     for (name, value) in request.headers() {
         let value = std::str::from_utf8(value.as_bytes()).map_err(|_| Error::NonUtf8 {
             field: "header value",
-            value: shown_bytes(value.as_bytes()),
+            value: if crate::canonical::is_secret_header(name.as_str()) {
+                "<redacted>".into()
+            } else {
+                shown_bytes(value.as_bytes())
+            },
         })?;
         view.push_header(name.as_str(), value);
     }
@@ -131,5 +135,30 @@ fn static_lower(name: &'static str) -> &'static str {
         "X-Amz-Date" => "x-amz-date",
         "Authorization" => "authorization",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Credentials, Scope, SigningTime};
+
+    #[test]
+    fn a_session_token_that_is_not_utf8_is_not_quoted() {
+        let creds = Credentials::new("AKIDEXAMPLE", "secret").unwrap();
+        let time = SigningTime::parse("20150830T123600Z").unwrap();
+        let signer = Signer::new(&creds, Scope::new("us-east-1", "s3").unwrap(), time);
+        let mut req = http::Request::get("https://example.amazonaws.com/")
+            .header(
+                "x-amz-security-token",
+                HeaderValue::from_bytes(b"TOKEN\xff").unwrap(),
+            )
+            .body(())
+            .unwrap();
+        let err = sign_http_request(&mut req, &signer, Payload::Empty)
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("TOKEN"), "{err}");
+        assert!(err.contains("<redacted>"), "{err}");
     }
 }

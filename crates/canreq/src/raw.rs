@@ -6,7 +6,7 @@
 //! and a target holding raw spaces or UTF-8 (the method ends at the first space, the version
 //! starts at the last).
 
-use crate::error::{Error, Result, shown};
+use crate::error::{Error, Result, shown, shown_bytes};
 use crate::request::Request;
 
 /// An owned request read from raw HTTP/1.1 text.
@@ -34,10 +34,7 @@ impl RawRequest {
     /// Parses a request. The head must be UTF-8; the body is any bytes.
     pub fn parse(bytes: &[u8]) -> Result<RawRequest> {
         let (head, body) = split_head(bytes);
-        let head = std::str::from_utf8(head).map_err(|_| Error::NonUtf8 {
-            field: "request head",
-            value: crate::error::shown_bytes(&head[..head.len().min(80)]),
-        })?;
+        let head = std::str::from_utf8(head).map_err(|e| non_utf8_head(head, e.valid_up_to()))?;
         let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
         let request_line = lines.next().unwrap_or("");
         let (method, rest) = request_line
@@ -112,6 +109,28 @@ impl RawRequest {
     }
 }
 
+/// The error for a head that is not UTF-8 at byte `at`: which line, and for a header line its
+/// name; never the bytes themselves, which may be a session token's.
+fn non_utf8_head(head: &[u8], at: usize) -> Error {
+    let line_start = head[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let number = head[..line_start].iter().filter(|&&b| b == b'\n').count() + 1;
+    let line = &head[line_start..];
+    let value = match line.iter().position(|&b| b == b':') {
+        Some(colon) if number > 1 && line_start + colon < at => format!(
+            "line {number}, in the value of header {}",
+            shown_bytes(&line[..colon])
+        ),
+        _ => format!("line {number}"),
+    };
+    Error::NonUtf8 {
+        field: "request head",
+        value,
+    }
+}
+
 /// Head and body, split at the first empty line (`\n\n` or `\r\n\r\n`).
 fn split_head(bytes: &[u8]) -> (&[u8], &[u8]) {
     let mut i = 0;
@@ -151,5 +170,29 @@ mod tests {
         assert!(RawRequest::parse(b"GET / HTTP/1.1\n continuation-first\n").is_err());
         assert!(RawRequest::parse(b"GET / HTTP/1.1\nno colon here\n").is_err());
         assert!(RawRequest::parse(b"GET / HTTP/1.1\nX: \xff\n").is_err());
+    }
+
+    #[test]
+    fn a_head_that_is_not_utf8_is_placed_not_quoted() {
+        // The head once went into the message whole: a session token before the bad byte too.
+        let err = RawRequest::parse(
+            b"GET / HTTP/1.1\r\nHost: h\r\nX-Amz-Security-Token: TOKEN\r\nX-Odd: \xff\r\n\r\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!err.contains("TOKEN"), "{err}");
+        assert!(
+            err.contains("line 4, in the value of header X-Odd"),
+            "{err}"
+        );
+        let err = RawRequest::parse(b"GET / HTTP/1.1\nX-Amz-Security-Token: TOK\xffEN\n")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("TOK"), "{err}");
+        assert!(err.contains("X-Amz-Security-Token"), "{err}");
+        let err = RawRequest::parse(b"GET /\xff HTTP/1.1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 1"), "{err}");
     }
 }
