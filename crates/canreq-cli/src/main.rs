@@ -8,6 +8,7 @@ mod creds;
 mod demo;
 mod error;
 mod infer;
+mod out;
 mod presets;
 mod pretty;
 mod request_cmd;
@@ -76,8 +77,10 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "canreq", &mut std::io::stdout());
-            Ok(())
+            // Into memory first: clap_complete panics when its writer fails (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "canreq", &mut script);
+            out::bytes(&script)
         }
         Command::Man => clap_mangen::Man::new(Cli::command())
             .render(&mut std::io::stdout())

@@ -10,6 +10,7 @@ use crate::args::{Prepared, RequestArgs, SigningArgs};
 use crate::body::Body;
 use crate::client::{self, ClientOptions};
 use crate::error::CliError;
+use crate::out::outln;
 use crate::presets;
 use crate::pretty::{self, Kind};
 use crate::sign_cmd::{self, Form, Signed};
@@ -139,14 +140,14 @@ pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
         }
     }
     if args.dry_run {
-        println!(
+        outln!(
             "{}",
             steps::render_request(&p.method, &p.url.target, &p.headers, &p.body, show)
-        );
+        )?;
         if let Some(plan) = encoder.as_ref().map(ChunkedEncoder::plan) {
             // curl sends a body as it is; the chunk signatures exist only when canreq sends it.
             let data = p.body.len();
-            println!(
+            outln!(
                 "(sent as {}: {} bytes on the wire, {} chunk(s) of up to {} bytes{}; \
                  no curl equivalent, as curl cannot sign chunks)",
                 plan.mode(),
@@ -156,14 +157,14 @@ pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
                 plan.checksum()
                     .map(|alg| format!(", trailing {}", alg.header_name()))
                     .unwrap_or_default(),
-            );
+            )?;
             return Ok(());
         }
         let url = p.url.with_target(&p.url.target);
-        println!(
+        outln!(
             "{}",
             steps::curl_command(&p.method, &url, &p.headers, &p.body, show)
-        );
+        )?;
         return Ok(());
     }
     if args.verbose {
@@ -316,7 +317,7 @@ async fn send_and_print(
         eprintln!("<");
     }
     if args.include {
-        println!("{head}");
+        outln!("{head}")?;
     }
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let want_pretty = !args.raw && (args.pretty || to_terminal);

@@ -7,6 +7,7 @@ use crate::args::{Prepared, RequestArgs, SigningArgs};
 use crate::body::Body;
 use crate::creds;
 use crate::error::CliError;
+use crate::out::{out, outln};
 use crate::steps;
 
 /// Output format.
@@ -165,7 +166,7 @@ pub fn run_sign(args: SignArgs) -> Result<(), CliError> {
     };
     let (prepared, scope_host) = args.request.prepare(args.endpoint_url.as_deref())?;
     let signed = sign_prepared(prepared, &scope_host, &args.signing, form)?;
-    print_signed(&signed, args.format, args.signing.show_secrets);
+    print_signed(&signed, args.format, args.signing.show_secrets)?;
     Ok(())
 }
 
@@ -177,30 +178,30 @@ pub fn run_presign(args: PresignArgs) -> Result<(), CliError> {
     let signed = sign_prepared(prepared, &scope_host, &args.signing, form)?;
     match args.format {
         // The URL is the product: it carries the session token, as it must to be usable.
-        Format::Text => println!(
+        Format::Text => outln!(
             "{}",
             signed.prepared.url.with_target(&signed.prepared.url.target)
-        ),
-        Format::Json => print_signed(&signed, Format::Json, args.signing.show_secrets),
+        )?,
+        Format::Json => print_signed(&signed, Format::Json, args.signing.show_secrets)?,
     }
     Ok(())
 }
 
-fn print_signed(signed: &Signed, format: Format, show_secrets: bool) {
+fn print_signed(signed: &Signed, format: Format, show_secrets: bool) -> Result<(), CliError> {
     let p = &signed.prepared;
     let url = p.url.with_target(&p.url.target);
     match format {
         Format::Text => {
-            print!("{}", steps::labelled(&signed.steps, show_secrets, true));
+            out!("{}", steps::labelled(&signed.steps, show_secrets, true))?;
             if let Some(auth) = &signed.authorization {
-                println!("Authorization:     {auth}");
+                outln!("Authorization:     {auth}")?;
             } else {
-                println!("Presigned URL:     {url}");
+                outln!("Presigned URL:     {url}")?;
             }
-            println!(
+            outln!(
                 "\nSigned request:\n{}",
                 steps::render_request(&p.method, &p.url.target, &p.headers, &p.body, show_secrets)
-            );
+            )?;
         }
         Format::Json => {
             let value = serde_json::json!({
@@ -215,12 +216,13 @@ fn print_signed(signed: &Signed, format: Format, show_secrets: bool) {
                 "headers": steps::headers_json(&p.headers, show_secrets),
                 "url": url,
             });
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            )?;
         }
     }
+    Ok(())
 }
 
 /// The seeds' `signing` program: a canonical request in, the remaining steps out.
@@ -254,12 +256,12 @@ fn sign_canonical(text: &str, args: &SignArgs) -> Result<(), CliError> {
     let credential_scope = scope.credential_scope(time.date());
     match args.format {
         Format::Text => {
-            println!("Amazon timestamp:  {}", time.amz_date());
-            println!("Date:              {}", time.date());
-            println!("Credential scope:  {credential_scope}");
-            println!("\nString to sign:\n{string_to_sign}\n");
-            println!("Signing key:       {}", key.to_hex());
-            println!("Signature:         {signature}");
+            outln!("Amazon timestamp:  {}", time.amz_date())?;
+            outln!("Date:              {}", time.date())?;
+            outln!("Credential scope:  {credential_scope}")?;
+            outln!("\nString to sign:\n{string_to_sign}\n")?;
+            outln!("Signing key:       {}", key.to_hex())?;
+            outln!("Signature:         {signature}")?;
         }
         Format::Json => {
             let value = serde_json::json!({
@@ -268,10 +270,10 @@ fn sign_canonical(text: &str, args: &SignArgs) -> Result<(), CliError> {
                 "signature": signature,
                 "credential_scope": credential_scope,
             });
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            )?;
         }
     }
     Ok(())

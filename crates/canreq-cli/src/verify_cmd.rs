@@ -8,6 +8,7 @@ use canreq::verify::{Accept, AuthError, Verified, Verifier};
 use canreq::{Credentials, RawRequest, SigningTime};
 
 use crate::error::CliError;
+use crate::out::outln;
 use crate::sign_cmd::Format;
 
 /// Options of `canreq verify`.
@@ -76,11 +77,11 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
         .allow_unsigned_payload(!args.no_unsigned_payload);
     match check(&verifier, &request, raw.body(), now) {
         Ok((verified, decoded)) => {
-            print_valid(&verified, decoded.as_ref(), args.format);
+            print_valid(&verified, decoded.as_ref(), args.format)?;
             Ok(())
         }
         Err(error) => {
-            print_invalid(&error, args.format);
+            print_invalid(&error, args.format)?;
             Err(CliError::refused(format!(
                 "invalid: {} ({})",
                 error.code().as_str(),
@@ -126,20 +127,24 @@ fn request_time(raw: &RawRequest) -> Option<SigningTime> {
     SigningTime::parse(&header.or_else(param)?).ok()
 }
 
-fn print_valid(v: &Verified<()>, decoded: Option<&DecodedBody>, format: Format) {
+fn print_valid(
+    v: &Verified<()>,
+    decoded: Option<&DecodedBody>,
+    format: Format,
+) -> Result<(), CliError> {
     match format {
         Format::Text => {
-            println!("Verdict:           valid");
-            println!("Access key:        {}", v.access_key_id());
-            println!(
+            outln!("Verdict:           valid")?;
+            outln!("Access key:        {}", v.access_key_id())?;
+            outln!(
                 "Scope:             {}/{}/{}",
                 v.time().date(),
                 v.region(),
                 v.service()
-            );
-            println!("Signed by:         {:?} auth", v.location());
-            println!("Signed headers:    {}", v.signed_headers().join(";"));
-            println!("Payload:           {}", v.payload().as_str());
+            )?;
+            outln!("Signed by:         {:?} auth", v.location())?;
+            outln!("Signed headers:    {}", v.signed_headers().join(";"))?;
+            outln!("Payload:           {}", v.payload().as_str())?;
             if let Some(d) = decoded {
                 // Say what actually vouches for the data: an unsigned-trailer body has no
                 // signatures, and without a checksum nothing covers it at all.
@@ -148,23 +153,23 @@ fn print_valid(v: &Verified<()>, decoded: Option<&DecodedBody>, format: Format) 
                     (false, Some(_)) => "chunks unsigned, covered by the trailing checksum only",
                     (false, None) => "chunks unsigned and no checksum: the data is not covered",
                 };
-                println!(
+                outln!(
                     "Decoded body:      {} bytes in {} chunks, {covered}",
                     d.decoded_length(),
                     d.chunks()
-                );
+                )?;
                 if let Some((alg, value)) = d.checksum() {
-                    println!("Checksum:          {alg} {value} (matches the data)");
+                    outln!("Checksum:          {alg} {value} (matches the data)")?;
                 }
             }
             if let Some(e) = v.expires() {
-                println!("Expires after:     {e} s");
+                outln!("Expires after:     {e} s")?;
             }
-            println!(
+            outln!(
                 "\nCanonical request:\n{}\n",
                 v.canonical_request().redacted()
-            );
-            println!("String to sign:\n{}", v.string_to_sign());
+            )?;
+            outln!("String to sign:\n{}", v.string_to_sign())?;
         }
         Format::Json => {
             let value = serde_json::json!({
@@ -183,29 +188,30 @@ fn print_valid(v: &Verified<()>, decoded: Option<&DecodedBody>, format: Format) 
                 "canonical_request": v.canonical_request().redacted(),
                 "string_to_sign": v.string_to_sign(),
             });
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            )?;
         }
     }
+    Ok(())
 }
 
-fn print_invalid(e: &AuthError, format: Format) {
+fn print_invalid(e: &AuthError, format: Format) -> Result<(), CliError> {
     match format {
         Format::Text => {
-            println!("Verdict:           invalid");
-            println!(
+            outln!("Verdict:           invalid")?;
+            outln!(
                 "Code:              {} (HTTP {})",
                 e.code().as_str(),
                 e.status()
-            );
-            println!("Message:           {}", e.message());
+            )?;
+            outln!("Message:           {}", e.message())?;
             for (name, value) in e.details() {
                 if value.contains('\n') {
-                    println!("\n{name}:\n{value}");
+                    outln!("\n{name}:\n{value}")?;
                 } else {
-                    println!("{:<19}{value}", format!("{name}:"));
+                    outln!("{:<19}{value}", format!("{name}:"))?;
                 }
             }
         }
@@ -222,10 +228,11 @@ fn print_invalid(e: &AuthError, format: Format) {
                 "message": e.message(),
                 "details": details,
             });
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            )?;
         }
     }
+    Ok(())
 }

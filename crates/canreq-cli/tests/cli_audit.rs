@@ -186,3 +186,49 @@ fn verify_does_not_quote_a_session_token_from_a_head_that_is_not_utf8() {
         );
     }
 }
+
+/// Output to a full disk or a closed pipe (`canreq sign … | head -1`) panicked in `println!`
+/// (and in clap_complete's writer); it is now one line and a non-zero exit.
+#[test]
+fn a_stdout_that_cannot_be_written_is_an_error_not_a_panic() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("skipped: no /dev/full");
+        return;
+    };
+    let dir = TempDir::new("full");
+    let iam = "https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08";
+    let keys = ["--access-key", AK, "--secret-key", SK];
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["sign", "GET", iam],
+        vec!["sign", "GET", iam, "--format", "json"],
+        vec!["presign", "GET", iam],
+        vec!["request", "GET", iam, "--dry-run"],
+        vec!["completions", "bash"],
+        vec!["completions", "fish"],
+        vec!["verify"],
+    ];
+    for args in cases {
+        let mut cmd = canreq(dir.path());
+        cmd.args(&args)
+            .stdout(full.try_clone().unwrap())
+            .stdin(Stdio::null());
+        if args[0] != "completions" {
+            cmd.args(keys);
+        }
+        if args[0] == "verify" {
+            let request = dir.path().join("request.txt");
+            std::fs::write(
+                &request,
+                "GET / HTTP/1.1\r\nHost: iam.amazonaws.com\r\n\r\n",
+            )
+            .unwrap();
+            cmd.arg("--request-file").arg(&request);
+        }
+        let (out, stderr) = run(&mut cmd);
+        assert!(!out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write to stdout"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
