@@ -232,3 +232,37 @@ fn a_stdout_that_cannot_be_written_is_an_error_not_a_panic() {
         );
     }
 }
+
+/// A bad entry of `serve --credentials` (empty secret, a token with a control byte) was refused
+/// without naming the file or the entry; the secret itself still never appears.
+#[test]
+fn a_bad_credentials_entry_names_its_file_and_key() {
+    let dir = TempDir::new("entry");
+    for (n, (entry, needle)) in [
+        ("secret_access_key = \"\"", "secret access key is empty"),
+        (
+            "secret_access_key = \"SECRETxyz\"\nsession_token = \"TOK\\u0001EN\"",
+            "control byte",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let file = dir.path().join(format!("keys{n}.toml"));
+        let text = format!("[[keys]]\naccess_key_id = \"{AK}\"\n{entry}\n");
+        std::fs::write(&file, text).unwrap();
+        let (out, stderr) = run_refused(
+            canreq(dir.path())
+                .args(["serve", "--listen", "127.0.0.1:0", "--credentials"])
+                .arg(&file),
+        );
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(needle), "{stderr}");
+        assert!(stderr.contains(&format!("keys{n}.toml")), "{stderr}");
+        assert!(stderr.contains(AK), "{stderr}");
+        assert!(
+            !stderr.contains("SECRETxyz") && !stderr.contains("TOK"),
+            "{stderr}"
+        );
+    }
+}

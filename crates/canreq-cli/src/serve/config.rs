@@ -68,7 +68,13 @@ pub fn load(path: &Path) -> Result<HashMap<String, Credentials>, CliError> {
             entry.access_key_id,
             entry.secret_access_key,
             entry.session_token,
-        )?;
+        )
+        .map_err(|e| {
+            CliError::usage(format!(
+                "credentials file {}, key {akid:?}: {e}",
+                path.display()
+            ))
+        })?;
         if keys.insert(akid.clone(), creds).is_some() {
             return Err(CliError::usage(format!(
                 "credentials file {} lists {akid} twice",
