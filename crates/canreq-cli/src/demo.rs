@@ -18,6 +18,7 @@ use crate::args::{CredentialArgs, Prepared, SigningArgs};
 use crate::body::Body;
 use crate::client::{self, ClientOptions};
 use crate::error::CliError;
+use crate::out::{out, outln};
 use crate::pretty::{self, Kind};
 use crate::serve::{self, State};
 use crate::sign_cmd::{self, Form, Signed};
@@ -98,20 +99,20 @@ async fn demo() -> Result<(), CliError> {
     };
     let server = tokio::spawn(serve::accept_loop(listener, state, None, limits));
 
-    println!("canreq demo: a verifying endpoint is listening on http://127.0.0.1:{port}");
-    println!("Credentials: AWS's documented example key {ACCESS_KEY} (not a secret).\n");
+    outln!("canreq demo: a verifying endpoint is listening on http://127.0.0.1:{port}")?;
+    outln!("Credentials: AWS's documented example key {ACCESS_KEY} (not a secret).\n")?;
     let mut ok = true;
     for (n, example) in [IAM, SSM].iter().enumerate() {
-        println!("=== {}. {} ===\n", n + 1, example.title);
+        outln!("=== {}. {} ===\n", n + 1, example.title)?;
         let signed = sign_example(example, port)?;
-        print_signed(&signed, example, port);
+        print_signed(&signed, example, port)?;
         let (status, body) = send(&signed).await?;
-        println!("Endpoint's verdict: {status}");
-        println!("{}\n", shown_body(&body));
+        outln!("Endpoint's verdict: {status}")?;
+        outln!("{}\n", shown_body(&body))?;
         ok &= status == 200;
     }
 
-    println!("=== 3. The SSM request, changed after signing ===\n");
+    outln!("=== 3. The SSM request, changed after signing ===\n")?;
     let mut signed = sign_example(&SSM, port)?;
     let sent_creq = signed.steps.canonical_request().as_str().to_owned();
     for (name, value) in &mut signed.prepared.headers {
@@ -119,15 +120,15 @@ async fn demo() -> Result<(), CliError> {
             *value = "AmazonSSM.DeleteParameter".to_owned();
         }
     }
-    println!(
+    outln!(
         "Signed for X-Amz-Target: AmazonSSM.GetParameter, then the header is changed to\n\
          AmazonSSM.DeleteParameter on the way (what a tampering proxy would do).\n"
-    );
+    )?;
     let (status, body) = send(&signed).await?;
     let error = pretty::aws_error(Kind::Json, &body, None);
     match &error {
-        Some(e) => println!("Endpoint's verdict: {status} {}: {}", e.code, e.message),
-        None => println!("Endpoint's verdict: {status}"),
+        Some(e) => outln!("Endpoint's verdict: {status} {}: {}", e.code, e.message)?,
+        None => outln!("Endpoint's verdict: {status}")?,
     }
     let refused = status == 403
         && error
@@ -139,15 +140,15 @@ async fn demo() -> Result<(), CliError> {
     if let Some(server_creq) = server_creq {
         for (i, (a, b)) in sent_creq.lines().zip(server_creq.lines()).enumerate() {
             if a != b {
-                println!("The canonical requests differ at line {}:", i + 1);
-                println!("  signed by the client:    {a}");
-                println!("  computed by the server:  {b}");
+                outln!("The canonical requests differ at line {}:", i + 1)?;
+                outln!("  signed by the client:    {a}")?;
+                outln!("  computed by the server:  {b}")?;
             }
         }
     }
     server.abort();
     if ok && refused {
-        println!("\nBoth signed requests were accepted and the changed one was refused.");
+        outln!("\nBoth signed requests were accepted and the changed one was refused.")?;
         Ok(())
     } else {
         Err(CliError::refused(
@@ -203,22 +204,23 @@ fn sign_example(example: &Example, port: u16) -> Result<Signed, CliError> {
     sign_cmd::sign_prepared(prepared, example.host, &signing, Form::Header)
 }
 
-fn print_signed(signed: &Signed, example: &Example, port: u16) {
+fn print_signed(signed: &Signed, example: &Example, port: u16) -> Result<(), CliError> {
     let scope = signed.steps.credential_scope();
-    println!(
+    outln!(
         "Signed for https://{}{} (scope {scope}),",
-        example.host, example.target
-    );
-    println!("sent to http://127.0.0.1:{port} with the same Host header.\n");
-    print!("{}", steps::labelled(&signed.steps, false, true));
+        example.host,
+        example.target
+    )?;
+    outln!("sent to http://127.0.0.1:{port} with the same Host header.\n")?;
+    out!("{}", steps::labelled(&signed.steps, false, true))?;
     if let Some(auth) = &signed.authorization {
-        println!("Authorization:     {auth}");
+        outln!("Authorization:     {auth}")?;
     }
     let p = &signed.prepared;
-    println!(
+    outln!(
         "\nSigned request:\n{}",
         steps::render_request(&p.method, &p.url.target, &p.headers, &p.body, false)
-    );
+    )
 }
 
 async fn send(signed: &Signed) -> Result<(u16, Vec<u8>), CliError> {
