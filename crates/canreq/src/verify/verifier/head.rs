@@ -1,0 +1,382 @@
+//! What the head of a request decides: the claim read, its time, scope, expiry and signed
+//! headers checked, the key looked up, the payload mode settled and the canonical request built.
+
+use std::sync::Arc;
+
+use crate::canonical::{self, HeaderRef, Parts, StackList, trim_blanks};
+use crate::chunked::{ChunkedDecoder, SignatureChain, StreamingMode};
+use crate::encode::{self, Hex64};
+use crate::request::Request;
+use crate::settings::{
+    EMPTY_SHA256, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER,
+    SigningSettings, UNSIGNED_PAYLOAD, is_s3_family,
+};
+use crate::time::SigningTime;
+use crate::verify::claim::{AuthLocation, Claim, KnownHeaders, eq_lowercase, read_claim};
+use crate::verify::error::{AuthError, ErrorCode};
+use crate::verify::outcome::{Head, PayloadMode, Verified};
+use crate::verify::policy::{CredentialStore, PresignedPayload};
+
+use super::Verifier;
+use super::rules::{check_token, parse_time, signed_list_error, unsigned_headers_error};
+
+impl<S: CredentialStore> Verifier<S> {
+    /// [`begin`](Self::begin), given the body when it is at hand: a payload hash that comes
+    /// from the body is then computed first, so the canonical request is built once, whole.
+    /// An aws-chunked body also gets its decoder.
+    pub(super) fn head(
+        &self,
+        request: &Request<'_>,
+        now: SigningTime,
+        body: Option<&[u8]>,
+    ) -> Result<Head<S::Data>, AuthError> {
+        let known = KnownHeaders::scan(request);
+        let claim = read_claim(request, &known)?;
+        let time = parse_time(&claim)?;
+        self.check_scope(&claim, &time)?;
+        self.check_skew(&claim, &time, now)?;
+        let expires = claim
+            .expires
+            .as_ref()
+            .map(|_| self.expires(&claim, &time, now))
+            .transpose()?;
+        // One pass picks the signed headers out, notes which listed names it met, and notices
+        // any x-amz-* header left unsigned.
+        // Declared before `headers`, which borrows from it, so that it is dropped after it (the
+        // list's destructor could see the names; clippy's suggestion does not compile).
+        #[allow(clippy::needless_late_init)]
+        let not_sent: Option<Vec<String>>;
+        let mut headers: StackList<HeaderRef<'_>, 24> = StackList::new();
+        let mut unsigned_amz = false;
+        let mut seen = 0;
+        for &(name, value) in request.headers() {
+            if let Some(bit) = claim.signed_bit(name) {
+                seen |= bit;
+                headers.push(HeaderRef { name, value });
+            } else {
+                unsigned_amz |= name
+                    .as_bytes()
+                    .get(..6)
+                    .is_some_and(|p| eq_lowercase(p, b"x-amz-"));
+            }
+        }
+        if unsigned_amz || !claim.signs_host() {
+            return Err(unsigned_headers_error(&claim, request));
+        }
+        // A name listed but not sent is signed with an empty value, as AWS does (libs3 lists a
+        // `transfer-encoding` it never sends). Not `host`: a signature must bind the host.
+        not_sent = (!claim.sent_all(seen)).then(|| claim.names_not_sent(request));
+        for name in not_sent.iter().flatten() {
+            if name == "host" {
+                return Err(AuthError::new(
+                    ErrorCode::InvalidRequest,
+                    "The request has no Host header: host must be sent, and signed.",
+                ));
+            }
+            headers.push(HeaderRef { name, value: "" });
+        }
+        let found = self
+            .store
+            .lookup(claim.credential.access_key_id())
+            .ok_or_else(|| {
+                AuthError::new(
+                    ErrorCode::InvalidAccessKeyId,
+                    "The AWS Access Key Id you provided does not exist in our records.",
+                )
+                .with_detail(
+                    "AWSAccessKeyId",
+                    claim.credential.access_key_id().to_owned(),
+                )
+            })?;
+        check_token(&claim, &known, &found.credentials)?;
+        let PayloadClaim {
+            mode: payload,
+            line: declared_line,
+            declared,
+        } = self.payload(&claim, &known)?;
+        // Without a declared hash the body's own hash is signed: with the body at hand, hash it
+        // now, so the canonical request is built whole, once.
+        let body_hash;
+        let payload_hash = match (declared_line, body) {
+            (Some(line), _) => Some(line),
+            (None, Some([])) => Some(EMPTY_SHA256),
+            (None, Some(body)) => {
+                body_hash = Hex64::new(&crate::key::sha256(body));
+                Some(body_hash.as_str())
+            }
+            (None, None) => None,
+        };
+
+        let settings = SigningSettings::for_service(claim.credential.service());
+        let drop_signature =
+            |key: &[u8]| claim.location == AuthLocation::Query && key == b"X-Amz-Signature";
+        let (path, query) = request.path_and_query();
+        let canonical = canonical::build(&Parts {
+            method: request.method(),
+            path,
+            encoding: settings.uri_encoding,
+            normalize: settings.normalize_path,
+            query,
+            drop_query_key: &drop_signature,
+            extra_query: &[],
+            headers: headers.as_slice(),
+            payload_hash: payload_hash.unwrap_or(""),
+        })
+        .map_err(|e| AuthError::new(ErrorCode::InvalidArgument, e.to_string()))?;
+        // The claim's list must be the canonical request's, so that what it says is signed is
+        // what was signed.
+        if canonical.signed_headers() != claim.signed_headers {
+            return Err(signed_list_error(&claim, canonical.signed_headers()));
+        }
+
+        let key = self.cache.get_for(
+            &found.credentials,
+            claim.credential.date(),
+            claim.credential.region(),
+            claim.credential.service(),
+        );
+        let mut provided = [0u8; 32];
+        let provided_ok = encode::parse_lower_hex(&claim.signature, &mut provided);
+        let mut head = Head {
+            verified: Verified {
+                credential: claim.credential.to_owned(),
+                data: found.data,
+                time,
+                location: claim.location,
+                payload,
+                expires,
+                canonical_request: canonical,
+                string_to_sign: String::new(),
+                body_length: 0,
+            },
+            declared,
+            key,
+            provided,
+            provided_ok,
+            checked: false,
+            chunked: None,
+        };
+        if payload_hash.is_some() {
+            head.check_signature()?;
+        }
+        if let PayloadMode::Streaming(mode) = payload {
+            let v = &head.verified;
+            let chain = SignatureChain::from_seed(
+                Arc::clone(&head.key),
+                v.time,
+                v.credential.scope(),
+                head.provided,
+            );
+            head.chunked = Some(Box::new(ChunkedDecoder::from_request(
+                mode,
+                chain,
+                request,
+                self.chunk_limits,
+            )?));
+        }
+        Ok(head)
+    }
+
+    /// Header authentication: the request time must be within the allowed skew of `now`.
+    fn check_skew(
+        &self,
+        claim: &Claim<'_>,
+        time: &SigningTime,
+        now: SigningTime,
+    ) -> Result<(), AuthError> {
+        if claim.location == AuthLocation::Header
+            && (time.unix_seconds() - now.unix_seconds()).abs() > self.skew_seconds
+        {
+            return Err(AuthError::new(
+                ErrorCode::RequestTimeTooSkewed,
+                "The difference between the request time and the current time is too large.",
+            )
+            .with_detail("RequestTime", time.amz_date())
+            .with_detail("ServerTime", now.amz_date())
+            .with_detail(
+                "MaxAllowedSkewMilliseconds",
+                (self.skew_seconds * 1000).to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_scope(&self, claim: &Claim<'_>, time: &SigningTime) -> Result<(), AuthError> {
+        if claim.credential.date() != time.date() {
+            return Err(AuthError::new(
+                claim.malformed(),
+                format!(
+                    "Invalid credential date '{}': it is not the date of X-Amz-Date ({}).",
+                    crate::error::shown(claim.credential.date()),
+                    time.date()
+                ),
+            ));
+        }
+        if !self.regions.allows(claim.credential.region()) {
+            return Err(AuthError::new(
+                claim.malformed(),
+                format!(
+                    "The authorization header is malformed; the region '{}' is wrong; expecting '{}'",
+                    crate::error::shown(claim.credential.region()),
+                    self.regions.expected()
+                ),
+            )
+            .with_detail("Region", self.regions.expected()));
+        }
+        if !self.services.allows(claim.credential.service()) {
+            return Err(AuthError::new(
+                claim.malformed(),
+                format!(
+                    "Credential should be scoped to a valid service: '{}' is wrong; expecting '{}'.",
+                    crate::error::shown(claim.credential.service()),
+                    self.services.expected()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn expires(
+        &self,
+        claim: &Claim<'_>,
+        time: &SigningTime,
+        now: SigningTime,
+    ) -> Result<u32, AuthError> {
+        let raw = claim.expires.as_deref().unwrap_or_default();
+        let seconds: u32 = match raw.parse::<u32>() {
+            Ok(s) if raw.bytes().all(|b| b.is_ascii_digit()) => s,
+            _ => {
+                return Err(AuthError::new(
+                    ErrorCode::AuthorizationQueryParametersError,
+                    format!(
+                        "X-Amz-Expires should be a number of seconds, not '{}'.",
+                        crate::error::shown(raw)
+                    ),
+                ));
+            }
+        };
+        if !(1..=crate::sign::MAX_EXPIRES_SECONDS).contains(&seconds) {
+            return Err(AuthError::new(
+                ErrorCode::AuthorizationQueryParametersError,
+                format!(
+                    "X-Amz-Expires must be between 1 and 604800 seconds (7 days), not {seconds}."
+                ),
+            ));
+        }
+        if time.unix_seconds() - now.unix_seconds() > self.skew_seconds {
+            return Err(
+                AuthError::new(ErrorCode::AccessDenied, "Request is not valid yet")
+                    .with_detail("X-Amz-Date", time.amz_date())
+                    .with_detail("ServerTime", now.amz_date()),
+            );
+        }
+        if now.unix_seconds() > time.unix_seconds() + i64::from(seconds) {
+            return Err(
+                AuthError::new(ErrorCode::AccessDenied, "Request has expired")
+                    .with_detail("X-Amz-Expires", seconds.to_string())
+                    .with_detail("ServerTime", now.amz_date()),
+            );
+        }
+        Ok(seconds)
+    }
+
+    /// How the payload is covered, read from `x-amz-content-sha256` and the policy.
+    fn payload<'r>(
+        &self,
+        claim: &Claim<'_>,
+        known: &KnownHeaders<'r>,
+    ) -> Result<PayloadClaim<'r>, AuthError> {
+        let declared = known.content_sha256.first.map(trim_blanks);
+        if known.content_sha256.repeated {
+            return Err(AuthError::new(
+                ErrorCode::InvalidArgument,
+                "Only one x-amz-content-sha256 header is allowed.",
+            ));
+        }
+        let unsigned = || {
+            if self.allow_unsigned_payload {
+                Ok(PayloadClaim::marked(
+                    PayloadMode::Unsigned,
+                    UNSIGNED_PAYLOAD,
+                ))
+            } else {
+                Err(AuthError::new(
+                    ErrorCode::AccessDenied,
+                    "Unsigned payloads (UNSIGNED-PAYLOAD) are not accepted here.",
+                ))
+            }
+        };
+        let body_hash = PayloadClaim {
+            mode: PayloadMode::BodyHash,
+            line: None,
+            declared: None,
+        };
+        match declared {
+            None if claim.location == AuthLocation::Query => match self.presigned_payload {
+                PresignedPayload::Unsigned => unsigned(),
+                PresignedPayload::BodyHash => Ok(body_hash),
+            },
+            None if is_s3_family(claim.credential.service()) => Err(AuthError::new(
+                ErrorCode::InvalidRequest,
+                "Missing required header for this request: x-amz-content-sha256",
+            )),
+            None => Ok(body_hash),
+            Some(UNSIGNED_PAYLOAD) => unsigned(),
+            Some(marker @ (STREAMING_SIGNED | STREAMING_SIGNED_TRAILER)) => {
+                Ok(PayloadClaim::marked(
+                    PayloadMode::Streaming(
+                        StreamingMode::from_marker(marker).unwrap_or(StreamingMode::Signed),
+                    ),
+                    marker,
+                ))
+            }
+            Some(STREAMING_UNSIGNED_TRAILER) if self.allow_unsigned_payload => {
+                Ok(PayloadClaim::marked(
+                    PayloadMode::Streaming(StreamingMode::UnsignedWithTrailer),
+                    STREAMING_UNSIGNED_TRAILER,
+                ))
+            }
+            Some(STREAMING_UNSIGNED_TRAILER) => Err(AuthError::new(
+                ErrorCode::AccessDenied,
+                "Unsigned payloads (STREAMING-UNSIGNED-PAYLOAD-TRAILER) are not accepted here.",
+            )),
+            Some(line) => {
+                // Decoded once, here: the body is checked against these bytes.
+                let mut digest = [0u8; 32];
+                if !encode::parse_lower_hex(line, &mut digest) {
+                    return Err(AuthError::new(
+                        ErrorCode::InvalidArgument,
+                        format!(
+                            "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING-* marker or 64 lowercase hex digits, not '{}'.",
+                            crate::error::shown(line)
+                        ),
+                    ));
+                }
+                Ok(PayloadClaim {
+                    mode: PayloadMode::DeclaredSha256,
+                    line: Some(line),
+                    declared: Some(digest),
+                })
+            }
+        }
+    }
+}
+
+/// What the head says about the payload: its mode, the payload-hash line of the canonical
+/// request when the head decides it, and a declared body hash to check the body against.
+struct PayloadClaim<'r> {
+    mode: PayloadMode,
+    line: Option<&'r str>,
+    declared: Option<[u8; 32]>,
+}
+
+impl<'r> PayloadClaim<'r> {
+    /// A mode whose payload-hash line is a fixed marker (nothing to check the body against).
+    fn marked(mode: PayloadMode, marker: &'r str) -> Self {
+        PayloadClaim {
+            mode,
+            line: Some(marker),
+            declared: None,
+        }
+    }
+}
