@@ -109,13 +109,16 @@ fn check(
     Ok((verified, Some(decoder.finish()?)))
 }
 
-/// The request's own signing time, from the header or the presign parameter.
+/// The request's own signing time, from the header or the presign parameter, or else from
+/// `Date` (which the verifier also reads when there is no `X-Amz-Date`).
 fn request_time(raw: &RawRequest) -> Option<SigningTime> {
-    let header = raw
-        .headers()
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("x-amz-date"))
-        .map(|(_, v)| v.trim().to_owned());
+    let find = |name: &str| {
+        raw.headers()
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_owned())
+    };
+    let header = find("x-amz-date");
     let param = || {
         raw.target()
             .split_once('?')?
@@ -124,7 +127,10 @@ fn request_time(raw: &RawRequest) -> Option<SigningTime> {
             .find_map(|p| p.strip_prefix("X-Amz-Date="))
             .map(str::to_owned)
     };
-    SigningTime::parse(&header.or_else(param)?).ok()
+    match header.or_else(param) {
+        Some(amz) => SigningTime::parse(&amz).ok(),
+        None => SigningTime::parse_http_date(&find("date")?).ok(),
+    }
 }
 
 fn print_valid(

@@ -519,3 +519,34 @@ fn dry_run_prints_request_and_curl_without_sending() {
     );
     assert!(!text.contains("curl -X"), "{text}");
 }
+
+#[test]
+fn verify_reads_the_time_from_date_when_there_is_no_x_amz_date() {
+    // The 2011 edition of AWS's suite (get-vanilla): the time only in a signed Date header.
+    let home = temp_home("verify-date-header");
+    let capture = "GET / HTTP/1.1\r\nHost: host.foo.com\r\nDate: Mon, 09 Sep 2011 23:36:00 GMT\r\n\
+        Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20110909/us-east-1/host/aws4_request, \
+        SignedHeaders=date;host, Signature=b27ccfbfa7df52a200ff74193ca6e32d4b48b8856fab7ebf1c595d0670a7e470\r\n\r\n";
+    let file = home.join("date.http");
+    std::fs::write(&file, capture).unwrap();
+    let (out, stderr) = run(canreq(&home)
+        .args(["verify", "--format", "json", "--request-file"])
+        .arg(&file)
+        .args([
+            "--access-key",
+            "AKIDEXAMPLE",
+            "--secret-key",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        ])
+        .args(["--date", "request"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stderr}{text}");
+    let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(answer["valid"], true, "{text}");
+    // The suite's string to sign for this case.
+    assert_eq!(
+        answer["string_to_sign"],
+        "AWS4-HMAC-SHA256\n20110909T233600Z\n20110909/us-east-1/host/aws4_request\n\
+         366b91fb121d72a00f46bbe8d395f53a102b06dfb7e79636515208ed3fa606b1"
+    );
+}

@@ -111,6 +111,30 @@ impl SigningTime {
         Self::from_timestamp(ts)
     }
 
+    /// Parses an HTTP `Date` header (`Fri, 09 Sep 2011 23:36:00 GMT`, RFC 2822 with any zone),
+    /// which gives a SigV4 request's time when it has no `X-Amz-Date`. The weekday is not
+    /// checked: it adds nothing to the time, and AWS's own 2011 test vectors name the wrong one.
+    ///
+    /// ```
+    /// use canreq::SigningTime;
+    ///
+    /// let t = SigningTime::parse_http_date("Mon, 09 Sep 2011 23:36:00 GMT")?;
+    /// assert_eq!(t.amz_date(), "20110909T233600Z");
+    /// assert_eq!(SigningTime::parse_http_date("09 Sep 2011 23:36:00 +0100")?.amz_date(), "20110909T223600Z");
+    /// assert!(SigningTime::parse_http_date("20110909T233600Z").is_err());
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
+    pub fn parse_http_date(text: &str) -> Result<Self> {
+        let without_weekday = text.split_once(", ").map_or(text, |(_, rest)| rest);
+        let ts = jiff::fmt::rfc2822::DateTimeParser::new()
+            .parse_timestamp(without_weekday)
+            .map_err(|e| Error::InvalidTime {
+                value: shown(text),
+                reason: format!("expected an HTTP date (Fri, 09 Sep 2011 23:36:00 GMT): {e}"),
+            })?;
+        Self::from_timestamp(ts)
+    }
+
     /// `YYYYMMDDTHHMMSSZ`, the value of `X-Amz-Date`.
     pub fn amz_date(&self) -> &str {
         // Built from ASCII digits, 'T' and 'Z' only.

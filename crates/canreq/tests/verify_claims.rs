@@ -162,3 +162,75 @@ fn long_signed_header_lists_follow_the_same_rules() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::AccessDenied, "{err}");
 }
+
+/// The 2011 edition of AWS's test suite (`get-vanilla`), still what several signers write: no
+/// `X-Amz-Date`, the time in a signed `Date` header, in HTTP's form.
+const DATE_SIGNED_AUTHORIZATION: &str = "AWS4-HMAC-SHA256 \
+    Credential=AKIDEXAMPLE/20110909/us-east-1/host/aws4_request, SignedHeaders=date;host, \
+    Signature=b27ccfbfa7df52a200ff74193ca6e32d4b48b8856fab7ebf1c595d0670a7e470";
+
+#[test]
+fn without_x_amz_date_a_signed_date_header_gives_the_time() {
+    // The suite's key (AKID, SECRET) for the suite's service, `host`.
+    let verifier = Verifier::new(plain_store);
+    let now = time("20110909T233600Z");
+    let request = |date: &'static str, authorization: String| {
+        Received::new("GET", "/", &[("Host", "host.foo.com")], b"")
+            .add_header("Date", date)
+            .add_header("Authorization", &authorization)
+    };
+    let date = "Mon, 09 Sep 2011 23:36:00 GMT";
+    let vector = || DATE_SIGNED_AUTHORIZATION.to_owned();
+
+    let verified = verifier
+        .verify(&request(date, vector()).view(), b"", now)
+        .expect("AWS's own vector verifies");
+    assert_eq!(verified.time().amz_date(), "20110909T233600Z");
+    assert_eq!(verified.signed_headers(), ["date", "host"]);
+    assert!(
+        verified
+            .string_to_sign()
+            .starts_with("AWS4-HMAC-SHA256\n20110909T233600Z\n")
+    );
+
+    // A second later: the canonical request changes, and so the signature.
+    let later = request("Mon, 09 Sep 2011 23:36:01 GMT", vector());
+    let err = verifier.verify(&later.view(), b"", now).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SignatureDoesNotMatch);
+
+    // The time must be signed: the same request listing only `host` is refused before any
+    // signature is computed.
+    let host_only = request(date, vector().replace("date;host", "host"));
+    let err = verifier.verify(&host_only.view(), b"", now).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::AccessDenied);
+    assert_eq!(err.detail("HeadersNotSigned"), Some("date"));
+
+    // Repeated, unreadable, or of another day than the scope.
+    let twice = request(date, vector()).add_header("Date", date);
+    let err = verifier.verify(&twice.view(), b"", now).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidArgument);
+    let unreadable = request("yesterday", vector());
+    let err = verifier.verify(&unreadable.view(), b"", now).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::AccessDenied);
+    assert!(err.message().contains("'yesterday'"), "{}", err.message());
+    let next_day = request("Sat, 10 Sep 2011 00:00:00 GMT", vector());
+    let err = verifier.verify(&next_day.view(), b"", now).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::AuthorizationHeaderMalformed);
+
+    // The clock still applies.
+    let err = verifier
+        .verify(
+            &request(date, vector()).view(),
+            b"",
+            time("20110910T233600Z"),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::RequestTimeTooSkewed);
+
+    // With X-Amz-Date present it is the time, and `Date` plays no part (here, unsigned).
+    let signed = sign(iam_get(), &creds(), "us-east-1", "iam", NOW)
+        .add_header("Date", "Thu, 01 Jan 1970 00:00:00 GMT");
+    verifier
+        .verify(&signed.view(), b"", time(NOW))
+        .expect("X-Amz-Date rules; an unsigned Date is ignored");
+}

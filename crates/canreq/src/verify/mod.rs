@@ -6,6 +6,10 @@
 //! the scope (date, region, service), the clock, that `host` and every `x-amz-*` header present
 //! are signed, the session token wherever it is sent, and for presigned URLs the expiry.
 //!
+//! The request's time is `X-Amz-Date` (header or presign parameter). A header-signed request
+//! without one takes it from a signed `Date` header, as AWS does and as older signers (and the
+//! 2011 edition of AWS's test suite) expect.
+//!
 //! The claim's `SignedHeaders` must be the canonical request's list (lowercase, sorted, each
 //! name once), so what a verified request says is signed is what was signed. A listed header
 //! the request does not carry is signed as an empty value, as AWS reads it; `host` must be sent.

@@ -122,6 +122,7 @@ impl<'r> QueryAuth<'r> {
             signed_headers,
             signature: self.signature.unwrap_or_default(),
             amz_date: self.date,
+            date_header: None,
             expires: self.expires,
             query_token: self.token,
             names,

@@ -206,7 +206,7 @@ impl<S: CredentialStore> Verifier<S> {
             return Err(AuthError::new(
                 claim.malformed(),
                 format!(
-                    "Invalid credential date '{}': it is not the date of X-Amz-Date ({}).",
+                    "Invalid credential date '{}': it is not the date of the request ({}).",
                     crate::error::shown(claim.credential.date()),
                     time.date()
                 ),

@@ -8,14 +8,19 @@ use crate::time::SigningTime;
 use crate::verify::claim::{AuthLocation, Claim, KnownHeaders};
 use crate::verify::error::{AuthError, ErrorCode};
 
-/// `X-Amz-Date` (header or parameter), strictly `YYYYMMDDTHHMMSSZ`.
+/// The request's time: `X-Amz-Date` (header or parameter), strictly `YYYYMMDDTHHMMSSZ`; for a
+/// header claim without it, the `Date` header, which must then be signed.
 pub(super) fn parse_time(claim: &Claim<'_>) -> Result<SigningTime, AuthError> {
-    let raw = claim.amz_date.as_deref().ok_or_else(|| {
-        AuthError::new(
-            ErrorCode::AccessDenied,
-            "AWS authentication requires a valid X-Amz-Date header.",
-        )
-    })?;
+    let raw = match (claim.amz_date.as_deref(), claim.date_header) {
+        (Some(raw), _) => raw,
+        (None, Some(date)) => return parse_date_header(claim, date),
+        (None, None) => {
+            return Err(AuthError::new(
+                ErrorCode::AccessDenied,
+                "AWS authentication requires a valid Date or X-Amz-Date header.",
+            ));
+        }
+    };
     let shaped = raw.len() == 16 && raw.as_bytes()[8] == b'T' && raw.ends_with('Z');
     shaped
         .then(|| SigningTime::parse(raw).ok())
@@ -33,6 +38,37 @@ pub(super) fn parse_time(claim: &Claim<'_>) -> Result<SigningTime, AuthError> {
                 ),
             )
         })
+}
+
+/// The `Date` header as the request's time (older signers, e.g. the 2011 edition of AWS's test
+/// suite, send no `X-Amz-Date`). It must be signed, or the time could be changed at will; it is
+/// read as HTTP writes it (`Fri, 09 Sep 2011 23:36:00 GMT`, the weekday not checked) or in the
+/// `X-Amz-Date` form.
+fn parse_date_header(claim: &Claim<'_>, date: &str) -> Result<SigningTime, AuthError> {
+    if !claim.signs("date") {
+        return Err(AuthError::new(
+            ErrorCode::AccessDenied,
+            "There were headers present in the request which were not signed: date (the \
+             request's time, as it has no X-Amz-Date)",
+        )
+        .with_detail("HeadersNotSigned", "date"));
+    }
+    let amz_form = date.len() == 16 && date.as_bytes()[8] == b'T' && date.ends_with('Z');
+    let time = if amz_form {
+        SigningTime::parse(date)
+    } else {
+        SigningTime::parse_http_date(date)
+    };
+    time.map_err(|_| {
+        AuthError::new(
+            ErrorCode::AccessDenied,
+            format!(
+                "AWS authentication requires a valid Date or X-Amz-Date header: Date '{}' is \
+                 not an HTTP date (Fri, 09 Sep 2011 23:36:00 GMT).",
+                crate::error::shown(date)
+            ),
+        )
+    })
 }
 
 /// The error for a request where `host` or an `x-amz-*` header present is not signed, naming
