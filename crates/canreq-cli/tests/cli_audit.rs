@@ -6,22 +6,10 @@ mod peer;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use peer::{Server, TempDir, canreq};
+use peer::{Server, TempDir, canreq, output_checked as run};
 
 const AK: &str = "AKIDEXAMPLE";
 const SK: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-
-/// Runs `cmd`; fails on a panic or a backtrace hint. Returns the output and stderr.
-fn run(cmd: &mut Command) -> (Output, String) {
-    let out = cmd.output().expect("canreq runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    assert!(
-        !stderr.contains("RUST_BACKTRACE"),
-        "backtrace hint: {stderr}"
-    );
-    (out, stderr)
-}
 
 /// Runs a `serve` that must refuse to start; one still running after 20 s is killed and fails.
 fn run_refused(cmd: &mut Command) -> (Output, String) {

@@ -1,43 +1,22 @@
 //! The CLI's contract outside the happy path: one clear line and exit code 2 for bad input, 3 for
 //! network failures, never a panic; and `demo`, `verify`, completions and the man page.
 
+mod peer;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+// A private HOME and no AWS environment: the credential chain finds nothing and never
+// leaves the machine.
+use peer::{canreq, output_checked as run};
 
 const AK: &str = "AKIDEXAMPLE";
 const SK: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-
-/// A `canreq` command with a private HOME and no AWS environment, so the credential chain
-/// finds nothing and never leaves the machine.
-fn canreq(home: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_canreq"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("AWS_") || key.starts_with("CANREQ_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("HOME", home)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"));
-    cmd
-}
 
 fn temp_home(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("canreq-cli-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn run(cmd: &mut Command) -> (Output, String) {
-    let out = cmd.output().expect("canreq runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    assert!(
-        !stderr.contains("RUST_BACKTRACE"),
-        "backtrace hint: {stderr}"
-    );
-    (out, stderr)
 }
 
 #[test]

@@ -9,24 +9,8 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
-use peer::{Server, TempDir, canreq};
 
-const AKID: &str = "AKIDEXAMPLE";
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-
-fn serve(name: &str, extra: &[&str]) -> (Server, TempDir) {
-    let dir = TempDir::new(name);
-    let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-    let server = Server::start("canreq serve", &dir.path().join("serve.log"), |port| {
-        let mut cmd = canreq(dir.path());
-        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .args(["--access-key", AKID])
-            .env("CANREQ_SECRET_KEY", SECRET)
-            .args(&extra);
-        cmd
-    });
-    (server, dir)
-}
+use peer::{SERVE_AKID as AKID, SERVE_SECRET as SECRET, serve_one_key as serve};
 
 /// The signature headers for `method target` with these headers, signed now.
 fn signed(method: &str, target: &str, headers: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -1,13 +1,14 @@
-//! Shared by the tests against real servers (moto, s3s-fs): a server child killed on drop and
+//! Shared by the CLI's tests: a server child (moto, s3s-fs, `canreq serve`) killed on drop and
 //! waited for until its loopback port accepts, private temporary directories, and `canreq` runs
-//! with a deadline, a private HOME and no AWS environment, so nothing leaves 127.0.0.1.
+//! with a private HOME and no AWS environment, checked never to panic, so nothing leaves
+//! 127.0.0.1.
 
 #![allow(dead_code)]
 
 use std::io::Read;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -234,4 +235,37 @@ pub fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
     let start = text.find(open)? + open.len();
     let len = text[start..].find(close)?;
     Some(&text[start..start + len])
+}
+
+/// The suite's example key, which `serve_one_key` accepts.
+pub const SERVE_AKID: &str = "AKIDEXAMPLE";
+/// Its secret.
+pub const SERVE_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+/// `canreq serve` on a free loopback port accepting [`SERVE_AKID`] (the secret from the
+/// environment, as the help advises), with `extra` arguments; its log in the returned directory.
+pub fn serve_one_key(name: &str, extra: &[&str]) -> (Server, TempDir) {
+    let dir = TempDir::new(name);
+    let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+    let server = Server::start("canreq serve", &dir.path().join("serve.log"), |port| {
+        let mut cmd = canreq(dir.path());
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--access-key", SERVE_AKID])
+            .env("CANREQ_SECRET_KEY", SERVE_SECRET)
+            .args(&extra);
+        cmd
+    });
+    (server, dir)
+}
+
+/// Runs `cmd` to the end with its output captured; fails on a panic or a backtrace hint.
+pub fn output_checked(cmd: &mut Command) -> (Output, String) {
+    let out = cmd.output().expect("canreq runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    assert!(
+        !stderr.contains("RUST_BACKTRACE"),
+        "backtrace hint: {stderr}"
+    );
+    (out, stderr)
 }
