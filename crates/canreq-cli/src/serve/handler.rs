@@ -101,6 +101,7 @@ pub async fn handle(
                     action.as_deref(),
                     &id,
                     &method,
+                    &parts.uri,
                 ),
                 "ok",
                 akid,

@@ -1,11 +1,12 @@
 //! Answers in the shape the client's AWS protocol parses: XML for the Query protocol (IAM, STS,
-//! EC2, …), JSON for the JSON protocols and everything else, S3-style XML errors for REST.
+//! EC2, …), CBOR for Smithy RPC v2 CBOR, JSON for the JSON protocols and everything else,
+//! S3-style XML errors for REST.
 
 use bytes::Bytes;
 use canreq::chunked::DecodedBody;
 use canreq::verify::{AuthError, AuthLocation, Verified, push_element};
 use http_body_util::Full;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// How the client will parse the answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +15,8 @@ pub enum Protocol {
     Json(String),
     /// Form-encoded `Action=…` (IAM, STS, EC2, SQS query, …).
     Query,
+    /// Smithy RPC v2 CBOR (`smithy-protocol: rpc-v2-cbor`): the answer is CBOR too.
+    Cbor,
     /// REST (S3 and the rest).
     Rest,
 }
@@ -25,6 +28,12 @@ impl Protocol {
             .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
+        // The Smithy RPC v2 spec has every client send this header; botocore parses a CBOR
+        // answer, success or error, and nothing else.
+        let smithy = parts.headers.get("smithy-protocol").map(|v| v.as_bytes());
+        if smithy == Some(b"rpc-v2-cbor".as_slice()) {
+            return Protocol::Cbor;
+        }
         if content_type.starts_with("application/x-amz-json") {
             return Protocol::Json(content_type.to_owned());
         }
@@ -66,22 +75,86 @@ impl Protocol {
 fn response(
     status: u16,
     content_type: &str,
-    body: String,
+    body: impl Into<Bytes>,
     id: &str,
     method: &str,
 ) -> hyper::Response<Full<Bytes>> {
     let body = if method == "HEAD" {
-        String::new()
+        Bytes::new()
     } else {
-        body
+        body.into()
     };
-    hyper::Response::builder()
+    let mut builder = hyper::Response::builder()
         .status(status)
         .header(http::header::CONTENT_TYPE, content_type)
         .header("x-amz-request-id", id)
-        .header("x-amzn-RequestId", id)
-        .body(Full::new(Bytes::from(body)))
+        .header("x-amzn-RequestId", id);
+    if content_type == CBOR {
+        builder = builder.header("smithy-protocol", "rpc-v2-cbor");
+    }
+    builder
+        .body(Full::new(body))
         .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
+}
+
+const CBOR: &str = "application/cbor";
+
+/// The JSON value as CBOR (RFC 8949): definite lengths, integers as integers, other numbers
+/// as 64-bit floats.
+fn to_cbor(value: &Value, out: &mut Vec<u8>) {
+    fn head(out: &mut Vec<u8>, major: u8, n: u64) {
+        let major = major << 5;
+        match n {
+            0..=23 => out.push(major | n as u8),
+            24..=0xff => out.extend([major | 24, n as u8]),
+            0x100..=0xffff => {
+                out.push(major | 25);
+                out.extend((n as u16).to_be_bytes());
+            }
+            0x1_0000..=0xffff_ffff => {
+                out.push(major | 26);
+                out.extend((n as u32).to_be_bytes());
+            }
+            _ => {
+                out.push(major | 27);
+                out.extend(n.to_be_bytes());
+            }
+        }
+    }
+    fn text(out: &mut Vec<u8>, s: &str) {
+        head(out, 3, s.len() as u64);
+        out.extend_from_slice(s.as_bytes());
+    }
+    match value {
+        Value::Null => out.push(0xf6),
+        Value::Bool(b) => out.push(if *b { 0xf5 } else { 0xf4 }),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => head(out, 0, u),
+            (None, Some(i)) => head(out, 1, !(i as u64)),
+            _ => {
+                out.push(0xfb);
+                out.extend(n.as_f64().unwrap_or(0.0).to_be_bytes());
+            }
+        },
+        Value::String(s) => text(out, s),
+        Value::Array(items) => {
+            head(out, 4, items.len() as u64);
+            items.iter().for_each(|v| to_cbor(v, out));
+        }
+        Value::Object(map) => {
+            head(out, 5, map.len() as u64);
+            for (k, v) in map {
+                text(out, k);
+                to_cbor(v, out);
+            }
+        }
+    }
+}
+
+fn cbor(value: &Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    to_cbor(value, &mut out);
+    out
 }
 
 /// `200`: what was verified.
@@ -92,6 +165,7 @@ pub fn verified(
     action: Option<&str>,
     id: &str,
     method: &str,
+    target: &http::Uri,
 ) -> hyper::Response<Full<Bytes>> {
     let location = match v.location() {
         AuthLocation::Header => "header",
@@ -106,10 +180,7 @@ pub fn verified(
             method,
         );
     }
-    if *protocol == Protocol::Rest && canreq::is_s3_family(v.service()) && method != "GET" {
-        // S3 is a REST-XML protocol: SDKs parse the answer to a write as XML and take anything
-        // else for a server error (and retry the upload). A GET's body is the object, so the
-        // JSON report below stays readable there.
+    if *protocol == Protocol::Rest && rest_xml(v.service(), method, target) {
         return response(
             200,
             "application/xml",
@@ -143,9 +214,36 @@ pub fn verified(
     });
     let content_type = match protocol {
         Protocol::Json(ct) => ct.as_str(),
+        Protocol::Cbor => return response(200, CBOR, cbor(&report), id, method),
         _ => "application/json",
     };
     response(200, content_type, report.to_string(), id, method)
+}
+
+/// Whether a verified REST request gets the XML report. S3, Route 53 and CloudFront are REST-XML
+/// services: SDKs parse their answers as XML, and botocore takes a 200 from S3 that is not XML
+/// for a server error (and retries), and fails on one from the others. Only an S3 GET of an
+/// object (no subresource) keeps the JSON report: its body is the object, read as bytes.
+fn rest_xml(service: &str, method: &str, target: &http::Uri) -> bool {
+    if matches!(service, "route53" | "cloudfront") {
+        return true;
+    }
+    if !canreq::is_s3_family(service) {
+        return false;
+    }
+    let names_key = target
+        .path()
+        .trim_start_matches('/')
+        .split_once('/')
+        .is_some_and(|(_, key)| !key.is_empty());
+    let object_query = target.query().unwrap_or("").split('&').all(|p| {
+        let name = p.split('=').next().unwrap_or("");
+        name.is_empty()
+            || matches!(name, "versionId" | "partNumber" | "x-id")
+            || name.starts_with("response-")
+            || name.starts_with("X-Amz-")
+    });
+    !(method == "GET" && names_key && object_query)
 }
 
 /// The Query protocol's `<ActionResponse><ActionResult>…` with the report as elements, and for
@@ -225,6 +323,10 @@ pub fn refused(
 ) -> hyper::Response<Full<Bytes>> {
     let mut resp = match protocol {
         Protocol::Json(ct) => response(err.status(), ct, err.to_json(), id, method),
+        Protocol::Cbor => {
+            let doc: Value = serde_json::from_str(&err.to_json()).unwrap_or_default();
+            response(err.status(), CBOR, cbor(&doc), id, method)
+        }
         Protocol::Query => response(err.status(), "text/xml", err.to_query_xml(id), id, method),
         Protocol::Rest => response(err.status(), "application/xml", err.to_xml(id), id, method),
     };

@@ -144,6 +144,7 @@ class Capture:
         self.tamper = tamper
         self.status = None
         self.body = None
+        self.content_type = None
         self.sent = {}
 
     def before_send(self, request, **_):
@@ -168,6 +169,7 @@ class Capture:
         body = payload["body"]
         if isinstance(body, (bytes, bytearray)):
             self.body = bytes(body).decode("utf-8", "replace")
+            self.content_type = payload["headers"].get("content-type")
         # A streaming 200 (GetObject) is read by the caller from the parsed result.
 
 
@@ -256,6 +258,12 @@ def call(args):
         "s3-put": ("s3", lambda c: c.put_object(Bucket=BUCKET, Key=KEY, Body=data, **put_extra)),
         "s3-upload-file": ("s3", lambda c: upload_file(c, args, data)),
         "s3-get": ("s3", lambda c: c.get_object(Bucket=BUCKET, Key=KEY)),
+        # REST-XML calls that are not object reads, and a Smithy RPC v2 CBOR call.
+        "s3-list-buckets": ("s3", lambda c: c.list_buckets()),
+        "s3-list-objects": ("s3", lambda c: c.list_objects_v2(Bucket=BUCKET)),
+        "route53-list-hosted-zones": ("route53", lambda c: c.list_hosted_zones()),
+        "cloudfront-list-distributions": ("cloudfront", lambda c: c.list_distributions()),
+        "eventbridgev2-list-event-buses": ("eventbridgev2", lambda c: c.list_event_buses()),
     }[args.scenario]
     c = client(service, capture, args)
     try:
@@ -280,7 +288,7 @@ def call(args):
                 "chunk-size": AwsChunkedWrapper._DEFAULT_CHUNK_SIZE,
             }
         )
-    result.update(status=capture.status, body=capture.body, sent=capture.sent)
+    result.update(status=capture.status, body=capture.body, sent=capture.sent, content_type=capture.content_type)
     return result
 
 
