@@ -28,15 +28,15 @@ fuzz_target!(|data: &[u8]| {
             .ok(),
         _ => None,
     };
-    let presigned = if control & 1 != 0 {
-        PresignedPayload::BodyHash
-    } else {
-        PresignedPayload::Unsigned
+    let presigned = match control & 3 {
+        1 => PresignedPayload::BodyHash,
+        2 => PresignedPayload::Unsigned,
+        _ => PresignedPayload::ByService,
     };
     let verifier = Verifier::new(store)
         .presigned_payload(presigned)
-        .allow_unsigned_payload(control & 2 == 0);
-    let piece = usize::from(control >> 2) + 1;
+        .allow_unsigned_payload(control & 4 == 0);
+    let piece = usize::from(control >> 3) + 1;
 
     let whole = verifier.verify(&request, body, now);
     let streamed = match verifier.begin(&request, now) {

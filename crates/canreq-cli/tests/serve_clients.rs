@@ -149,7 +149,32 @@ fn boto3_presigned_urls_fetched_with_urllib_verify() {
         assert!(a.body.contains("\n<Error><Code>"), "{what}: {}", a.body);
     }
 
-    // A presigned URL signs UNSIGNED-PAYLOAD: the body is not covered, so a changed body passes.
+    // STS GetCallerIdentity presigned as a GET (the EKS token): botocore signs the empty body's
+    // hash there, not UNSIGNED-PAYLOAD, and the verifier reads it so for services other than S3.
+    let a = boto(&python, &serve, KEY, "sts-presign-get", &[]);
+    verified_xml("STS presigned GET", a.status, &a.body, AKID, "sts");
+    assert!(
+        a.body.contains("<Payload>body-hash</Payload>"),
+        "{}",
+        a.body
+    );
+    assert!(a.body.contains("<Auth>query</Auth>"), "{}", a.body);
+    let a = boto(
+        &python,
+        &serve,
+        KEY,
+        "sts-presign-get",
+        &["--tamper", "query:Action"],
+    );
+    refused(
+        "STS presigned GET, Action changed",
+        a.status,
+        &a.body,
+        403,
+        "SignatureDoesNotMatch",
+    );
+
+    // A presigned S3 URL signs UNSIGNED-PAYLOAD: the body is not covered, so a changed body passes.
     let a = boto(
         &python,
         &serve,

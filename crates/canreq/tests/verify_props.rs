@@ -114,7 +114,13 @@ fn signed(case: &Case, now: SigningTime) -> Wire {
         req.push_header(n, v);
     }
     if case.query_form {
-        let p = signer.presign(&req, Payload::Unsigned, 600).unwrap();
+        // As the SDKs presign: UNSIGNED-PAYLOAD for S3, the body's hash for other services.
+        let payload = if canreq::is_s3_family(case.service) {
+            Payload::Unsigned
+        } else {
+            Payload::Bytes(&case.body)
+        };
+        let p = signer.presign(&req, payload, 600).unwrap();
         (
             case.method.clone(),
             p.target().to_owned(),
@@ -142,7 +148,7 @@ fn verify(wire: &Wire, now: SigningTime) -> Result<(), canreq::verify::AuthError
         || wire.1.contains("X-Amz-Security-Token=");
     if has_token {
         Verifier::new(store)
-            .presigned_payload(PresignedPayload::Unsigned)
+            .presigned_payload(PresignedPayload::ByService)
             .verify(&req, &wire.3, now)
             .map(|_| ())
     } else {
@@ -197,8 +203,9 @@ proptest! {
                 mutate(&value, 0..value.len(), pick / 7).map(|v| tampered.2[idx] = (name, v)).is_some()
             }
             _ => {
-                // The body is covered unless the payload is UNSIGNED-PAYLOAD (presigned).
-                if case.query_form || case.body.is_empty() { false } else {
+                // The body is covered unless the payload is UNSIGNED-PAYLOAD (presigned S3).
+                let unsigned = case.query_form && canreq::is_s3_family(case.service);
+                if unsigned || case.body.is_empty() { false } else {
                     let at = pick % case.body.len();
                     tampered.3[at] ^= 1 << (pick % 8);
                     true

@@ -294,9 +294,16 @@ def call(args):
 
 def presign(args):
     """A presigned URL from boto3, fetched with urllib (no SDK involved in the fetch)."""
-    c = client("s3", None, args)
-    method = "get_object" if args.scenario == "s3-presign-get" else "put_object"
-    url = c.generate_presigned_url(method, Params={"Bucket": BUCKET, "Key": KEY}, ExpiresIn=300)
+    if args.scenario == "sts-presign-get":
+        # An EKS-style token: GetCallerIdentity presigned as a GET. botocore signs the empty
+        # body's hash here, not UNSIGNED-PAYLOAD (only its S3 presigner does that).
+        c = client("sts", None, args)
+        url = c.generate_presigned_url("get_caller_identity", ExpiresIn=300, HttpMethod="GET")
+        method = "get_object"
+    else:
+        c = client("s3", None, args)
+        method = "get_object" if args.scenario == "s3-presign-get" else "put_object"
+        url = c.generate_presigned_url(method, Params={"Bucket": BUCKET, "Key": KEY}, ExpiresIn=300)
     body = None if method == "get_object" else OBJECT
     if args.tamper == "body":
         body = tamper_body(body)
@@ -328,7 +335,7 @@ def main():
     p.add_argument("--algorithm", choices=["crc32", "sha1", "sha256"])
     p.add_argument("--size", type=int)
     args = p.parse_args()
-    run = presign if args.scenario.startswith("s3-presign-") else call
+    run = presign if "-presign-" in args.scenario else call
     json.dump(run(args), sys.stdout)
     sys.stdout.write("\n")
 

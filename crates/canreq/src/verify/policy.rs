@@ -149,14 +149,18 @@ impl Accept {
 /// ```
 /// use canreq::verify::PresignedPayload;
 ///
-/// // What S3 and every AWS SDK's presigned URL sign.
-/// assert_eq!(PresignedPayload::default(), PresignedPayload::Unsigned);
+/// // As the AWS SDKs presign: UNSIGNED-PAYLOAD for S3, the body's hash for other services.
+/// assert_eq!(PresignedPayload::default(), PresignedPayload::ByService);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PresignedPayload {
-    /// `UNSIGNED-PAYLOAD`, as S3 and botocore's presigned URLs for every service sign.
+    /// As AWS's signers do: `UNSIGNED-PAYLOAD` for the S3 family (every SDK's presigned S3
+    /// URL), the SHA-256 of the body for every other service (botocore's presigned STS, IAM or
+    /// EC2 URLs, EKS tokens, the AWS test suite's query form, `canreq presign`).
     #[default]
+    ByService,
+    /// `UNSIGNED-PAYLOAD`, whatever the service.
     Unsigned,
-    /// The SHA-256 of the body (the AWS test suite's query-form cases).
+    /// The SHA-256 of the body, whatever the service.
     BodyHash,
 }

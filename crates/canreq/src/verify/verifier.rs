@@ -67,7 +67,8 @@ pub struct Verifier<S> {
 
 impl<S: CredentialStore> Verifier<S> {
     /// A verifier accepting any region and service, 15 minutes of clock skew, unsigned
-    /// payloads allowed, presigned URLs signing `UNSIGNED-PAYLOAD`.
+    /// payloads allowed, presigned URLs read as the AWS SDKs sign them
+    /// ([`PresignedPayload::ByService`]).
     pub fn new(store: S) -> Self {
         Verifier {
             store,
@@ -75,7 +76,7 @@ impl<S: CredentialStore> Verifier<S> {
             services: Accept::Any,
             skew_seconds: 15 * 60,
             allow_unsigned_payload: true,
-            presigned_payload: PresignedPayload::Unsigned,
+            presigned_payload: PresignedPayload::ByService,
             chunk_limits: DecodeLimits::default(),
             cache: KeyCache::default(),
         }
@@ -174,23 +175,33 @@ impl<S: CredentialStore> Verifier<S> {
     }
 
     /// What presigned requests without `x-amz-content-sha256` sign as payload hash
-    /// ([`PresignedPayload::Unsigned`] unless set).
+    /// ([`PresignedPayload::ByService`] unless set: `UNSIGNED-PAYLOAD` for S3, the body's
+    /// hash for other services, as the AWS SDKs presign).
     ///
     /// ```
     /// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
-    /// use canreq::verify::{PayloadMode, PresignedPayload, Verifier};
+    /// use canreq::verify::{ErrorCode, PayloadMode, PresignedPayload, Verifier};
     ///
     /// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
     /// let now = SigningTime::parse("20150830T123600Z")?;
-    /// // The AWS test suite's query form signs the body's hash, not UNSIGNED-PAYLOAD.
-    /// let req = Request::new("GET", "/").header("Host", "example.amazonaws.com");
-    /// let url = Signer::new(&creds, Scope::new("us-east-1", "service")?, now).presign(&req, Payload::Empty, 60)?;
-    /// let received = Request::new("GET", url.target()).header("Host", "example.amazonaws.com");
+    /// let sts = Signer::new(&creds, Scope::new("us-east-1", "sts")?, now);
+    /// let req = Request::new("GET", "/?Action=GetCallerIdentity&Version=2011-06-15")
+    ///     .header("Host", "sts.amazonaws.com");
     ///
-    /// let verifier = Verifier::new(|_: &str| Some(creds.clone()))
-    ///     .presigned_payload(PresignedPayload::BodyHash);
-    /// let verified = verifier.verify(&received, b"", now).unwrap();
-    /// assert_eq!(verified.payload(), PayloadMode::BodyHash);
+    /// // STS presigned as botocore does (the EKS token): the empty body's hash is signed.
+    /// let by_sdk = sts.presign(&req, Payload::Empty, 60)?;
+    /// let verifier = Verifier::new(|_: &str| Some(creds.clone()));
+    /// let request = Request::new("GET", by_sdk.target()).header("Host", "sts.amazonaws.com");
+    /// assert_eq!(verifier.verify(&request, b"", now).unwrap().payload(), PayloadMode::BodyHash);
+    ///
+    /// // Signed UNSIGNED-PAYLOAD instead: another canonical request, so refused by default…
+    /// let unsigned = sts.presign(&req, Payload::Unsigned, 60)?;
+    /// let request = Request::new("GET", unsigned.target()).header("Host", "sts.amazonaws.com");
+    /// let err = verifier.verify(&request, b"", now).unwrap_err();
+    /// assert_eq!(err.code(), ErrorCode::SignatureDoesNotMatch);
+    /// // …and accepted by a verifier told that its clients sign it.
+    /// let verifier = verifier.presigned_payload(PresignedPayload::Unsigned);
+    /// assert_eq!(verifier.verify(&request, b"", now).unwrap().payload(), PayloadMode::Unsigned);
     /// # Ok::<(), canreq::Error>(())
     /// ```
     pub fn presigned_payload(mut self, mode: PresignedPayload) -> Self {

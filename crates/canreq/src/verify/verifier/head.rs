@@ -312,10 +312,18 @@ impl<S: CredentialStore> Verifier<S> {
             declared: None,
         };
         match declared {
-            None if claim.location == AuthLocation::Query => match self.presigned_payload {
-                PresignedPayload::Unsigned => unsigned(),
-                PresignedPayload::BodyHash => Ok(body_hash),
-            },
+            None if claim.location == AuthLocation::Query => {
+                let unsigned_here = match self.presigned_payload {
+                    PresignedPayload::ByService => is_s3_family(claim.credential.service()),
+                    PresignedPayload::Unsigned => true,
+                    PresignedPayload::BodyHash => false,
+                };
+                if unsigned_here {
+                    unsigned()
+                } else {
+                    Ok(body_hash)
+                }
+            }
             None if is_s3_family(claim.credential.service()) => Err(AuthError::new(
                 ErrorCode::InvalidRequest,
                 "Missing required header for this request: x-amz-content-sha256",
