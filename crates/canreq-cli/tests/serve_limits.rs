@@ -125,12 +125,13 @@ fn the_host_is_the_one_the_request_names() {
     let answer = exchange(server.port, &head_of(line, &headers, &auth), wait);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 
-    // An absolute-form target naming another host than the signed `Host`.
+    // An absolute-form target naming another host than the signed `Host`. (Signed for a REST
+    // service other than S3, the answer is a REST-JSON error.)
     let line = "GET http://evil.example/ HTTP/1.1";
     let answer = exchange(server.port, &head_of(line, &headers, &auth), wait);
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(
-        answer.contains("<Code>InvalidRequest</Code>") && answer.contains("evil.example"),
+        answer.contains("\"__type\":\"InvalidRequest\"") && answer.contains("evil.example"),
         "{answer}"
     );
 

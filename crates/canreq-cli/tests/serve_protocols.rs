@@ -1,7 +1,8 @@
 //! botocore's parser for each AWS protocol reads `canreq serve`'s answers: a verified call does
 //! not raise, and a refused one raises the code and status the server sent, with its message.
 //! The Query, JSON 1.0/1.1 and S3 object calls are in serve_clients.rs; here are the REST-XML
-//! calls that are not object reads (S3 listings, Route 53, CloudFront) and Smithy RPC v2 CBOR.
+//! calls that are not object reads (S3 listings, Route 53, CloudFront), REST-JSON (Lambda) and
+//! Smithy RPC v2 CBOR.
 
 mod clients;
 mod peer;
@@ -9,12 +10,13 @@ mod peer;
 use clients::{AKID, KEY, Key, SECRET, Serve, boto, python};
 
 /// Every scenario of serve_client.py that this file drives, with the service it signs for.
-const CALLS: [(&str, &str); 5] = [
+const CALLS: [(&str, &str); 6] = [
     ("s3-list-buckets", "s3"),
     ("s3-list-objects", "s3"),
     ("route53-list-hosted-zones", "route53"),
     ("cloudfront-list-distributions", "cloudfront"),
     ("eventbridgev2-list-event-buses", "events"),
+    ("lambda-list-functions", "lambda"),
 ];
 
 #[test]
@@ -29,6 +31,9 @@ fn botocore_parses_verified_rest_xml_and_cbor_answers() {
         assert_eq!(a.all["client_error"], serde_json::Value::Null, "{}", a.all);
         let want = if scenario.starts_with("eventbridgev2") {
             "application/cbor"
+        } else if scenario.starts_with("lambda") {
+            assert!(a.body.contains(&format!("\"service\":\"{service}\"")));
+            "application/json"
         } else {
             assert!(a.body.contains(&format!("<Service>{service}</Service>")));
             "application/xml"
@@ -72,6 +77,12 @@ fn botocore_reads_refusals_of_rest_xml_and_cbor_calls() {
             let said = a.all["client_error"]["message"].as_str().unwrap_or("");
             assert!(
                 said.contains(&format!("({code})")) && said.contains(message),
+                "{what}: {said}"
+            );
+            // The message is the error's, not a document of another protocol (REST-JSON SDKs
+            // showed a whole XML error as the message).
+            assert!(
+                !said.contains("<?xml") && !said.contains("{\""),
                 "{what}: {said}"
             );
         }

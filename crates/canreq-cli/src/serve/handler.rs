@@ -108,7 +108,7 @@ pub async fn handle(
             )
         }
         Err((err, akid)) => (
-            reply::refused(&err, &protocol, &id, &method),
+            reply::refused(&err, &protocol, claimed_service(&parts), &id, &method),
             err.code().as_str(),
             akid,
         ),
@@ -264,18 +264,40 @@ fn too_large(max: u64) -> AuthError {
 
 /// The access key id a refused request claimed, for the log line (never a secret).
 fn claimed_key(request: &Request<'_>) -> String {
-    let from_header = request.header_values("authorization").next().and_then(|a| {
-        let cred = a.split("Credential=").nth(1)?;
-        cred.split('/').next().map(str::to_owned)
-    });
-    let from_query = || {
-        request.query().split('&').find_map(|p| {
-            let v = p.strip_prefix("X-Amz-Credential=")?;
-            v.split("%2F").next().map(str::to_owned)
-        })
-    };
-    from_header
-        .or_else(from_query)
+    let authorization = request.header_values("authorization").next();
+    claimed_credential(authorization, request.query(), 0)
         .filter(|k| k.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .map(str::to_owned)
         .unwrap_or_default()
+}
+
+/// The service a refused request claimed, to answer in the shape its SDK parses.
+fn claimed_service(parts: &http::request::Parts) -> Option<&str> {
+    let authorization = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    claimed_credential(authorization, parts.uri.query().unwrap_or(""), 3)
+        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+}
+
+/// Part `index` of the credential (`AKID/DATE/REGION/SERVICE/aws4_request`) a request claims,
+/// read loosely from the `Authorization` header or the presign parameter: for the log and the
+/// shape of a refusal only, never for a decision (the verifier has refused the request).
+fn claimed_credential<'a>(
+    authorization: Option<&'a str>,
+    query: &'a str,
+    index: usize,
+) -> Option<&'a str> {
+    let from_header = authorization.and_then(|a| {
+        let credential = a.split("Credential=").nth(1)?;
+        let credential = credential.split([',', ' ']).next()?;
+        credential.split('/').nth(index)
+    });
+    from_header.or_else(|| {
+        query.split('&').find_map(|p| {
+            let v = p.strip_prefix("X-Amz-Credential=")?;
+            v.split("%2F").nth(index)
+        })
+    })
 }

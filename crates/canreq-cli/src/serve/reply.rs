@@ -225,11 +225,11 @@ pub fn verified(
 /// for a server error (and retries), and fails on one from the others. Only an S3 GET of an
 /// object (no subresource) keeps the JSON report: its body is the object, read as bytes.
 fn rest_xml(service: &str, method: &str, target: &http::Uri) -> bool {
-    if matches!(service, "route53" | "cloudfront") {
-        return true;
+    if !is_rest_xml_service(service) {
+        return false;
     }
     if !canreq::is_s3_family(service) {
-        return false;
+        return true;
     }
     let names_key = target
         .path()
@@ -315,12 +315,22 @@ fn s3_xml(v: &Verified<()>, location: &str, decoded: Option<&DecodedBody>, id: &
 }
 
 /// The AWS error document for the client's protocol.
+/// The REST services whose SDKs parse XML; every other REST service speaks REST-JSON.
+fn is_rest_xml_service(service: &str) -> bool {
+    canreq::is_s3_family(service) || matches!(service, "s3control" | "route53" | "cloudfront")
+}
+
+/// An AWS error answer. `service` is the one the request claimed, if it could be read: a REST
+/// request to a REST-JSON service (Lambda, API Gateway, …) gets a JSON error, whose `message`
+/// its SDK shows, every other REST request S3's XML.
 pub fn refused(
     err: &AuthError,
     protocol: &Protocol,
+    service: Option<&str>,
     id: &str,
     method: &str,
 ) -> hyper::Response<Full<Bytes>> {
+    let rest_json = service.is_some_and(|s| !is_rest_xml_service(s));
     let mut resp = match protocol {
         Protocol::Json(ct) => response(err.status(), ct, err.to_json(), id, method),
         Protocol::Cbor => {
@@ -328,6 +338,9 @@ pub fn refused(
             response(err.status(), CBOR, cbor(&doc), id, method)
         }
         Protocol::Query => response(err.status(), "text/xml", err.to_query_xml(id), id, method),
+        Protocol::Rest if rest_json => {
+            response(err.status(), "application/json", err.to_json(), id, method)
+        }
         Protocol::Rest => response(err.status(), "application/xml", err.to_xml(id), id, method),
     };
     if let Ok(v) = http::HeaderValue::from_str(err.code().as_str()) {

@@ -263,6 +263,7 @@ def call(args):
         "s3-list-objects": ("s3", lambda c: c.list_objects_v2(Bucket=BUCKET)),
         "route53-list-hosted-zones": ("route53", lambda c: c.list_hosted_zones()),
         "cloudfront-list-distributions": ("cloudfront", lambda c: c.list_distributions()),
+        "lambda-list-functions": ("lambda", lambda c: c.list_functions()),
         "eventbridgev2-list-event-buses": ("eventbridgev2", lambda c: c.list_event_buses()),
     }[args.scenario]
     c = client(service, capture, args)
