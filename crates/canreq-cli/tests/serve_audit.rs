@@ -200,3 +200,73 @@ fn an_idle_keep_alive_connection_closes_without_a_log_line() {
     );
     assert_eq!(log.lines().count(), 4, "{log}");
 }
+
+/// The head of the aws-chunked `PUT` the AWS SDK for JavaScript v3 (3.1174) sends for a
+/// stream body over HTTP (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`, CRC32 trailer), signed with
+/// `secret` (the signature adds `x-amz-content-sha256`), kept alive as Node's agent keeps it.
+fn js_sdk_stream_put_head(port: u16, secret: &str, decoded_length: usize) -> String {
+    let headers = [
+        ("content-type", "application/octet-stream".to_owned()),
+        ("x-amz-sdk-checksum-algorithm", "CRC32".to_owned()),
+        ("content-encoding", "aws-chunked".to_owned()),
+        ("transfer-encoding", "chunked".to_owned()),
+        ("x-amz-decoded-content-length", decoded_length.to_string()),
+        ("x-amz-trailer", "x-amz-checksum-crc32".to_owned()),
+        ("x-amz-user-agent", "aws-sdk-js/3.1174.0".to_owned()),
+        ("host", format!("127.0.0.1:{port}")),
+        ("amz-sdk-request", "attempt=1; max=3".to_owned()),
+        ("Connection", "keep-alive".to_owned()),
+    ];
+    let path = "/bkt/st?x-id=PutObject";
+    let mut request = Request::new("PUT", path);
+    for (n, v) in headers.iter().filter(|(n, _)| *n != "Connection") {
+        request.push_header(n, v);
+    }
+    let creds = Credentials::new(AKID, secret).unwrap();
+    let signer = Signer::new(
+        &creds,
+        Scope::new("us-east-1", "s3").unwrap(),
+        SigningTime::now(),
+    );
+    let signed = signer
+        .sign(&request, Payload::StreamingUnsignedTrailer)
+        .unwrap();
+    head("PUT", path, &headers, signed.headers())
+}
+
+#[test]
+fn a_refusal_that_leaves_the_body_unread_says_connection_close() {
+    // The JS SDK's stream upload signed with a wrong secret: refused from its head, its body
+    // not read. The server then closes the connection, and must say so: without
+    // `Connection: close`, Node's agent put the socket back in its pool and the client's next
+    // call on it failed with EPIPE or ECONNRESET (the SDK surfaced `TimeoutError: write EPIPE`
+    // for a stream body, which it cannot retry, instead of SignatureDoesNotMatch).
+    let (server, _dir) = serve("refused-unread", &[]);
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let wrong = SECRET.replace("KEY", "KEX");
+    let head = js_sdk_stream_put_head(server.port, &wrong, 8);
+    // The head and the first aws-chunk (3 bytes): the rest of the body is not sent yet.
+    stream
+        .write_all(format!("{head}8\r\n3\r\nabc\r\n\r\n").as_bytes())
+        .unwrap();
+    let answer = read_answer(&mut stream);
+    assert!(
+        answer.starts_with("HTTP/1.1 403") && answer.contains("<Code>SignatureDoesNotMatch<"),
+        "{answer}"
+    );
+    let answer_head = answer
+        .split("\r\n\r\n")
+        .next()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        answer_head.contains("\r\nconnection: close\r\n"),
+        "the server closes this connection, so its answer must say so:\n{answer_head}"
+    );
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+}

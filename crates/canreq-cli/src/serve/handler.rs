@@ -12,7 +12,7 @@ use canreq::chunked::{ChunkedDecoder, DecodedBody};
 use canreq::verify::{AuthError, ErrorCode, Pending, Verified, Verifier};
 use canreq::{Credentials, Request, SigningTime};
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
 
 use super::reply::{self, Protocol};
 
@@ -88,8 +88,9 @@ pub async fn handle(
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
     let protocol = Protocol::of(&parts);
-    let outcome = verify(&state, &parts, body, &protocol).await;
-    let (response, code, akid) = match outcome {
+    let mut body_read = body.is_end_stream();
+    let outcome = verify(&state, &parts, body, &protocol, &mut body_read).await;
+    let (mut response, code, akid) = match outcome {
         Ok((verified, sniffed, decoded)) => {
             let akid = verified.access_key_id().to_owned();
             let action = protocol.action(parts.uri.query(), &sniffed);
@@ -113,6 +114,16 @@ pub async fn handle(
             akid,
         ),
     };
+    if !body_read {
+        // A request refused before its body was read to the end: hyper closes the connection
+        // rather than read the rest, and the answer must say so, or a client that keeps its
+        // connections (Node's agent, for the AWS SDK for JavaScript) sends its next request
+        // on a socket about to close, and that request fails with EPIPE or ECONNRESET.
+        response.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+    }
     if !state.quiet {
         // One line per request. The query is left out: it may carry a signature or a token.
         eprintln!(
@@ -136,11 +147,13 @@ enum BodyCheck {
 type Outcome = (Verified<()>, Vec<u8>, Option<DecodedBody>);
 
 /// Verifies the request; on failure also returns the claimed access key id for the log.
+/// Sets `body_read` once the body has been read to its end.
 async fn verify(
     state: &State,
     parts: &http::request::Parts,
     mut body: Incoming,
     protocol: &Protocol,
+    body_read: &mut bool,
 ) -> Result<Outcome, (AuthError, String)> {
     let fail = |e: AuthError| (e, String::new());
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
@@ -213,7 +226,10 @@ async fn verify(
                 );
                 return Err((e, akid));
             }
-            Ok(None) => break,
+            Ok(None) => {
+                *body_read = true;
+                break;
+            }
             Ok(Some(Err(e))) => {
                 let e = AuthError::new(
                     ErrorCode::InvalidRequest,
