@@ -71,8 +71,9 @@ pub struct ServeArgs {
     /// Largest accepted body, in bytes.
     #[arg(long, default_value_t = 5 * 1024 * 1024 * 1024)]
     max_body_bytes: u64,
-    /// Largest aws-chunked chunk, in bytes: a signed chunk is held until its signature is
-    /// checked, so this bounds memory per connection (the AWS SDKs send 64 KiB to 1 MiB).
+    /// Largest signed aws-chunked chunk, in bytes: a signed chunk is held until its signature
+    /// is checked, so this bounds memory per connection (the AWS SDKs sign 64 KiB to 1 MiB).
+    /// Unsigned chunks (STREAMING-UNSIGNED-PAYLOAD-TRAILER) are not held: any size is accepted.
     #[arg(long, default_value_t = 1024 * 1024)]
     max_chunk_bytes: usize,
     /// Largest accepted request head (request line and headers), in bytes.

@@ -414,7 +414,9 @@ impl ChunkedDecoder {
                 self.mode.marker()
             )));
         }
-        if size > self.limits.max_chunk_size as u64 {
+        // Only a signed chunk is held (until its signature is checked); an unsigned one is
+        // released as it arrives, whatever its size.
+        if self.mode.signs_chunks() && size > self.limits.max_chunk_size as u64 {
             return Err(AuthError::new(
                 ErrorCode::InvalidChunkSizeError,
                 format!(

@@ -14,7 +14,8 @@ use crate::chunked::{ChecksumAlgorithm, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, Streamin
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeLimits {
-    /// The largest chunk (and so the most data held at once). Default 16 MiB.
+    /// In signed modes, the largest chunk (and so the most data held at once). Default 16 MiB.
+    /// Unsigned chunks are not held, and any size is accepted.
     pub max_chunk_size: usize,
     /// In signed modes, the smallest chunk but the last (S3's rule). Default 8 KiB.
     pub min_chunk_size: usize,
