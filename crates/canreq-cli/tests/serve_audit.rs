@@ -270,3 +270,37 @@ fn a_refusal_that_leaves_the_body_unread_says_connection_close() {
     let _ = stream.read_to_end(&mut rest);
     assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
 }
+
+#[test]
+fn a_client_still_sending_after_a_refusal_is_read_before_the_close() {
+    // A refused upload whose client keeps writing (Node's does, the whole body, before it
+    // reads): if the server closed with that body arriving, the kernel would reset the
+    // connection, and the client would fail its writes with EPIPE instead of reading the 403
+    // already sent. The server ends its side, then reads the rest for a bounded time.
+    let (server, _dir) = serve("refused-lingering", &[]);
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let wrong = SECRET.replace("KEY", "KEX");
+    let megabytes = 8;
+    let head = js_sdk_stream_put_head(server.port, &wrong, megabytes << 20);
+    stream.write_all(head.as_bytes()).unwrap();
+    let answer = read_answer(&mut stream);
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+
+    // The body, still coming as HTTP chunks after the answer: every write is taken.
+    let piece = [b'a'; 64 * 1024];
+    for i in 0..megabytes * 16 {
+        let sent = stream
+            .write_all(b"10000\r\n")
+            .and_then(|()| stream.write_all(&piece))
+            .and_then(|()| stream.write_all(b"\r\n"));
+        assert!(sent.is_ok(), "write {i} after the answer failed: {sent:?}");
+    }
+    stream.shutdown(Shutdown::Write).unwrap();
+    // Then the server's close: the end of the stream, no reset.
+    let mut rest = Vec::new();
+    let read = stream.read_to_end(&mut rest);
+    assert!(read.is_ok() && rest.is_empty(), "{read:?} {rest:?}");
+}

@@ -9,6 +9,7 @@ mod config;
 mod deadline;
 mod handler;
 mod idle;
+mod linger;
 mod reply;
 
 use std::net::SocketAddr;
@@ -293,19 +294,34 @@ pub async fn accept_loop(
                     // A client that does not finish the handshake in time is dropped.
                     match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
                         Ok(Ok(tls_stream)) => {
-                            builder
-                                .serve_connection(
-                                    TokioIo::new(Watched::new(tls_stream, Arc::clone(&activity))),
-                                    service,
-                                )
-                                .await
+                            let io = TokioIo::new(Watched::new(tls_stream, Arc::clone(&activity)));
+                            let served = builder.serve_connection(io, service).without_shutdown();
+                            match served.await {
+                                Ok(parts) => {
+                                    linger::linger(parts.io.into_inner()).await;
+                                    Ok(())
+                                }
+                                Err(e) => Err(e),
+                            }
                         }
                         _ => Ok(()),
                     }
                 }
                 None => {
+                    // The connection is handed back when hyper is done with it, so that it is
+                    // closed without losing the last answer (see `linger`).
                     let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity)));
-                    builder.serve_connection(io, service).await
+                    match builder
+                        .serve_connection(io, service)
+                        .without_shutdown()
+                        .await
+                    {
+                        Ok(parts) => {
+                            linger::linger(parts.io.into_inner()).await;
+                            Ok(())
+                        }
+                        Err(e) => Err(e),
+                    }
                 }
             };
             match served {
