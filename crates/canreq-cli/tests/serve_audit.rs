@@ -242,12 +242,7 @@ fn a_refusal_that_leaves_the_body_unread_says_connection_close() {
     // call on it failed with EPIPE or ECONNRESET (the SDK surfaced `TimeoutError: write EPIPE`
     // for a stream body, which it cannot retry, instead of SignatureDoesNotMatch).
     let (server, _dir) = serve("refused-unread", &[]);
-    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let wrong = SECRET.replace("KEY", "KEX");
-    let head = js_sdk_stream_put_head(server.port, &wrong, 8);
+    let (mut stream, head) = wrongly_signed_upload(&server, 8);
     // The head and the first aws-chunk (3 bytes): the rest of the body is not sent yet.
     stream
         .write_all(format!("{head}8\r\n3\r\nabc\r\n\r\n").as_bytes())
@@ -278,13 +273,8 @@ fn a_client_still_sending_after_a_refusal_is_read_before_the_close() {
     // connection, and the client would fail its writes with EPIPE instead of reading the 403
     // already sent. The server ends its side, then reads the rest for a bounded time.
     let (server, _dir) = serve("refused-lingering", &[]);
-    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let wrong = SECRET.replace("KEY", "KEX");
     let megabytes = 8;
-    let head = js_sdk_stream_put_head(server.port, &wrong, megabytes << 20);
+    let (mut stream, head) = wrongly_signed_upload(&server, megabytes << 20);
     stream.write_all(head.as_bytes()).unwrap();
     let answer = read_answer(&mut stream);
     assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
@@ -303,4 +293,18 @@ fn a_client_still_sending_after_a_refusal_is_read_before_the_close() {
     let mut rest = Vec::new();
     let read = stream.read_to_end(&mut rest);
     assert!(read.is_ok() && rest.is_empty(), "{read:?} {rest:?}");
+}
+
+/// A connection to `server` and the head of the JS SDK's stream upload of `decoded_length`
+/// bytes, signed with a wrong secret (refused from its head).
+fn wrongly_signed_upload(server: &Server, decoded_length: usize) -> (TcpStream, String) {
+    let stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let wrong = SECRET.replace("KEY", "KEX");
+    (
+        stream,
+        js_sdk_stream_put_head(server.port, &wrong, decoded_length),
+    )
 }
