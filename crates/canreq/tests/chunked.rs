@@ -191,6 +191,22 @@ fn frame_without_copy_matches_push() {
     assert!(encoder.frame(&[0; 8192]).is_err());
 }
 
+/// Where the hex letters of the chunk sizes are in `wire`.
+fn size_letter_positions(wire: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    loop {
+        let end = at + wire[at..].windows(2).position(|w| w == b"\r\n").unwrap();
+        let hex = wire[at..end].split(|&b| b == b';').next().unwrap();
+        out.extend((at..at + hex.len()).filter(|&i| wire[i].is_ascii_alphabetic()));
+        let size = usize::from_str_radix(std::str::from_utf8(hex).unwrap(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        at = end + 2 + size + 2;
+    }
+}
+
 #[test]
 fn every_single_byte_change_is_refused() {
     let mut checked = 0;
@@ -205,6 +221,8 @@ fn every_single_byte_change_is_refused() {
     ] {
         let data = body(8192 + 300, 9);
         let upload = Upload::new(plan, "/bucket/key", &data, &[8192 + 300]);
+        let size_letters = size_letter_positions(&upload.wire);
+        assert!(!size_letters.is_empty(), "the sizes hold letters to flip");
         for i in 0..upload.wire.len() {
             for flip in [0x01u8, 0x20] {
                 let mut wire = upload.wire.clone();
@@ -214,6 +232,15 @@ fn every_single_byte_change_is_refused() {
                 let result = decoder
                     .decode(&wire, |d| released.extend_from_slice(d))
                     .and_then(|()| decoder.finish());
+                if flip == 0x20 && size_letters.contains(&i) {
+                    // A size's hex letter in the other case is the same size (HTTP's
+                    // chunk-size is case-insensitive; the AWS SDK for Rust writes upper case):
+                    // the same body, which must decode whole and unchanged.
+                    assert!(result.is_ok(), "byte {i}: {result:?}");
+                    assert_eq!(released, data, "byte {i}");
+                    checked += 1;
+                    continue;
+                }
                 assert!(
                     result.is_err(),
                     "{:?}: byte {i} ^ {flip:#x} accepted",

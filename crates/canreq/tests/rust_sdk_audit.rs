@@ -44,11 +44,7 @@ fn verify(wire: &str, time: &str) -> (PayloadMode, Vec<u8>, (ChecksumAlgorithm, 
     (verified.payload(), released, (alg, value.to_owned()))
 }
 
-// Ignored: reading the size in either case makes chunked.rs's every_single_byte_change_is_refused
-// fail (it flips a size's hex letter to upper case and requires a refusal). Which one gives is
-// for the owner of that assertion to decide.
 #[test]
-#[ignore = "refused: lower-case chunk sizes only (see the comment above)"]
 fn a_chunk_size_in_upper_case_hex_is_read() {
     // `PutObject` of `ByteStream::from_path` (a 10-byte file) over HTTP. aws-runtime writes
     // each chunk size with `{:X}`, upper case: a 10-byte chunk is `A`, and any last chunk of a

@@ -545,8 +545,10 @@ fn invalid(message: impl Into<String>) -> AuthError {
     AuthError::new(ErrorCode::InvalidRequest, message)
 }
 
-/// 1 to 16 lowercase hex digits without leading zeros (a `u64` cannot overflow). Every
-/// encoder writes sizes this way; accepting only it leaves one encoding per body.
+/// 1 to 16 hex digits without leading zeros (a `u64` cannot overflow), in either case: HTTP's
+/// chunk-size is case-insensitive, the AWS SDK for Rust writes sizes in upper case (`A`,
+/// `86A0`) and the other encoders in lower case. No signature covers the size (a chunk's covers
+/// its data), so its case changes nothing that is verified.
 fn parse_hex_size(text: &[u8]) -> Option<u64> {
     if text.is_empty() || text.len() > 16 || (text.len() > 1 && text[0] == b'0') {
         return None;
@@ -555,6 +557,7 @@ fn parse_hex_size(text: &[u8]) -> Option<u64> {
         let digit = match b {
             b'0'..=b'9' => b - b'0',
             b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
             _ => return None,
         };
         Some(acc << 4 | u64::from(digit))
