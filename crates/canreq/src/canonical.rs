@@ -46,8 +46,10 @@ pub enum UriEncoding {
     /// The path as sent is URI-encoded once more (`%20` becomes `%2520`): every service but S3.
     #[default]
     Double,
-    /// The path is used as sent (S3). Bytes that cannot stand raw in a URI on the wire (space,
-    /// non-ASCII, controls) are percent-encoded, as any HTTP client would send them.
+    /// The path is the object key, encoded once (S3): its escapes are decoded, then every byte
+    /// but the unreserved ones and `/` is percent-encoded. A path an SDK sent (already encoded
+    /// so) stays as it is; one with raw reserved characters is signed as S3 reads it (`a=b`
+    /// becomes `a%3Db`), and a path escape in either case signs the same.
     Single,
 }
 
@@ -275,7 +277,12 @@ pub(crate) fn canonical_path(
     }
     let write = |out: &mut String, piece: &str| match encoding {
         UriEncoding::Double => encode::uri_encode_str_into(out, piece, true),
-        UriEncoding::Single => encode::wire_path_encode_str_into(out, piece),
+        // S3 names the object by the decoded path and signs that key encoded once: `=` sent
+        // raw is signed `%3D`, `%7e` is signed `~`. (The escapes were checked above.)
+        UriEncoding::Single => match encode::percent_decode(piece) {
+            Ok(key) => encode::uri_encode_into(out, &key, true),
+            Err(_) => encode::uri_encode_str_into(out, piece, true),
+        },
     };
     if !normalize || !needs_normalizing(path) {
         write(out, path);
@@ -434,6 +441,24 @@ mod tests {
         assert_eq!(path("/a%20b", Double, true).unwrap(), "/a%2520b");
         assert_eq!(path("/a%20b", Single, false).unwrap(), "/a%20b");
         assert_eq!(path("/a b/ሴ", Single, false).unwrap(), "/a%20b/%E1%88%B4");
+        // The key encoded once, as S3 reads it: raw reserved characters encoded, escapes of
+        // unreserved ones decoded, hex in upper case. The first is S3's own CanonicalRequest
+        // in its answer to a request sent with `=` raw (curl issue 13754).
+        assert_eq!(
+            path(
+                "/lasca-prod/data/asset_id=my-asset/dt=2024-05-22/data.parquet",
+                Single,
+                false
+            )
+            .unwrap(),
+            "/lasca-prod/data/asset_id%3Dmy-asset/dt%3D2024-05-22/data.parquet"
+        );
+        assert_eq!(
+            path("/b/a!b(c)*'d", Single, false).unwrap(),
+            "/b/a%21b%28c%29%2A%27d"
+        );
+        assert_eq!(path("/b/a%2bb%7Ec", Single, false).unwrap(), "/b/a%2Bb~c");
+        assert_eq!(path("/b/a+b", Single, false).unwrap(), "/b/a%2Bb");
         assert_eq!(path("/%2E/x", Double, true).unwrap(), "/%252E/x");
         assert_eq!(path("", Double, true).unwrap(), "/");
         assert!(path("a", Double, true).is_err());

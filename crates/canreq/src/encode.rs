@@ -71,13 +71,6 @@ pub(crate) fn wire_path_encode_into(out: &mut String, input: &[u8]) {
     encode_where(out, input, None, |b| CLASS[b as usize] & PATH_SAFE != 0);
 }
 
-/// [`wire_path_encode_into`] for text.
-pub(crate) fn wire_path_encode_str_into(out: &mut String, input: &str) {
-    encode_where(out, input.as_bytes(), Some(input), |b| {
-        CLASS[b as usize] & PATH_SAFE != 0
-    });
-}
-
 /// `text`, when given, is `input` as a `str`.
 #[inline]
 fn encode_where(out: &mut String, input: &[u8], text: Option<&str>, keep: impl Fn(u8) -> bool) {

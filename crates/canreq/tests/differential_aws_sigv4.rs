@@ -17,6 +17,8 @@
 //! request that AWS canonicalizes the same way, and canreq's canonical request is checked for
 //! AWS's form. These departures are named at [`AwsEquivalent`].
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -287,6 +289,11 @@ struct AwsEquivalent {
     /// when the path itself ends with `/` (`/a`), as canreq does. The suite has no case that
     /// tells them apart. aws-sigv4 signs the path normalized the aws-c-auth way.
     trailing_dot: bool,
+    /// aws-sigv4 DIFFERENCE (S3 paths): aws-sigv4 signs an S3 path as it is given; S3 signs the
+    /// object key encoded once (`=` as `%3D`, `%7e` as `~`), as its answer to curl issue 13754
+    /// shows. The SDK for Rust always gives aws-sigv4 a key already so encoded. aws-sigv4 is
+    /// given the path in that form, and canreq's canonical path is checked to be it.
+    s3_key: Option<String>,
 }
 
 fn aws_equivalent(case: &Case, sent: &str, normalize: bool) -> AwsEquivalent {
@@ -295,8 +302,11 @@ fn aws_equivalent(case: &Case, sent: &str, normalize: bool) -> AwsEquivalent {
         .map_or((sent, None), |(p, q)| (p, Some(q)));
     let last = path.rsplit('/').next().unwrap_or_default();
     let trailing_dot = normalize && (last == "." || last == "..");
+    let s3_key = canreq::is_s3_family(case.service).then(|| common::s3_key_path(path));
     let mut target = if trailing_dot {
         crt_normalize(path)
+    } else if let Some(key) = &s3_key {
+        key.clone()
     } else {
         path.to_owned()
     };
@@ -317,6 +327,7 @@ fn aws_equivalent(case: &Case, sent: &str, normalize: bool) -> AwsEquivalent {
         plus,
         tab,
         trailing_dot,
+        s3_key,
     }
 }
 
@@ -365,6 +376,7 @@ struct Tally {
     plus: AtomicUsize,
     tab: AtomicUsize,
     trailing_dot: AtomicUsize,
+    s3_key: AtomicUsize,
 }
 
 fn aws_settings(case: &Case, header_form: bool) -> AwsSettings {
@@ -518,6 +530,11 @@ fn check(case: &Case, header_form: bool, tally: &Tally) -> Result<(), TestCaseEr
         prop_assert!(!creq.contains('\t'), "tab left in canonical request");
         tally.tab.fetch_add(1, Ordering::Relaxed);
     }
+    if let Some(key) = &eq.s3_key {
+        let path_line = creq.split('\n').nth(1).unwrap_or_default();
+        prop_assert_eq!(path_line, key.as_str(), "S3 path not the key encoded once");
+        tally.s3_key.fetch_add(1, Ordering::Relaxed);
+    }
     if eq.trailing_dot {
         let path_line = creq.split('\n').nth(1).unwrap_or_default();
         prop_assert!(
@@ -565,10 +582,12 @@ fn run(header_form: bool, seed: u64) {
     let form = if header_form { "header" } else { "query" };
     println!(
         "differential aws-sigv4 ({form}): {agreed} agreed, {} with '+' checked as AWS behaviour, \
-         {} with tabs in header values, {} with a trailing dot segment",
+         {} with tabs in header values, {} with a trailing dot segment, {} S3 paths checked \
+         as the key encoded once",
         tally.plus.load(Ordering::Relaxed),
         tally.tab.load(Ordering::Relaxed),
         tally.trailing_dot.load(Ordering::Relaxed),
+        tally.s3_key.load(Ordering::Relaxed),
     );
 }
 

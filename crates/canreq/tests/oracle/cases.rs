@@ -265,10 +265,10 @@ fn gen_path(rng: &mut Rng, s3: bool) -> String {
         return path;
     }
     // botocore puts an S3 path into the canonical request byte for byte: it relies on its
-    // serializer having escaped the key, and a raw space or `ü` there is not what any server
-    // receives. canreq escapes such bytes as the wire will carry them. So S3 paths are given
-    // in wire form to both.
-    canreq::wire_target(&path).into_owned()
+    // serializer having escaped the key (`quote(key, safe='/~')`). S3 signs the key encoded
+    // once, whatever the client wrote, and so does canreq. So S3 paths are given in that form,
+    // as botocore's own serializer writes them.
+    super::common::s3_key_path(&path)
 }
 
 /// The query as its decoded pairs, empty pieces left out (canreq ignores them).
