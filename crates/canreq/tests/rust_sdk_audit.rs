@@ -3,41 +3,27 @@
 
 use canreq::chunked::{ChecksumAlgorithm, StreamingMode};
 use canreq::verify::{PayloadMode, Verifier};
-use canreq::{Credentials, Request, SigningTime};
+use canreq::{Credentials, RawRequest, SigningTime};
 
-const AKID: &str = "AKIDEXAMPLE";
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+mod verify_support;
+use verify_support::{AKID, creds};
 
 fn store(access_key_id: &str) -> Option<Credentials> {
-    (access_key_id == AKID).then(|| Credentials::new(AKID, SECRET).unwrap())
-}
-
-/// The request head of `wire` as a `Request`, and its body.
-fn parse(wire: &str) -> (Request<'_>, &[u8]) {
-    let (head, body) = wire.split_once("\r\n\r\n").unwrap();
-    let mut lines = head.split("\r\n");
-    let mut start = lines.next().unwrap().split(' ');
-    let (method, target) = (start.next().unwrap(), start.next().unwrap());
-    let mut request = Request::new(method, target);
-    for line in lines {
-        let (name, value) = line.split_once(": ").unwrap();
-        request.push_header(name, value);
-    }
-    (request, body.as_bytes())
+    (access_key_id == AKID).then(creds)
 }
 
 /// Verifies `wire` at `time`: the streaming mode, and what the decoder released.
 fn verify(wire: &str, time: &str) -> (PayloadMode, Vec<u8>, (ChecksumAlgorithm, String)) {
     let time = SigningTime::parse(time).unwrap();
-    let (request, body) = parse(wire);
+    let raw = RawRequest::parse(wire.as_bytes()).unwrap();
     let (verified, mut decoder) = Verifier::new(store)
-        .begin(&request, time)
+        .begin(&raw.request(), time)
         .unwrap()
         .into_chunked()
         .unwrap();
     let mut released = Vec::new();
     decoder
-        .decode(body, |d| released.extend_from_slice(d))
+        .decode(raw.body(), |d| released.extend_from_slice(d))
         .unwrap();
     let summary = decoder.finish().unwrap();
     let (alg, value) = summary.checksum().unwrap();

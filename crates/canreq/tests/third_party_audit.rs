@@ -2,33 +2,23 @@
 //! 1.4.0, awscurl 0.44), byte for byte, checked by the verifier at the time they were signed.
 
 use canreq::verify::Verifier;
-use canreq::{Credentials, Request, SigningTime};
+use canreq::{Credentials, RawRequest, SigningTime};
 
-const AKID: &str = "AKIDEXAMPLE";
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+mod verify_support;
+use verify_support::{AKID, creds};
 
 fn store(access_key_id: &str) -> Option<Credentials> {
-    (access_key_id == AKID).then(|| Credentials::new(AKID, SECRET).unwrap())
-}
-
-/// The request head of `wire` as a `Request`, and its body.
-fn parse(wire: &str) -> (Request<'_>, &[u8]) {
-    let (head, body) = wire.split_once("\r\n\r\n").unwrap();
-    let mut lines = head.split("\r\n");
-    let mut start = lines.next().unwrap().split(' ');
-    let (method, target) = (start.next().unwrap(), start.next().unwrap());
-    let mut request = Request::new(method, target);
-    for line in lines {
-        let (name, value) = line.split_once(": ").unwrap();
-        request.push_header(name, value);
-    }
-    (request, body.as_bytes())
+    (access_key_id == AKID).then(creds)
 }
 
 fn verify(wire: &str, time: &str) -> Result<(), String> {
-    let (request, body) = parse(wire);
+    let raw = RawRequest::parse(wire.as_bytes()).unwrap();
     Verifier::new(store)
-        .verify(&request, body, SigningTime::parse(time).unwrap())
+        .verify(
+            &raw.request(),
+            raw.body(),
+            SigningTime::parse(time).unwrap(),
+        )
         .map(|_| ())
         .map_err(|e| format!("{e:?}"))
 }

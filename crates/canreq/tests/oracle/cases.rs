@@ -467,29 +467,7 @@ fn gen_value(rng: &mut Rng) -> String {
     value
 }
 
-/// `%XY` escapes decoded; anything else kept as it is.
-pub fn percent_decode(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
-}
+pub use super::common::percent_decode;
 
 /// What [`features`] looks for; every one must turn up in a run.
 pub const FEATURES: &[&str] = &[
