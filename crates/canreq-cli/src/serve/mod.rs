@@ -23,6 +23,7 @@ use clap::Args;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -244,6 +245,26 @@ pub struct Limits {
     pub max_header_bytes: usize,
 }
 
+/// Serves one connection's requests; once hyper is done with it, the connection is handed
+/// back and closed without losing its last answer (see `linger`).
+async fn serve_then_linger<S>(
+    builder: &http1::Builder,
+    stream: S,
+    state: Arc<State>,
+    remote: SocketAddr,
+) -> Result<(), hyper::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| handler::handle(Arc::clone(&state), req, remote));
+    let parts = builder
+        .serve_connection(TokioIo::new(stream), service)
+        .without_shutdown()
+        .await?;
+    linger::linger(parts.io.into_inner()).await;
+    Ok(())
+}
+
 /// Serves connections from `listener` until the future is dropped; `canreq demo` runs it on a
 /// free port in-process.
 pub async fn accept_loop(
@@ -284,7 +305,6 @@ pub async fn accept_loop(
                 b
             };
             let log = Arc::clone(&state);
-            let service = service_fn(move |req| handler::handle(Arc::clone(&state), req, remote));
             // Under TLS too: the deadline sees the encrypted bytes the client must take.
             let stream = WriteDeadline::new(stream, timeout);
             // Watched on the plain text side, where the requests and answers are.
@@ -294,34 +314,15 @@ pub async fn accept_loop(
                     // A client that does not finish the handshake in time is dropped.
                     match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
                         Ok(Ok(tls_stream)) => {
-                            let io = TokioIo::new(Watched::new(tls_stream, Arc::clone(&activity)));
-                            let served = builder.serve_connection(io, service).without_shutdown();
-                            match served.await {
-                                Ok(parts) => {
-                                    linger::linger(parts.io.into_inner()).await;
-                                    Ok(())
-                                }
-                                Err(e) => Err(e),
-                            }
+                            let io = Watched::new(tls_stream, Arc::clone(&activity));
+                            serve_then_linger(&builder, io, state, remote).await
                         }
                         _ => Ok(()),
                     }
                 }
                 None => {
-                    // The connection is handed back when hyper is done with it, so that it is
-                    // closed without losing the last answer (see `linger`).
-                    let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity)));
-                    match builder
-                        .serve_connection(io, service)
-                        .without_shutdown()
-                        .await
-                    {
-                        Ok(parts) => {
-                            linger::linger(parts.io.into_inner()).await;
-                            Ok(())
-                        }
-                        Err(e) => Err(e),
-                    }
+                    let io = Watched::new(stream, Arc::clone(&activity));
+                    serve_then_linger(&builder, io, state, remote).await
                 }
             };
             match served {

@@ -21,23 +21,19 @@ pub(super) fn parse_time(claim: &Claim<'_>) -> Result<SigningTime, AuthError> {
             ));
         }
     };
-    let shaped = raw.len() == 16 && raw.as_bytes()[8] == b'T' && raw.ends_with('Z');
-    shaped
-        .then(|| SigningTime::parse(raw).ok())
-        .flatten()
-        .ok_or_else(|| {
-            let code = match claim.location {
-                AuthLocation::Header => ErrorCode::AccessDenied,
-                AuthLocation::Query => ErrorCode::AuthorizationQueryParametersError,
-            };
-            AuthError::new(
-                code,
-                format!(
-                    "X-Amz-Date '{}' is not of the form YYYYMMDDTHHMMSSZ.",
-                    crate::error::shown(raw)
-                ),
-            )
-        })
+    amz_date_form(raw).ok_or_else(|| {
+        let code = match claim.location {
+            AuthLocation::Header => ErrorCode::AccessDenied,
+            AuthLocation::Query => ErrorCode::AuthorizationQueryParametersError,
+        };
+        AuthError::new(
+            code,
+            format!(
+                "X-Amz-Date '{}' is not of the form YYYYMMDDTHHMMSSZ.",
+                crate::error::shown(raw)
+            ),
+        )
+    })
 }
 
 /// The `Date` header as the request's time (older signers, e.g. the 2011 edition of AWS's test
@@ -53,13 +49,8 @@ fn parse_date_header(claim: &Claim<'_>, date: &str) -> Result<SigningTime, AuthE
         )
         .with_detail("HeadersNotSigned", "date"));
     }
-    let amz_form = date.len() == 16 && date.as_bytes()[8] == b'T' && date.ends_with('Z');
-    let time = if amz_form {
-        SigningTime::parse(date)
-    } else {
-        SigningTime::parse_http_date(date)
-    };
-    time.map_err(|_| {
+    let time = amz_date_form(date).or_else(|| SigningTime::parse_http_date(date).ok());
+    time.ok_or_else(|| {
         AuthError::new(
             ErrorCode::AccessDenied,
             format!(
@@ -69,6 +60,13 @@ fn parse_date_header(claim: &Claim<'_>, date: &str) -> Result<SigningTime, AuthE
             ),
         )
     })
+}
+
+/// `text` in the `X-Amz-Date` form, strictly `YYYYMMDDTHHMMSSZ` (`SigningTime::parse` also
+/// reads RFC 3339, which a request's time may not be).
+fn amz_date_form(text: &str) -> Option<SigningTime> {
+    let shaped = text.len() == 16 && text.as_bytes()[8] == b'T' && text.ends_with('Z');
+    shaped.then(|| SigningTime::parse(text).ok()).flatten()
 }
 
 /// The error for a request where `host` or an `x-amz-*` header present is not signed, naming
