@@ -222,6 +222,11 @@ impl Hex64 {
         Hex64 { digits, len }
     }
 
+    /// The digits, as bytes.
+    pub(crate) fn digits(&self) -> &[u8] {
+        &self.digits[..usize::from(self.len)]
+    }
+
     /// The digits.
     pub(crate) fn as_str(&self) -> &str {
         // Only hex digits are ever written: always ASCII.

@@ -472,7 +472,7 @@ pub(crate) fn string_to_sign_in_scope(
     string_to_sign(amz_date, scope.region(), scope.service(), canonical_digest)
 }
 
-/// [`string_to_sign_in_scope`] from the scope's parts (the verifier reads them from the claim).
+/// [`string_to_sign_in_scope`] from the scope's parts.
 pub(crate) fn string_to_sign(
     amz_date: &str,
     region: &str,
@@ -484,20 +484,39 @@ pub(crate) fn string_to_sign(
     let mut out = String::with_capacity(
         ALGORITHM.len() + 18 + date.len() + region.len() + service.len() + 16 + 66,
     );
+    let scope = write_string_to_sign(
+        &mut out,
+        amz_date,
+        |out| {
+            for part in [date, region, service] {
+                out.push_str(part);
+                out.push('/');
+            }
+            out.push_str("aws4_request");
+        },
+        canonical_digest,
+    );
+    (out, scope)
+}
+
+/// Appends the string to sign to `out`, the scope line written by `write_scope` (the verifier
+/// copies it from the credential it holds in the same buffer), and returns where the scope lies.
+pub(crate) fn write_string_to_sign(
+    out: &mut String,
+    amz_date: &str,
+    write_scope: impl FnOnce(&mut String),
+    canonical_digest: &[u8; 32],
+) -> Range<usize> {
     out.push_str(ALGORITHM);
     out.push('\n');
     out.push_str(amz_date);
     out.push('\n');
     let start = out.len();
-    for part in [date, region, service] {
-        out.push_str(part);
-        out.push('/');
-    }
-    out.push_str("aws4_request");
+    write_scope(out);
     let end = out.len();
     out.push('\n');
-    encode::hex_into(&mut out, canonical_digest);
-    (out, start..end)
+    encode::hex_into(out, canonical_digest);
+    start..end
 }
 
 /// The string to sign for a canonical request given as text, for example one built by hand.

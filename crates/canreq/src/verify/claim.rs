@@ -1,23 +1,22 @@
 //! Reading what a request claims about its signature: the `Authorization` header or the
 //! presign query parameters. Nothing here trusts the claim; [`super::Verifier`] checks it.
 
+mod header;
 mod parts;
 mod query;
 mod text;
 
 use std::borrow::Cow;
 
-use crate::canonical::trim_blanks;
 use crate::request::Request;
 use crate::sign::ALGORITHM;
 
 use super::error::{AuthError, ErrorCode};
 
 pub(crate) use parts::{Credential, SignedNames};
-use parts::{check_signed_headers, parse_credential};
 use query::QueryAuth;
 pub(crate) use text::eq_lowercase;
-use text::find_byte;
+use text::starts_with;
 
 /// The SigV4a algorithm name, recognised only to be refused clearly.
 const SIGV4A: &str = "AWS4-ECDSA-P256-SHA256";
@@ -196,7 +195,7 @@ pub(crate) fn read_claim<'r>(
             "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the \
              Authorization header should be specified.",
         )),
-        (Some(value), None) => parse_header(value, request, known, query_token),
+        (Some(value), None) => header::parse_header(value, request, known, query_token),
         (None, Some(query)) => query.into_claim(),
         (None, None) => Err(AuthError::new(
             ErrorCode::MissingAuthenticationToken,
@@ -206,113 +205,10 @@ pub(crate) fn read_claim<'r>(
     }
 }
 
-fn parse_header<'r>(
-    value: &'r str,
-    request: &Request<'r>,
-    known: &KnownHeaders<'r>,
-    query_token: Option<Cow<'r, str>>,
-) -> Result<Claim<'r>, AuthError> {
-    let value = trim_blanks(value);
-    let bytes = value.as_bytes();
-    let space = find_byte(bytes, b' ').unwrap_or(bytes.len());
-    check_algorithm(&value[..space], AuthLocation::Header)?;
-    let bad = |msg: String| AuthError::new(ErrorCode::AuthorizationHeaderMalformed, msg);
-    const KEYS: [&str; 3] = ["Credential", "SignedHeaders", "Signature"];
-    let mut found: [Option<&'r str>; 3] = [None; 3];
-    let mut at = space + 1;
-    while at < bytes.len() {
-        let end = find_byte(&bytes[at..], b',').map_or(bytes.len(), |i| at + i);
-        let part = trim_blanks(&value[at..end]);
-        at = end + 1;
-        if part.is_empty() {
-            continue;
-        }
-        // `key=` at the start is the same test as "the text before the first `=` is `key`"
-        // (no key holds a `=`), without searching for the `=`.
-        let known_key = KEYS.iter().position(|key| {
-            part.len() > key.len()
-                && part.as_bytes()[key.len()] == b'='
-                && part.as_bytes().starts_with(key.as_bytes())
-        });
-        let Some(index) = known_key else {
-            // The client's text, bounded and escaped: it may be any length and hold controls.
-            return Err(bad(match part.split_once('=') {
-                None => format!(
-                    "The Authorization header component '{}' is not of the form key=value.",
-                    crate::error::shown(part)
-                ),
-                Some((other, _)) => format!(
-                    "The Authorization header has an unknown component '{}'.",
-                    crate::error::shown(other)
-                ),
-            }));
-        };
-        if found[index]
-            .replace(&part[KEYS[index].len() + 1..])
-            .is_some()
-        {
-            return Err(bad(format!(
-                "The Authorization header repeats '{}'.",
-                KEYS[index]
-            )));
-        }
-    }
-    let [Some(credential), Some(signed_headers), Some(signature)] = found else {
-        let missing: Vec<&str> = KEYS
-            .iter()
-            .zip(found)
-            .filter(|(_, value)| value.is_none())
-            .map(|(key, _)| *key)
-            .collect();
-        return Err(AuthError::new(
-            ErrorCode::IncompleteSignature,
-            format!(
-                "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature'; missing {}.",
-                missing.join(", ")
-            ),
-        ));
-    };
-    let amz_date = known.amz_date.first.map(|v| Cow::Borrowed(trim_blanks(v)));
-    if known.amz_date.repeated {
-        return Err(AuthError::new(
-            ErrorCode::InvalidArgument,
-            "Only one X-Amz-Date header is allowed.",
-        ));
-    }
-    // Without X-Amz-Date, AWS takes the request's time from `Date` (which must then be
-    // signed); with it, `Date` plays no part. Looked for only then: almost every request has
-    // X-Amz-Date, and the one-pass scan stays as short as it was.
-    let date_header = match amz_date {
-        Some(_) => None,
-        None => {
-            let mut dates = request.header_values("date");
-            let first = dates.next();
-            if dates.next().is_some() {
-                return Err(AuthError::new(
-                    ErrorCode::InvalidArgument,
-                    "Only one Date header is allowed.",
-                ));
-            }
-            first.map(trim_blanks)
-        }
-    };
-    let credential = parse_credential(Cow::Borrowed(credential), AuthLocation::Header)?;
-    let names = check_signed_headers(signed_headers, AuthLocation::Header)?;
-    Ok(Claim {
-        location: AuthLocation::Header,
-        credential,
-        signed_headers: Cow::Borrowed(signed_headers),
-        signature: Cow::Borrowed(signature),
-        amz_date,
-        date_header,
-        expires: None,
-        query_token,
-        names,
-    })
-}
-
 pub(super) fn check_algorithm(algorithm: &str, location: AuthLocation) -> Result<(), AuthError> {
-    if algorithm == ALGORITHM {
+    const EXPECTED: &[u8; 16] = b"AWS4-HMAC-SHA256";
+    const _: () = assert!(ALGORITHM.len() == EXPECTED.len());
+    if algorithm.len() == EXPECTED.len() && starts_with(algorithm.as_bytes(), EXPECTED) {
         return Ok(());
     }
     if algorithm == SIGV4A {

@@ -7,9 +7,9 @@ use sha2::{Digest, Sha256};
 
 use crate::canonical::CanonicalRequest;
 use crate::chunked::{ChunkedDecoder, StreamingMode};
-use crate::encode;
+use crate::encode::{self, Hex64};
 use crate::key::{SigningKey, constant_time_eq};
-use crate::sign::string_to_sign;
+use crate::sign::write_string_to_sign;
 use crate::time::SigningTime;
 
 use super::claim::{AuthLocation, Credential};
@@ -95,8 +95,8 @@ pub(super) struct Head<D> {
     /// The hash `x-amz-content-sha256` declared, which the body must match.
     pub declared: Option<[u8; 32]>,
     pub key: Arc<SigningKey>,
-    pub provided: [u8; 32],
-    pub provided_ok: bool,
+    /// The signature as sent, when it has the 64 bytes of one.
+    pub provided: Option<[u8; 64]>,
     /// Whether the signature has been checked already (payload hash known from the head).
     pub checked: bool,
     /// For an aws-chunked body, the decoder that must read it (boxed: it is large, and most
@@ -214,16 +214,22 @@ impl<D> Head<D> {
 
     pub fn check_signature(&mut self) -> Result<(), AuthError> {
         let v = &mut self.verified;
-        v.string_to_sign = string_to_sign(
-            v.time.amz_date(),
-            v.region(),
-            v.service(),
-            &v.canonical_request.digest(),
-        )
-        .0;
-        let expected = self.key.sign(v.string_to_sign.as_bytes());
+        let digest = v.canonical_request.digest();
+        let time = v.time;
+        v.credential.rewrite_after(|out, scope| {
+            write_string_to_sign(
+                out,
+                time.amz_date(),
+                |out| out.extend_from_within(scope),
+                &digest,
+            )
+        });
+        let expected = Hex64::new(&self.key.sign(v.string_to_sign().as_bytes()));
         self.checked = true;
-        if self.provided_ok && constant_time_eq(&expected, &self.provided) {
+        // Lowercase hex only: an uppercase signature differs from `expected` here.
+        if let Some(provided) = &self.provided
+            && constant_time_eq(expected.digits(), provided)
+        {
             return Ok(());
         }
         Err(AuthError::new(
@@ -232,7 +238,7 @@ impl<D> Head<D> {
              Check your key and signing method.",
         )
         .with_detail("AWSAccessKeyId", v.access_key_id().to_owned())
-        .with_detail("StringToSign", v.string_to_sign.clone())
+        .with_detail("StringToSign", v.string_to_sign().to_owned())
         .with_detail(
             "CanonicalRequest",
             v.canonical_request.redacted().into_owned(),
@@ -282,14 +288,14 @@ impl<D> fmt::Debug for Pending<D> {
 /// ```
 #[derive(Clone)]
 pub struct Verified<D> {
-    pub(super) credential: Credential<Box<str>>,
+    /// The credential, then (once checked) the string to sign: one buffer.
+    pub(super) credential: Credential<String>,
     pub(super) data: D,
     pub(super) time: SigningTime,
     pub(super) location: AuthLocation,
     pub(super) payload: PayloadMode,
     pub(super) expires: Option<u32>,
     pub(super) canonical_request: CanonicalRequest,
-    pub(super) string_to_sign: String,
     pub(super) body_length: u64,
 }
 
@@ -337,7 +343,7 @@ impl<D> Verified<D> {
     }
     /// The string to sign the server computed.
     pub fn string_to_sign(&self) -> &str {
-        &self.string_to_sign
+        self.credential.after()
     }
     /// Bytes of body seen.
     pub fn body_length(&self) -> u64 {

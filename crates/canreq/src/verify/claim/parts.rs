@@ -1,13 +1,17 @@
 //! The parts of a claim that name things: the credential (access key and scope) and the
 //! signed header names, each checked for shape once and then read without another split.
 
-use super::text::{eq_lowercase, find_byte};
+use super::text::find_byte;
 use super::{AuthLocation, malformed};
 use crate::verify::error::AuthError;
 
+/// What ends every credential: `/aws4_request`.
+const TERMINATOR_LEN: usize = "/aws4_request".len();
+
 /// A credential, `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`, whose shape has been checked:
-/// one string and where its parts end. The claim borrows it from the request; the verified
-/// request owns it (one allocation for access key, region and service).
+/// one string and where its parts end. The claim borrows it from the request. The verified
+/// request owns it in a buffer of its own, after which it writes the string to sign (one
+/// allocation for both): see [`Credential::after`].
 #[derive(Debug, Clone)]
 pub(crate) struct Credential<T> {
     text: T,
@@ -35,17 +39,41 @@ impl<T: AsRef<str>> Credential<T> {
 
     /// `YYYYMMDD/REGION/SERVICE/aws4_request`.
     pub fn scope(&self) -> &str {
-        &self.text.as_ref()[self.key_end + 1..]
+        &self.text.as_ref()[self.scope_range()]
     }
 
-    /// The same credential in a string of its own.
-    pub fn to_owned(&self) -> Credential<Box<str>> {
+    fn scope_range(&self) -> std::ops::Range<usize> {
+        self.key_end + 1..self.service_end + TERMINATOR_LEN
+    }
+
+    /// What the buffer holds after the credential.
+    pub fn after(&self) -> &str {
+        &self.text.as_ref()[self.service_end + TERMINATOR_LEN..]
+    }
+
+    /// The same credential in a buffer of its own, with room for `extra` bytes after it.
+    pub fn to_owned_with_room(&self, extra: usize) -> Credential<String> {
+        let text = self.text.as_ref();
+        let mut owned = String::with_capacity(text.len() + extra);
+        owned.push_str(text);
         Credential {
-            text: self.text.as_ref().into(),
+            text: owned,
             key_end: self.key_end,
             region_end: self.region_end,
             service_end: self.service_end,
         }
+    }
+}
+
+impl Credential<String> {
+    /// Replaces what follows the credential by what `write` appends, given the scope's place.
+    pub fn rewrite_after<R>(
+        &mut self,
+        write: impl FnOnce(&mut String, std::ops::Range<usize>) -> R,
+    ) -> R {
+        let scope = self.scope_range();
+        self.text.truncate(scope.end);
+        write(&mut self.text, scope)
     }
 }
 
@@ -67,13 +95,14 @@ pub(super) fn parse_credential<T: AsRef<str>>(
     let ends = slash_after(0).and_then(|key_end| {
         let region_end = slash_after(key_end + 10)?;
         let service_end = slash_after(region_end + 1)?;
-        let date = bytes.get(key_end + 1..key_end + 9)?;
+        let date = bytes.get(key_end + 1..)?.first_chunk::<9>()?;
         let well_formed = key_end > 0
-            && date.iter().all(u8::is_ascii_digit)
-            && bytes[key_end + 9] == b'/'
+            && eight_digits(date.first_chunk::<8>()?)
+            && date[8] == b'/'
             && region_end > key_end + 10
             && service_end > region_end + 1
-            && &bytes[service_end..] == b"/aws4_request";
+            && service_end + 13 == bytes.len()
+            && bytes.last_chunk::<13>() == Some(b"/aws4_request");
         well_formed.then_some((key_end, region_end, service_end))
     });
     let Some((key_end, region_end, service_end)) = ends else {
@@ -109,20 +138,20 @@ pub(super) fn check_signed_headers(
 ) -> Result<SignedNames, AuthError> {
     let bytes = value.as_bytes();
     let mut names = SignedNames::default();
-    let mut well_formed = bytes.iter().fold(true, |ok, &b| {
-        ok & (crate::canonical::is_tchar(b) | (b == b';'))
-    });
+    // One pass: each byte is a name's or a separator, and a separator ends a name.
+    let mut well_formed = true;
     let mut start = 0;
-    loop {
-        let end = find_byte(&bytes[start..], b';').map_or(bytes.len(), |i| start + i);
-        well_formed &= end > start;
-        names.host |= eq_lowercase(&bytes[start..end], b"host");
-        names.push(end);
-        if end == bytes.len() {
-            break;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b';' {
+            well_formed &= i > start;
+            names.note(&bytes[start..i], i);
+            start = i + 1;
+        } else {
+            well_formed &= crate::canonical::is_tchar(b);
         }
-        start = end + 1;
     }
+    well_formed &= bytes.len() > start;
+    names.note(&bytes[start..], bytes.len());
     if !well_formed {
         return Err(AuthError::new(
             malformed(location),
@@ -136,6 +165,17 @@ pub(super) fn check_signed_headers(
         names.long = sorted_names(value);
     }
     Ok(names)
+}
+
+/// Whether all eight bytes are ASCII digits, at once: a digit is `0x30..=0x39`, so its high
+/// nibble is 3 and adding 6 leaves the high nibble 3 (a byte that carries into the next has
+/// the high nibble `f`, and fails on its own).
+#[inline]
+fn eight_digits(bytes: &[u8; 8]) -> bool {
+    const HIGH_NIBBLES: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    let word = u64::from_le_bytes(*bytes);
+    let sixes = word.wrapping_add(0x0606_0606_0606_0606);
+    (word & HIGH_NIBBLES) | ((sixes & HIGH_NIBBLES) >> 4) == 0x3333_3333_3333_3333
 }
 
 /// The names of a `SignedHeaders` list, found once when the list is checked: every header of
@@ -152,6 +192,9 @@ pub(crate) struct SignedNames {
     long: Box<[(usize, usize)]>,
 }
 
+/// `host`, as `SignedNames::note` compares it.
+const HOST: u32 = u32::from_le_bytes(*b"host");
+
 // `SignedNames::find` gives each held name a bit of a `u32`.
 const _: () = assert!(SignedNames::HELD < 32);
 
@@ -161,6 +204,17 @@ impl SignedNames {
     /// Whether `host` is among the names.
     pub(super) fn has_host(&self) -> bool {
         self.host
+    }
+
+    /// Notes `name`, which ends at `end` in the list.
+    #[inline]
+    fn note(&mut self, name: &[u8], end: usize) {
+        // `host` in any case, by one compare: or-ing 0x20 folds exactly the letters' cases
+        // onto `host`'s bytes.
+        self.host |= name
+            .first_chunk::<4>()
+            .is_some_and(|n| name.len() == 4 && u32::from_le_bytes(*n) | 0x2020_2020 == HOST);
+        self.push(end);
     }
 
     fn push(&mut self, end: usize) {
@@ -245,7 +299,16 @@ mod tests {
         assert_eq!(parts.region(), "us-east-1");
         assert_eq!(parts.service(), "service");
         assert_eq!(parts.scope(), "20150830/us-east-1/service/aws4_request");
-        assert_eq!(parts.to_owned().service(), "service");
+        let mut owned = parts.to_owned_with_room(8);
+        assert_eq!((owned.service(), owned.after()), ("service", ""));
+        owned.rewrite_after(|out, scope| {
+            out.push('|');
+            out.extend_from_within(scope);
+        });
+        assert_eq!(owned.after(), "|20150830/us-east-1/service/aws4_request");
+        assert_eq!(owned.scope(), "20150830/us-east-1/service/aws4_request");
+        owned.rewrite_after(|out, _| out.push('!'));
+        assert_eq!((owned.access_key_id(), owned.after()), ("AKID", "!"));
         for bad in [
             "",
             "AKID",
@@ -268,6 +331,39 @@ mod tests {
             let err = parse_credential(bad, AuthLocation::Header).expect_err(bad);
             assert_eq!(err.code(), ErrorCode::AuthorizationHeaderMalformed, "{bad}");
         }
+    }
+
+    #[test]
+    fn eight_digits_is_is_ascii_digit_for_every_byte_in_every_place() {
+        for at in 0..8 {
+            for b in 0..=255u8 {
+                let mut bytes = *b"20150830";
+                bytes[at] = b;
+                assert_eq!(eight_digits(&bytes), b.is_ascii_digit(), "{bytes:?}");
+                // Next to a byte that carries when 6 is added.
+                bytes[(at + 1) % 8] = 0xfa;
+                assert!(!eight_digits(&bytes), "{bytes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn host_is_noted_in_any_case_and_nothing_else() {
+        for b0 in 0..=255u8 {
+            for name in [
+                [b0, b'o', b's', b't'],
+                [b'h', b0, b's', b't'],
+                [b'h', b'o', b'S', b0],
+            ] {
+                let mut names = SignedNames::default();
+                names.note(&name, 4);
+                assert_eq!(names.host, name.eq_ignore_ascii_case(b"host"), "{name:?}");
+            }
+        }
+        let mut names = SignedNames::default();
+        names.note(b"hostx", 5);
+        names.note(b"hos", 9);
+        assert!(!names.host);
     }
 
     #[test]

@@ -42,6 +42,12 @@ pub(super) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
     tail.iter().position(|&b| b == needle).map(|p| offset + p)
 }
 
+/// Whether `text` starts with `prefix`, by one fixed-size compare (no call to `memcmp`).
+#[inline]
+pub(super) fn starts_with<const N: usize>(text: &[u8], prefix: &[u8; N]) -> bool {
+    text.first_chunk::<N>() == Some(prefix)
+}
+
 /// Whether `name` equals `lower`, an ASCII-lowercase constant, ignoring ASCII case. Only one
 /// side needs folding, and without a branch per byte: a letter of `lower` matches either case,
 /// any other byte only itself.
@@ -70,7 +76,16 @@ mod tests {
 
     #[test]
     fn eq_lowercase_is_eq_ignore_ascii_case_against_lowercase() {
-        let lowers: [&[u8]; 5] = [b"host", b"x-amz-date", b"a1-_~", b"", b"\x80z"];
+        let lowers: [&[u8]; 8] = [
+            b"host",
+            b"x-amz-date",
+            b"a1-_~",
+            b"",
+            b"\x80z",
+            b"x-amz-",
+            b"authorization",
+            b"x-amz-content-sha256",
+        ];
         for lower in lowers {
             // Every byte value in every position, against the standard comparison.
             for at in 0..lower.len() {

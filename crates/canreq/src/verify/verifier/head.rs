@@ -135,24 +135,27 @@ impl<S: CredentialStore> Verifier<S> {
             claim.credential.region(),
             claim.credential.service(),
         );
-        let mut provided = [0u8; 32];
-        let provided_ok = encode::parse_lower_hex(&claim.signature, &mut provided);
+        // Kept as sent, and compared with the expected signature's hex: the signer writes that
+        // hex anyway, and a 64-digit compare costs less than decoding what the client sent.
+        let provided = <[u8; 64]>::try_from(claim.signature.as_bytes()).ok();
         let mut head = Head {
             verified: Verified {
-                credential: claim.credential.to_owned(),
+                // Room for the string to sign: algorithm, X-Amz-Date, the scope, the hex digest
+                // and three newlines.
+                credential: claim
+                    .credential
+                    .to_owned_with_room(16 + 16 + claim.credential.scope().len() + 64 + 3),
                 data: found.data,
                 time,
                 location: claim.location,
                 payload,
                 expires,
                 canonical_request: canonical,
-                string_to_sign: String::new(),
                 body_length: 0,
             },
             declared,
             key,
             provided,
-            provided_ok,
             checked: false,
             chunked: None,
         };
@@ -161,11 +164,15 @@ impl<S: CredentialStore> Verifier<S> {
         }
         if let PayloadMode::Streaming(mode) = payload {
             let v = &head.verified;
+            // The signature was checked above (a streaming payload's hash line is known), so
+            // it is 64 lowercase hex digits.
+            let mut seed = [0u8; 32];
+            encode::parse_lower_hex(&claim.signature, &mut seed);
             let chain = SignatureChain::from_seed(
                 Arc::clone(&head.key),
                 v.time,
                 v.credential.scope(),
-                head.provided,
+                seed,
             );
             head.chunked = Some(Box::new(ChunkedDecoder::from_request(
                 mode,
