@@ -1,7 +1,7 @@
 //! The parts of a claim that name things: the credential (access key and scope) and the
 //! signed header names, each checked for shape once and then read without another split.
 
-use super::text::find_byte;
+use super::text::{eq_ignore_case, find_byte};
 use super::{AuthLocation, malformed};
 use crate::verify::error::AuthError;
 
@@ -246,7 +246,7 @@ impl SignedNames {
         let mut start = 0;
         for (i, &end) in self.ends[..self.count].iter().enumerate() {
             let end = usize::from(end);
-            if end - start == name.len() && list[start..end].eq_ignore_ascii_case(name) {
+            if end - start == name.len() && eq_ignore_case(&list[start..end], name) {
                 return Some(1 << i);
             }
             start = end + 1;

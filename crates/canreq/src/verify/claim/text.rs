@@ -64,6 +64,50 @@ pub(crate) fn eq_lowercase(name: &[u8], lower: &[u8]) -> bool {
     diff == 0
 }
 
+/// `a.eq_ignore_ascii_case(b)`, eight bytes at a time: each word is folded to lowercase at
+/// once (a byte `A..=Z` gains 0x20), the last word overlapping the one before.
+#[inline]
+pub(super) fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    fn fold(word: u64) -> u64 {
+        let low = word & !HIGHS;
+        // Per byte of `low` (below 0x80, so no sum carries): the high bit is set by adding
+        // 0x80 - c exactly when the byte is at least c.
+        let from_a = low + 0x3f3f_3f3f_3f3f_3f3f; // 0x80 - b'A'
+        let past_z = low + 0x2525_2525_2525_2525; // 0x80 - (b'Z' + 1)
+        let upper = from_a & !past_z & !word & HIGHS;
+        word | (upper >> 2)
+    }
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    if len < 8 {
+        if len < 4 {
+            return a.eq_ignore_ascii_case(b);
+        }
+        // Four to seven bytes: two overlapping four-byte words, as one.
+        let word = |s: &[u8]| {
+            let half = |at: usize| {
+                u64::from(u32::from_le_bytes(
+                    s[at..at + 4].try_into().unwrap_or_default(),
+                ))
+            };
+            half(0) | half(len - 4) << 32
+        };
+        return fold(word(a)) == fold(word(b));
+    }
+    let word =
+        |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or_default());
+    let mut diff = fold(word(a, len - 8)) ^ fold(word(b, len - 8));
+    let mut at = 0;
+    while at + 8 < len {
+        diff |= fold(word(a, at)) ^ fold(word(b, at));
+        at += 8;
+    }
+    diff == 0
+}
+
 /// `text` before and after the first `delimiter` (ASCII).
 pub(super) fn split_once_ascii(text: &str, delimiter: u8) -> Option<(&str, &str)> {
     let i = find_byte(text.as_bytes(), delimiter)?;
@@ -100,6 +144,39 @@ mod tests {
                 }
             }
             assert!(!eq_lowercase(&[lower, b"x"].concat(), lower));
+        }
+    }
+
+    #[test]
+    fn eq_ignore_case_is_eq_ignore_ascii_case() {
+        // Every byte value in every position of names of each length class, against a copy
+        // with one byte's case (or value) changed.
+        for name in [
+            &b"hos"[..],
+            b"host",
+            b"x-amz-d",
+            b"x-amz-da",
+            b"x-amz-date",
+            b"authorization",
+        ] {
+            for at in 0..name.len() {
+                for byte in 0..=255u8 {
+                    let mut other = name.to_vec();
+                    other[at] = byte;
+                    assert_eq!(
+                        eq_ignore_case(name, &other),
+                        name.eq_ignore_ascii_case(&other),
+                        "{other:?}"
+                    );
+                    let upper = other.to_ascii_uppercase();
+                    assert_eq!(
+                        eq_ignore_case(&upper, name),
+                        upper.eq_ignore_ascii_case(name),
+                        "{upper:?}"
+                    );
+                }
+            }
+            assert!(!eq_ignore_case(name, &[name, b"x"].concat()));
         }
     }
 
