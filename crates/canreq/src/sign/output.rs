@@ -100,7 +100,7 @@ impl fmt::Debug for Steps {
     }
 }
 
-/// The outcome of [`Signer::sign`]: the headers to set and the steps.
+/// The outcome of [`Signer::sign`](crate::Signer::sign): the headers to set and the steps.
 ///
 /// ```
 /// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
@@ -210,7 +210,7 @@ impl fmt::Debug for SignedRequest {
     }
 }
 
-/// The outcome of [`Signer::presign`]: the request target with the presign parameters, and the
+/// The outcome of [`Signer::presign`](crate::Signer::presign): the request target with the presign parameters, and the
 /// steps.
 ///
 /// ```

@@ -52,7 +52,7 @@ use crate::credentials::Credentials;
 /// # Ok::<(), canreq::Error>(())
 /// ```
 pub trait CredentialStore {
-    /// What the caller attaches to a key; handed back in [`Verified::data`].
+    /// What the caller attaches to a key; handed back in [`Verified::data`](crate::verify::Verified::data).
     type Data;
     /// The credentials of `access_key_id`, if it is known.
     fn lookup(&self, access_key_id: &str) -> Option<Found<Self::Data>>;

@@ -39,8 +39,8 @@ impl Default for DecodeLimits {
     }
 }
 
-/// What a completely and correctly decoded body was: [`ChunkedDecoder::finish`]'s answer. The
-/// [module documentation](super) shows one with a trailing checksum.
+/// What a completely and correctly decoded body was: [`ChunkedDecoder::finish`](crate::chunked::ChunkedDecoder::finish)'s answer. The
+/// [module documentation](crate::chunked) shows one with a trailing checksum.
 ///
 /// ```
 /// # use canreq::chunked::{ChunkedDecoder, StreamingMode, StreamingUpload};
