@@ -219,6 +219,9 @@ async fn serve(
         list(&args.region),
         list(&args.service)
     );
+    if let Some(warning) = exposure_warning(local) {
+        eprintln!("{warning}");
+    }
     let limits = Limits {
         max_connections: args.max_connections,
         timeout: Duration::from_secs(args.timeout),
@@ -332,5 +335,42 @@ pub async fn accept_loop(
                 Ok(()) => {}
             }
         });
+    }
+}
+
+/// A warning when `serve` listens beyond loopback: it is a test endpoint, and every answer
+/// shows the canonical request and string to sign that a signature was checked against.
+fn exposure_warning(local: SocketAddr) -> Option<String> {
+    (!local.ip().is_loopback()).then(|| {
+        format!(
+            "canreq serve: warning: {} is reachable from other machines; every answer shows the \
+             canonical request and string to sign it checked (use --listen 127.0.0.1:PORT to \
+             keep it local)",
+            local.ip()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_addresses_beyond_loopback_are_warned_about() {
+        for local in ["127.0.0.1:8080", "127.1.2.3:1", "[::1]:8080"] {
+            assert_eq!(exposure_warning(local.parse().unwrap()), None, "{local}");
+        }
+        for local in [
+            "0.0.0.0:8080",
+            "[::]:8080",
+            "192.168.1.10:80",
+            "[fe80::1]:80",
+        ] {
+            let warning = exposure_warning(local.parse().unwrap()).expect(local);
+            assert!(
+                warning.contains("reachable from other machines"),
+                "{warning}"
+            );
+        }
     }
 }
