@@ -481,9 +481,9 @@ pub(crate) fn string_to_sign(
 ) -> (String, Range<usize>) {
     // The scope's date is the day of `X-Amz-Date` (`YYYYMMDD` of `YYYYMMDDTHHMMSSZ`).
     let date = amz_date.get(..8).unwrap_or_default();
-    let mut out = String::with_capacity(
-        ALGORITHM.len() + 18 + date.len() + region.len() + service.len() + 16 + 66,
-    );
+    // Three `/` and the terminator.
+    let scope_len = date.len() + region.len() + service.len() + 3 + "aws4_request".len();
+    let mut out = String::with_capacity(string_to_sign_len(scope_len));
     let scope = write_string_to_sign(
         &mut out,
         amz_date,
@@ -497,6 +497,12 @@ pub(crate) fn string_to_sign(
         canonical_digest,
     );
     (out, scope)
+}
+
+/// The length of a string to sign whose scope line is `scope_len` bytes: the algorithm, the
+/// 16-byte `X-Amz-Date`, the scope and the 64-digit hash, each line ended but the last.
+pub(crate) fn string_to_sign_len(scope_len: usize) -> usize {
+    ALGORITHM.len() + 1 + 16 + 1 + scope_len + 1 + 64
 }
 
 /// Appends the string to sign to `out`, the scope line written by `write_scope` (the verifier
@@ -541,4 +547,17 @@ pub fn string_to_sign_for(canonical_request: &str, time: SigningTime, scope: &Sc
 
 fn is_presign_param(key: &[u8]) -> bool {
     PRESIGN_PARAMS.iter().any(|p| p.as_bytes() == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_string_to_sign_is_as_long_as_its_length_says() {
+        let (text, scope) = string_to_sign("20150830T123600Z", "us-east-1", "iam", &[7; 32]);
+        assert_eq!(&text[scope.clone()], "20150830/us-east-1/iam/aws4_request");
+        assert_eq!(text.len(), string_to_sign_len(scope.len()));
+        assert_eq!(text.capacity(), text.len(), "allocated once, exactly");
+    }
 }

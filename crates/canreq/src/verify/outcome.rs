@@ -222,7 +222,7 @@ impl<D> Head<D> {
                 time.amz_date(),
                 |out| out.extend_from_within(scope),
                 &digest,
-            )
+            );
         });
         let expected = Hex64::new(&self.key.sign(v.string_to_sign().as_bytes()));
         self.checked = true;

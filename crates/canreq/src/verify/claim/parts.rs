@@ -67,13 +67,10 @@ impl<T: AsRef<str>> Credential<T> {
 
 impl Credential<String> {
     /// Replaces what follows the credential by what `write` appends, given the scope's place.
-    pub fn rewrite_after<R>(
-        &mut self,
-        write: impl FnOnce(&mut String, std::ops::Range<usize>) -> R,
-    ) -> R {
+    pub fn rewrite_after(&mut self, write: impl FnOnce(&mut String, std::ops::Range<usize>)) {
         let scope = self.scope_range();
         self.text.truncate(scope.end);
-        write(&mut self.text, scope)
+        write(&mut self.text, scope);
     }
 }
 

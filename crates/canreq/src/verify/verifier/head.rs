@@ -11,6 +11,7 @@ use crate::settings::{
     EMPTY_SHA256, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER,
     SigningSettings, UNSIGNED_PAYLOAD, is_s3_family,
 };
+use crate::sign::string_to_sign_len;
 use crate::time::SigningTime;
 use crate::verify::claim::{AuthLocation, Claim, KnownHeaders, eq_lowercase, read_claim};
 use crate::verify::error::{AuthError, ErrorCode};
@@ -140,11 +141,10 @@ impl<S: CredentialStore> Verifier<S> {
         let provided = <[u8; 64]>::try_from(claim.signature.as_bytes()).ok();
         let mut head = Head {
             verified: Verified {
-                // Room for the string to sign: algorithm, X-Amz-Date, the scope, the hex digest
-                // and three newlines.
+                // With room for the string to sign, written after it.
                 credential: claim
                     .credential
-                    .to_owned_with_room(16 + 16 + claim.credential.scope().len() + 64 + 3),
+                    .to_owned_with_room(string_to_sign_len(claim.credential.scope().len())),
                 data: found.data,
                 time,
                 location: claim.location,
