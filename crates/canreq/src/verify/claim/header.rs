@@ -92,11 +92,10 @@ pub(super) fn parse_header<'r>(
 /// `/aws4_request` and a header list holds no blank, so neither can have hidden a trailing
 /// blank, and a signature holding a `,` is left to the general split.
 fn sdk_form(value: &str) -> Option<SdkForm<'_>> {
-    const HEAD: &[u8; 28] = b"AWS4-HMAC-SHA256 Credential=";
     const SIGNED_HEADERS: &[u8; 14] = b"SignedHeaders=";
     const SIGNATURE: &[u8; 10] = b"Signature=";
     let bytes = value.as_bytes();
-    if !starts_with(bytes, HEAD) {
+    if !starts_with(bytes, SDK_HEAD) {
         return None;
     }
     // After a `,`, the next component: one optional space, then `key`.
@@ -104,7 +103,7 @@ fn sdk_form(value: &str) -> Option<SdkForm<'_>> {
         let at = comma + 1 + usize::from(bytes.get(comma + 1) == Some(&b' '));
         bytes.get(at..)?.starts_with(key).then_some(at + key.len())
     };
-    let credential_end = HEAD.len() + find_byte(&bytes[HEAD.len()..], b',')?;
+    let credential_end = SDK_HEAD.len() + find_byte(&bytes[SDK_HEAD.len()..], b',')?;
     let list_start = next(credential_end, SIGNED_HEADERS)?;
     let list_end = list_start + find_byte(&bytes[list_start..], b',')?;
     let signature_start = next(list_end, SIGNATURE)?;
@@ -112,7 +111,7 @@ fn sdk_form(value: &str) -> Option<SdkForm<'_>> {
     if find_byte(signature.as_bytes(), b',').is_some() {
         return None;
     }
-    let credential_text = &value[HEAD.len()..credential_end];
+    let credential_text = &value[SDK_HEAD.len()..credential_end];
     let signed_headers = &value[list_start..list_end];
     Some(SdkForm {
         credential: parse_credential(Cow::Borrowed(credential_text), AuthLocation::Header).ok()?,
@@ -122,6 +121,9 @@ fn sdk_form(value: &str) -> Option<SdkForm<'_>> {
         signature,
     })
 }
+
+/// How [`sdk_form`] values start: the algorithm, a space, the credential's key.
+const SDK_HEAD: &[u8; 28] = b"AWS4-HMAC-SHA256 Credential=";
 
 /// What [`sdk_form`] read.
 struct SdkForm<'r> {
@@ -236,6 +238,13 @@ mod tests {
         "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=Host;X-Amz-Date, Signature=",
         "AWS4-HMAC-SHA256 Credential=AK ID/20150830/eu-west-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=zz",
     ];
+
+    #[test]
+    fn the_sdk_form_starts_with_the_algorithm() {
+        // `SDK_HEAD` spells the algorithm out: it must be the one signed with.
+        let head = format!("{} Credential=", crate::sign::ALGORITHM);
+        assert_eq!(head.as_bytes(), SDK_HEAD);
+    }
 
     #[test]
     fn the_forms_signers_write_are_read_by_sdk_form() {
