@@ -95,9 +95,10 @@ pub struct SigningSettings {
 impl Default for SigningSettings {
     /// The rules of every service but S3.
     fn default() -> Self {
+        let (uri_encoding, normalize_path) = path_rules(false);
         SigningSettings {
-            uri_encoding: UriEncoding::Double,
-            normalize_path: true,
+            uri_encoding,
+            normalize_path,
             content_sha256_header: false,
             session_token: SessionTokenMode::Signed,
             signed_extra: Vec::new(),
@@ -109,9 +110,10 @@ impl Default for SigningSettings {
 impl SigningSettings {
     /// The S3 rules: single encoding, no normalization, `x-amz-content-sha256` sent.
     pub fn s3() -> Self {
+        let (uri_encoding, normalize_path) = path_rules(true);
         SigningSettings {
-            uri_encoding: UriEncoding::Single,
-            normalize_path: false,
+            uri_encoding,
+            normalize_path,
             content_sha256_header: true,
             ..Self::default()
         }
@@ -166,6 +168,17 @@ impl SigningSettings {
         !DEFAULT_UNSIGNED_HEADERS
             .iter()
             .any(|n| n.eq_ignore_ascii_case(name))
+    }
+}
+
+/// How a service's path is canonicalized (encoding, and whether `.`, `..` and repeated slashes
+/// are removed): S3's family encodes once and keeps the path as sent, every other service
+/// encodes twice and normalizes. The verifier reads only this of a service's settings.
+pub(crate) const fn path_rules(s3_family: bool) -> (UriEncoding, bool) {
+    if s3_family {
+        (UriEncoding::Single, false)
+    } else {
+        (UriEncoding::Double, true)
     }
 }
 

@@ -85,29 +85,28 @@ impl SigningTime {
     /// # Ok::<(), canreq::Error>(())
     /// ```
     pub fn parse(text: &str) -> Result<Self> {
-        let bad = |reason: String| Error::InvalidTime {
-            value: shown(text),
-            reason,
-        };
-        if let Some(ts) = parse_amz_date(text) {
-            let ts = ts.map_err(bad)?;
-            // Already in the `X-Amz-Date` form (checked digit by digit, and a valid date):
-            // keep the text rather than formatting the timestamp again.
-            if let Ok(amz) = <[u8; 16]>::try_from(text.as_bytes())
-                && !text.starts_with("0000")
-            {
-                return Ok(SigningTime {
-                    seconds: ts.as_second(),
-                    amz,
-                });
-            }
-            return Self::from_timestamp(ts);
+        match read_amz_date(text) {
+            Some(time) => Ok(time),
+            None => Self::parse_slowly(text),
         }
-        let ts: Timestamp = text.parse().map_err(|e: jiff::Error| {
-            bad(format!(
-                "expected YYYYMMDDTHHMMSSZ or RFC 3339 (2015-08-30T12:36:00Z): {e}"
-            ))
-        })?;
+    }
+
+    /// Anything but a real time in the `X-Amz-Date` form, through `jiff`, which also explains
+    /// what is wrong.
+    #[cold]
+    fn parse_slowly(text: &str) -> Result<Self> {
+        let ts = match parse_amz_date(text) {
+            Some(ts) => ts.map_err(|reason| Error::InvalidTime {
+                value: shown(text),
+                reason,
+            })?,
+            None => text.parse().map_err(|e: jiff::Error| Error::InvalidTime {
+                value: shown(text),
+                reason: format!(
+                    "expected YYYYMMDDTHHMMSSZ or RFC 3339 (2015-08-30T12:36:00Z): {e}"
+                ),
+            })?,
+        };
         Self::from_timestamp(ts)
     }
 
@@ -146,6 +145,11 @@ impl SigningTime {
         &self.amz_date()[..8]
     }
 
+    /// [`date`](Self::date)'s bytes, for a compare that needs no `str`.
+    pub(crate) fn date_bytes(&self) -> &[u8; 8] {
+        self.amz.first_chunk().unwrap_or(&[0; 8])
+    }
+
     /// Seconds since the Unix epoch.
     pub fn unix_seconds(&self) -> i64 {
         self.seconds
@@ -155,6 +159,73 @@ impl SigningTime {
     pub fn timestamp(&self) -> Timestamp {
         Timestamp::from_second(self.seconds).unwrap_or(Timestamp::UNIX_EPOCH)
     }
+}
+
+/// `YYYYMMDDTHHMMSSZ` read by arithmetic, as every signer sends it and a verifier reads it once
+/// per request. `None` for anything but a real time in that form, from the year 1 to the last
+/// instant `jiff` can hold; [`parse_amz_date`] then decides and explains. The test
+/// `read_amz_date_agrees_with_jiff` holds the two to the same answers.
+fn read_amz_date(text: &str) -> Option<SigningTime> {
+    let amz: [u8; 16] = text.as_bytes().try_into().ok()?;
+    let [date, time] = [0, 8].map(|at| {
+        let mut word = [0; 8];
+        word.copy_from_slice(&amz[at..at + 8]);
+        u64::from_le_bytes(word)
+    });
+    // `THHMMSSZ`: `T` and `Z` in place, then the six digits, moved down and followed by two
+    // `0`s so that they read as eight.
+    const TIME_DIGITS: u64 = 0x00ff_ffff_ffff_ff00;
+    const T_AND_Z: u64 = u64::from_le_bytes([b'T', 0, 0, 0, 0, 0, 0, b'Z']);
+    let time_digits =
+        (time & TIME_DIGITS) >> 8 | u64::from_le_bytes([0, 0, 0, 0, 0, 0, b'0', b'0']);
+    if time & !TIME_DIGITS != T_AND_Z
+        || !eight_digits(&date.to_le_bytes())
+        || !eight_digits(&time_digits.to_le_bytes())
+    {
+        return None;
+    }
+    let [century, year_in_century, month, day] = two_digit_numbers(date);
+    let [hour, minute, second, _] = two_digit_numbers(time_digits);
+    let year = century * 100 + year_in_century;
+    let month_days = match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    if year == 0 || !(1..=month_days).contains(&day) || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // Days since 1970-01-01, counted in years that start on 1 March, so that the leap day
+    // ends a year (the civil-from-days algorithm, run backwards).
+    let march_year = if month <= 2 { year - 1 } else { year };
+    let (era, year_of_era) = (march_year / 400, march_year % 400);
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second;
+    // `jiff`'s last instant (late on 9999-12-30, so that every offset can show it) is ours.
+    (seconds <= Timestamp::MAX.as_second()).then_some(SigningTime { seconds, amz })
+}
+
+/// The four two-digit numbers that eight ASCII digits (first digit in the low byte) spell, in
+/// order: each digit times ten plus the next, in every even byte at once.
+fn two_digit_numbers(digits: u64) -> [i64; 4] {
+    let values = digits - u64::from_le_bytes(*b"00000000");
+    let pairs = (values * 10 + (values >> 8)) & 0x00ff_00ff_00ff_00ff;
+    [0, 16, 32, 48].map(|shift| ((pairs >> shift) & 0xff) as i64)
+}
+
+/// Whether all eight bytes are ASCII digits, at once: a digit is `0x30..=0x39`, so its high
+/// nibble is 3 and adding 6 leaves the high nibble 3 (a byte that carries into the next has
+/// the high nibble `f`, and fails on its own).
+#[inline]
+pub(crate) fn eight_digits(bytes: &[u8; 8]) -> bool {
+    const HIGH_NIBBLES: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    let word = u64::from_le_bytes(*bytes);
+    let sixes = word.wrapping_add(0x0606_0606_0606_0606);
+    (word & HIGH_NIBBLES) | ((sixes & HIGH_NIBBLES) >> 4) == 0x3333_3333_3333_3333
 }
 
 /// `None` when `text` is not shaped like `YYYYMMDDTHHMMSSZ`; `Some(Err)` when it is but names no
@@ -230,5 +301,91 @@ mod tests {
                 .amz_date(),
             "00010101T000000Z"
         );
+    }
+
+    #[test]
+    fn eight_digits_is_is_ascii_digit_for_every_byte_in_every_place() {
+        for at in 0..8 {
+            for b in 0..=255u8 {
+                let mut bytes = *b"20150830";
+                bytes[at] = b;
+                assert_eq!(eight_digits(&bytes), b.is_ascii_digit(), "{bytes:?}");
+                // Next to a byte that carries when 6 is added.
+                bytes[(at + 1) % 8] = 0xfa;
+                assert!(!eight_digits(&bytes), "{bytes:?}");
+            }
+        }
+    }
+
+    /// `jiff`'s reading of the `X-Amz-Date` form: what `parse` did before `read_amz_date`.
+    fn through_jiff(text: &str) -> Option<SigningTime> {
+        SigningTime::from_timestamp(parse_amz_date(text)?.ok()?).ok()
+    }
+
+    fn agree(text: &str) {
+        assert_eq!(read_amz_date(text), through_jiff(text), "{text}");
+    }
+
+    #[test]
+    fn read_amz_date_agrees_with_jiff() {
+        // Every day of every year, and the days around each month's end.
+        for year in 0..=9999 {
+            for month in 0..=13 {
+                for day in [0, 1, 28, 29, 30, 31, 32] {
+                    agree(&format!("{year:04}{month:02}{day:02}T000000Z"));
+                }
+            }
+        }
+        for year in [
+            1, 4, 100, 400, 1900, 1969, 1970, 2000, 2015, 2024, 2100, 9999,
+        ] {
+            for month in 1..=12 {
+                for day in 1..=31 {
+                    agree(&format!("{year:04}{month:02}{day:02}T123600Z"));
+                }
+            }
+        }
+        for (hour, minute, second) in [
+            (0, 0, 0),
+            (23, 59, 59),
+            (24, 0, 0),
+            (12, 60, 0),
+            (12, 0, 60),
+            (99, 99, 99),
+        ] {
+            agree(&format!("20150830T{hour:02}{minute:02}{second:02}Z"));
+        }
+        // Every byte in every place of a real time.
+        for at in 0..16 {
+            for b in 0..=255u8 {
+                let mut bytes = *b"20240229T235959Z";
+                bytes[at] = b;
+                if let Ok(text) = std::str::from_utf8(&bytes) {
+                    agree(text);
+                }
+            }
+        }
+        for text in [
+            "20150830T123600",
+            "20150830T123600ZZ",
+            "2015-08-30T12:36:00Z",
+            "",
+        ] {
+            assert_eq!(read_amz_date(text), None, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn read_amz_date_agrees_with_jiff_on_any_digits(
+            digits in proptest::collection::vec(b'0'..=b'9', 14),
+        ) {
+            let text = format!(
+                "{}T{}Z",
+                std::str::from_utf8(&digits[..8]).unwrap(),
+                std::str::from_utf8(&digits[8..]).unwrap()
+            );
+            proptest::prop_assert_eq!(read_amz_date(&text), through_jiff(&text), "{}", text);
+        }
     }
 }

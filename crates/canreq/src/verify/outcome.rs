@@ -176,17 +176,24 @@ impl<D> Head<D> {
 
     /// [`Verifier::verify`](super::Verifier::verify)'s ending: the whole body at hand, hashed
     /// in one call (cheaper than the streaming hasher for the small bodies of API calls).
-    pub fn finish_whole(mut self, body: &[u8]) -> Result<Verified<D>, AuthError> {
+    pub fn finish_whole(&mut self, body: &[u8]) -> Result<(), AuthError> {
         self.verified.body_length = body.len() as u64;
         let digest = match (self.needs_body_hash(), body.is_empty()) {
             (false, _) => [0; 32],
             (true, true) => EMPTY_BODY_SHA256,
             (true, false) => crate::key::sha256(body),
         };
-        self.finish_with(digest)
+        self.check_body(digest)
     }
 
     fn finish_with(mut self, digest: [u8; 32]) -> Result<Verified<D>, AuthError> {
+        self.check_body(digest)?;
+        Ok(self.verified)
+    }
+
+    /// Checks the body's digest: against the declared hash, or as the payload hash the
+    /// signature is then checked with. In place, so that the verified result is moved once.
+    fn check_body(&mut self, digest: [u8; 32]) -> Result<(), AuthError> {
         if self.chunked.is_some() {
             return Err(AuthError::new(
                 ErrorCode::InvalidRequest,
@@ -209,7 +216,7 @@ impl<D> Head<D> {
                 .replace_payload_hash(encode::Hex64::new(&digest).as_str());
             self.check_signature()?;
         }
-        Ok(self.verified)
+        Ok(())
     }
 
     pub fn check_signature(&mut self) -> Result<(), AuthError> {

@@ -252,7 +252,9 @@ impl<S: CredentialStore> Verifier<S> {
         body: &[u8],
         now: SigningTime,
     ) -> Result<Verified<S::Data>, AuthError> {
-        self.head(request, now, Some(body))?.finish_whole(body)
+        let mut head = self.head(request, now, Some(body))?;
+        head.finish_whole(body)?;
+        Ok(head.verified)
     }
 
     /// Checks everything the head of the request decides; see the module documentation. The

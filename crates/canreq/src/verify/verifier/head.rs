@@ -9,7 +9,7 @@ use crate::encode::{self, Hex64};
 use crate::request::Request;
 use crate::settings::{
     EMPTY_SHA256, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER,
-    SigningSettings, UNSIGNED_PAYLOAD, is_s3_family,
+    UNSIGNED_PAYLOAD, is_s3_family, path_rules,
 };
 use crate::sign::string_to_sign_len;
 use crate::time::SigningTime;
@@ -33,8 +33,9 @@ impl<S: CredentialStore> Verifier<S> {
     ) -> Result<Head<S::Data>, AuthError> {
         let known = KnownHeaders::scan(request);
         let claim = read_claim(request, &known)?;
+        let scope = ScopeParts::of(&claim);
         let time = parse_time(&claim)?;
-        self.check_scope(&claim, &time)?;
+        self.check_scope(&claim, &scope, &time)?;
         self.check_skew(&claim, &time, now)?;
         let expires = claim
             .expires
@@ -94,7 +95,7 @@ impl<S: CredentialStore> Verifier<S> {
             mode: payload,
             line: declared_line,
             declared,
-        } = self.payload(&claim, &known)?;
+        } = self.payload(&claim, scope.s3_family, &known)?;
         // Without a declared hash the body's own hash is signed: with the body at hand, hash it
         // now, so the canonical request is built whole, once.
         let body_hash;
@@ -108,15 +109,15 @@ impl<S: CredentialStore> Verifier<S> {
             (None, None) => None,
         };
 
-        let settings = SigningSettings::for_service(claim.credential.service());
+        let (encoding, normalize) = path_rules(scope.s3_family);
         let drop_signature =
             |key: &[u8]| claim.location == AuthLocation::Query && key == b"X-Amz-Signature";
         let (path, query) = request.path_and_query();
         let canonical = canonical::build(&Parts {
             method: request.method(),
             path,
-            encoding: settings.uri_encoding,
-            normalize: settings.normalize_path,
+            encoding,
+            normalize,
             query,
             drop_query_key: &drop_signature,
             extra_query: &[],
@@ -130,12 +131,9 @@ impl<S: CredentialStore> Verifier<S> {
             return Err(signed_list_error(&claim, canonical.signed_headers()));
         }
 
-        let key = self.cache.get_for(
-            &found.credentials,
-            claim.credential.date(),
-            claim.credential.region(),
-            claim.credential.service(),
-        );
+        let key = self
+            .cache
+            .get_for(&found.credentials, scope.date, scope.region, scope.service);
         // Kept as sent, and compared with the expected signature's hex: the signer writes that
         // hex anyway, and a 64-digit compare costs less than decoding what the client sent.
         let provided = <[u8; 64]>::try_from(claim.signature.as_bytes()).ok();
@@ -208,34 +206,39 @@ impl<S: CredentialStore> Verifier<S> {
         Ok(())
     }
 
-    fn check_scope(&self, claim: &Claim<'_>, time: &SigningTime) -> Result<(), AuthError> {
-        if claim.credential.date() != time.date() {
+    fn check_scope(
+        &self,
+        claim: &Claim<'_>,
+        scope: &ScopeParts<'_>,
+        time: &SigningTime,
+    ) -> Result<(), AuthError> {
+        if scope.date.as_bytes() != time.date_bytes() {
             return Err(AuthError::new(
                 claim.malformed(),
                 format!(
                     "Invalid credential date '{}': it is not the date of the request ({}).",
-                    crate::error::shown(claim.credential.date()),
+                    crate::error::shown(scope.date),
                     time.date()
                 ),
             ));
         }
-        if !self.regions.allows(claim.credential.region()) {
+        if !self.regions.allows(scope.region) {
             return Err(AuthError::new(
                 claim.malformed(),
                 format!(
                     "The authorization header is malformed; the region '{}' is wrong; expecting '{}'",
-                    crate::error::shown(claim.credential.region()),
+                    crate::error::shown(scope.region),
                     self.regions.expected()
                 ),
             )
             .with_detail("Region", self.regions.expected()));
         }
-        if !self.services.allows(claim.credential.service()) {
+        if !self.services.allows(scope.service) {
             return Err(AuthError::new(
                 claim.malformed(),
                 format!(
                     "Credential should be scoped to a valid service: '{}' is wrong; expecting '{}'.",
-                    crate::error::shown(claim.credential.service()),
+                    crate::error::shown(scope.service),
                     self.services.expected()
                 ),
             ));
@@ -291,6 +294,7 @@ impl<S: CredentialStore> Verifier<S> {
     fn payload<'r>(
         &self,
         claim: &Claim<'_>,
+        s3_family: bool,
         known: &KnownHeaders<'r>,
     ) -> Result<PayloadClaim<'r>, AuthError> {
         let declared = known.content_sha256.first.map(trim_blanks);
@@ -321,7 +325,7 @@ impl<S: CredentialStore> Verifier<S> {
         match declared {
             None if claim.location == AuthLocation::Query => {
                 let unsigned_here = match self.presigned_payload {
-                    PresignedPayload::ByService => is_s3_family(claim.credential.service()),
+                    PresignedPayload::ByService => s3_family,
                     PresignedPayload::Unsigned => true,
                     PresignedPayload::BodyHash => false,
                 };
@@ -331,7 +335,7 @@ impl<S: CredentialStore> Verifier<S> {
                     Ok(body_hash)
                 }
             }
-            None if is_s3_family(claim.credential.service()) => Err(AuthError::new(
+            None if s3_family => Err(AuthError::new(
                 ErrorCode::InvalidRequest,
                 "Missing required header for this request: x-amz-content-sha256",
             )),
@@ -373,6 +377,27 @@ impl<S: CredentialStore> Verifier<S> {
                     declared: Some(digest),
                 })
             }
+        }
+    }
+}
+
+/// The credential's scope, sliced once: the scope checks, the payload rules, the canonical
+/// path and the key lookup each read it.
+struct ScopeParts<'c> {
+    date: &'c str,
+    region: &'c str,
+    service: &'c str,
+    s3_family: bool,
+}
+
+impl<'c> ScopeParts<'c> {
+    fn of(claim: &'c Claim<'_>) -> Self {
+        let service = claim.credential.service();
+        ScopeParts {
+            date: claim.credential.date(),
+            region: claim.credential.region(),
+            service,
+            s3_family: is_s3_family(service),
         }
     }
 }
