@@ -143,6 +143,7 @@ pub(crate) struct KnownHeaders<'r> {
 }
 
 impl<'r> KnownHeaders<'r> {
+    #[inline]
     pub fn scan(request: &Request<'r>) -> Self {
         let mut found = KnownHeaders::default();
         for &(name, value) in request.headers() {

@@ -9,15 +9,6 @@ use crate::canonical::trim_blanks;
 use crate::request::Request;
 use crate::verify::error::{AuthError, ErrorCode};
 
-/// How the components were found: already parsed by [`sdk_form`], or only split out.
-enum Read<'r> {
-    SdkForm {
-        credential: Credential<Cow<'r, str>>,
-        names: SignedNames,
-    },
-    Split,
-}
-
 pub(super) fn parse_header<'r>(
     value: &'r str,
     request: &Request<'r>,
@@ -25,16 +16,44 @@ pub(super) fn parse_header<'r>(
     query_token: Option<Cow<'r, str>>,
 ) -> Result<Claim<'r>, AuthError> {
     let value = trim_blanks(value);
-    let (read, [credential, signed_headers, signature]) = match sdk_form(value) {
-        Some(form) => (
-            Read::SdkForm {
-                credential: form.credential,
-                names: form.names,
-            },
-            [form.credential_text, form.signed_headers, form.signature],
-        ),
-        None => (Read::Split, split_components(value)?),
+    let claim = |credential, names, signed_headers, signature, (amz_date, date_header)| Claim {
+        location: AuthLocation::Header,
+        credential,
+        signed_headers: Cow::Borrowed(signed_headers),
+        signature: Cow::Borrowed(signature),
+        amz_date,
+        date_header,
+        expires: None,
+        query_token,
+        names,
     };
+    // The fast reading returns no error, so the order of the checks below is the general
+    // path's: the components' split, the date headers, then the credential and the list.
+    if let Some(form) = sdk_form(value) {
+        return Ok(claim(
+            form.credential,
+            form.names,
+            form.signed_headers,
+            form.signature,
+            request_time(request, known)?,
+        ));
+    }
+    let [credential, signed_headers, signature] = split_components(value)?;
+    let time = request_time(request, known)?;
+    Ok(claim(
+        parse_credential(Cow::Borrowed(credential), AuthLocation::Header)?,
+        check_signed_headers(signed_headers, AuthLocation::Header)?,
+        signed_headers,
+        signature,
+        time,
+    ))
+}
+
+/// The header that gives the request's time: `X-Amz-Date`, or `Date` without it.
+fn request_time<'r>(
+    request: &Request<'r>,
+    known: &KnownHeaders<'r>,
+) -> Result<(Option<Cow<'r, str>>, Option<&'r str>), AuthError> {
     let amz_date = known.amz_date.first.map(|v| Cow::Borrowed(trim_blanks(v)));
     if known.amz_date.repeated {
         return Err(AuthError::new(
@@ -59,24 +78,7 @@ pub(super) fn parse_header<'r>(
             first.map(trim_blanks)
         }
     };
-    let (credential, names) = match read {
-        Read::SdkForm { credential, names } => (credential, names),
-        Read::Split => (
-            parse_credential(Cow::Borrowed(credential), AuthLocation::Header)?,
-            check_signed_headers(signed_headers, AuthLocation::Header)?,
-        ),
-    };
-    Ok(Claim {
-        location: AuthLocation::Header,
-        credential,
-        signed_headers: Cow::Borrowed(signed_headers),
-        signature: Cow::Borrowed(signature),
-        amz_date,
-        date_header,
-        expires: None,
-        query_token,
-        names,
-    })
+    Ok((amz_date, date_header))
 }
 
 /// The value as the AWS SDKs, the CLI, curl and canreq write it, read in one pass:
@@ -116,7 +118,6 @@ fn sdk_form(value: &str) -> Option<SdkForm<'_>> {
     Some(SdkForm {
         credential: parse_credential(Cow::Borrowed(credential_text), AuthLocation::Header).ok()?,
         names: check_signed_headers(signed_headers, AuthLocation::Header).ok()?,
-        credential_text,
         signed_headers,
         signature,
     })
@@ -129,7 +130,6 @@ const SDK_HEAD: &[u8; 28] = b"AWS4-HMAC-SHA256 Credential=";
 struct SdkForm<'r> {
     credential: Credential<Cow<'r, str>>,
     names: SignedNames,
-    credential_text: &'r str,
     signed_headers: &'r str,
     signature: &'r str,
 }
@@ -222,8 +222,15 @@ mod tests {
         match sdk_form(value) {
             None => true,
             Some(form) => {
-                let parts = [form.credential_text, form.signed_headers, form.signature];
                 let credential = &form.credential;
+                // The credential's text, whole: nothing may follow its scope.
+                let text = format!(
+                    "{}/{}{}",
+                    credential.access_key_id(),
+                    credential.scope(),
+                    credential.after()
+                );
+                let parts = [text.as_str(), form.signed_headers, form.signature];
                 general(value) == Some(parts)
                     && credential.access_key_id() == parts[0].split('/').next().unwrap_or("")
                     && form.names.has_host()
