@@ -50,6 +50,7 @@ pub(super) fn parse_header<'r>(
 }
 
 /// The header that gives the request's time: `X-Amz-Date`, or `Date` without it.
+#[inline(always)]
 fn request_time<'r>(
     request: &Request<'r>,
     known: &KnownHeaders<'r>,
