@@ -157,13 +157,6 @@ pub(crate) struct HeaderRef<'a> {
     pub value: &'a str,
 }
 
-impl<'a> From<(&'a str, &'a str)> for HeaderRef<'a> {
-    #[inline]
-    fn from((name, value): (&'a str, &'a str)) -> Self {
-        HeaderRef { name, value }
-    }
-}
-
 /// What [`build`] canonicalizes. All text is borrowed from the caller's request.
 pub(crate) struct Parts<'r, 'a> {
     pub method: &'a str,

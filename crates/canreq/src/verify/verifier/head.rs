@@ -35,9 +35,9 @@ impl<S: CredentialStore> Verifier<S> {
         // Borrowed where it was returned: moving the claim out of the `Result` copies it
         // whole, and it is a quarter of a kilobyte.
         let read = read_claim(request, &known);
-        let claim = match &read {
-            Ok(claim) => claim,
-            Err(err) => return Err(err.clone()),
+        let claim = match read {
+            Ok(ref claim) => claim,
+            Err(err) => return Err(err),
         };
         let scope = ScopeParts::of(claim);
         let time = parse_time(claim)?;
@@ -57,11 +57,10 @@ impl<S: CredentialStore> Verifier<S> {
         let mut headers: StackList<HeaderRef<'_>, 24> = StackList::new();
         let mut unsigned_amz = false;
         let mut seen = 0;
-        for header in request.headers() {
-            let name = header.0;
+        for &(name, value) in request.headers() {
             if let Some(bit) = claim.signed_bit(name) {
                 seen |= bit;
-                headers.push(HeaderRef::from(*header));
+                headers.push(HeaderRef { name, value });
             } else {
                 unsigned_amz |= name
                     .as_bytes()
