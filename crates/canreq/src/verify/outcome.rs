@@ -95,7 +95,8 @@ pub(super) struct Head<D> {
     /// The hash `x-amz-content-sha256` declared, which the body must match.
     pub declared: Option<[u8; 32]>,
     pub key: Arc<SigningKey>,
-    /// The signature as sent, when it has the 64 bytes of one.
+    /// The signature as sent, when it has the 64 bytes of one and its check waits for the
+    /// body's hash.
     pub provided: Option<[u8; 64]>,
     /// Whether the signature has been checked already (payload hash known from the head).
     pub checked: bool,
@@ -214,12 +215,14 @@ impl<D> Head<D> {
             self.verified
                 .canonical_request
                 .replace_payload_hash(encode::Hex64::new(&digest).as_str());
-            self.check_signature()?;
+            let provided = self.provided.take();
+            self.check_signature(provided.as_ref().map_or(&[], |p| p.as_slice()))?;
         }
         Ok(())
     }
 
-    pub fn check_signature(&mut self) -> Result<(), AuthError> {
+    /// Checks the signature `provided` (as sent) against the one the key gives.
+    pub fn check_signature(&mut self, provided: &[u8]) -> Result<(), AuthError> {
         let v = &mut self.verified;
         let digest = v.canonical_request.digest();
         let time = v.time;
@@ -234,9 +237,7 @@ impl<D> Head<D> {
         let expected = Hex64::new(&self.key.sign(v.string_to_sign().as_bytes()));
         self.checked = true;
         // Lowercase hex only: an uppercase signature differs from `expected` here.
-        if let Some(provided) = &self.provided
-            && constant_time_eq(expected.digits(), provided)
-        {
+        if constant_time_eq(expected.digits(), provided) {
             return Ok(());
         }
         Err(AuthError::new(

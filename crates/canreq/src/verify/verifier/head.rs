@@ -140,9 +140,6 @@ impl<S: CredentialStore> Verifier<S> {
         let key = self
             .cache
             .get_for(&found.credentials, scope.date, scope.region, scope.service);
-        // Kept as sent, and compared with the expected signature's hex: the signer writes that
-        // hex anyway, and a 64-digit compare costs less than decoding what the client sent.
-        let provided = <[u8; 64]>::try_from(claim.signature.as_bytes()).ok();
         let mut head = Head {
             verified: Verified {
                 // With room for the string to sign, written after it.
@@ -159,12 +156,17 @@ impl<S: CredentialStore> Verifier<S> {
             },
             declared,
             key,
-            provided,
+            provided: None,
             checked: false,
             chunked: None,
         };
+        // Compared as sent with the expected signature's hex: the signer writes that hex
+        // anyway, and a 64-digit compare costs less than decoding what the client sent. Kept
+        // (a copy) only when the check waits for the body.
         if payload_hash.is_some() {
-            head.check_signature()?;
+            head.check_signature(claim.signature.as_bytes())?;
+        } else {
+            head.provided = <[u8; 64]>::try_from(claim.signature.as_bytes()).ok();
         }
         if let PayloadMode::Streaming(mode) = payload {
             let v = &head.verified;
