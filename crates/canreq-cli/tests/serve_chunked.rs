@@ -11,7 +11,6 @@ mod clients;
 mod peer;
 
 use std::io::Write;
-use std::net::{Ipv4Addr, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -226,8 +225,7 @@ impl ServeProcess {
             .expect("canreq serve starts");
         let mut server = ServeProcess { child, port };
         let deadline = Instant::now() + Duration::from_secs(60);
-        let addr = (Ipv4Addr::LOCALHOST, port).into();
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        while !peer::listening(port) {
             let exited = server.child.try_wait().unwrap();
             assert!(
                 exited.is_none() && Instant::now() < deadline,

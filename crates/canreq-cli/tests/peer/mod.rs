@@ -5,10 +5,12 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -100,8 +102,7 @@ impl Server {
                 eprintln!("{name} exited early ({status}):\n{}", read_log(&self.log));
                 return false;
             }
-            let addr = (Ipv4Addr::LOCALHOST, self.port).into();
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            if listening(self.port) {
                 return true;
             }
             if Instant::now() > deadline {
@@ -137,12 +138,21 @@ fn read_log(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-/// A port nobody listens on right now.
+/// A port nobody listens on right now, and that no other test of this process was given: the
+/// port is released before the server binds it, and the kernel may hand the same one to a test
+/// starting beside it (two servers on one port, or one test talking to another's).
 pub fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port");
+        if given.insert(port) {
+            return port;
+        }
+    }
 }
 
 /// `canreq` with `home` as HOME and every `AWS_*`/`CANREQ_*` variable removed, instance metadata
@@ -268,4 +278,13 @@ pub fn output_checked(cmd: &mut Command) -> (Output, String) {
         "backtrace hint: {stderr}"
     );
     (out, stderr)
+}
+
+/// Whether something listens on `port` of 127.0.0.1. A connection from the port itself does not
+/// count: with nothing listening yet, the kernel may pick the probed port as the probe's own
+/// source port, and the connect then meets itself (TCP simultaneous open) and succeeds.
+pub fn listening(port: u16) -> bool {
+    let addr = (Ipv4Addr::LOCALHOST, port).into();
+    TcpStream::connect_timeout(&addr, Duration::from_millis(200))
+        .is_ok_and(|probe| probe.local_addr().is_ok_and(|local| local.port() != port))
 }
