@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use canreq::chunked::ChecksumAlgorithm;
 use clients::{AKID, KEY, OBJECT_PATH, SECRET, Serve, boto, python, refused, verified_s3_xml};
-use peer::{TempDir, canreq, free_port, run};
+use peer::{Server, TempDir, canreq, run};
 use serde_json::Value;
 
 /// A few MiB with a short last chunk: botocore cuts it into several chunks.
@@ -136,7 +136,12 @@ fn one_gib_chunked_upload_memory() {
     let dir = TempDir::new("gib-upload");
     let file = dir.path().join("upload.bin");
     let crc32c = write_big_file(&file, GIB);
-    let server = ServeProcess::start(dir.path());
+    let server = Server::start("canreq serve", &dir.path().join("serve.log"), |port| {
+        let mut cmd = canreq(dir.path());
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--access-key", AKID, "--secret-key", SECRET]);
+        cmd
+    });
     let before = vm_hwm_kib(server.pid()).expect("the server's VmHWM");
 
     let mut request = canreq(dir.path());
@@ -203,49 +208,6 @@ fn write_big_file(path: &Path, len: u64) -> String {
     }
     out.flush().unwrap();
     sum.finish_base64()
-}
-
-/// `canreq serve` as a child whose pid the test reads memory figures from; killed on drop.
-struct ServeProcess {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl ServeProcess {
-    fn start(dir: &Path) -> ServeProcess {
-        let port = free_port();
-        let log = std::fs::File::create(dir.join("serve.log")).unwrap();
-        let child = canreq(dir)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .args(["--access-key", AKID, "--secret-key", SECRET])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("canreq serve starts");
-        let mut server = ServeProcess { child, port };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !peer::listening(port) {
-            let exited = server.child.try_wait().unwrap();
-            assert!(
-                exited.is_none() && Instant::now() < deadline,
-                "canreq serve did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        server
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for ServeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The peak resident set of a running process (`VmHWM`), in KiB.

@@ -116,6 +116,11 @@ impl Server {
         }
     }
 
+    /// The child's process id (for memory figures read from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

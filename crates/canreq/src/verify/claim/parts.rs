@@ -6,8 +6,9 @@ use super::{AuthLocation, malformed};
 use crate::time::eight_digits;
 use crate::verify::error::AuthError;
 
-/// What ends every credential: `/aws4_request`.
-const TERMINATOR_LEN: usize = "/aws4_request".len();
+/// What ends every credential.
+const TERMINATOR: &[u8; 13] = b"/aws4_request";
+const TERMINATOR_LEN: usize = TERMINATOR.len();
 
 /// A credential, `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`, whose shape has been checked:
 /// one string and where its parts end. The claim borrows it from the request. The verified
@@ -99,8 +100,8 @@ pub(super) fn parse_credential<T: AsRef<str>>(
             && date[8] == b'/'
             && region_end > key_end + 10
             && service_end > region_end + 1
-            && service_end + 13 == bytes.len()
-            && bytes.last_chunk::<13>() == Some(b"/aws4_request");
+            && service_end + TERMINATOR_LEN == bytes.len()
+            && bytes.last_chunk() == Some(TERMINATOR);
         well_formed.then_some((key_end, region_end, service_end))
     });
     let Some((key_end, region_end, service_end)) = ends else {
