@@ -3,8 +3,13 @@
 //! shared machine are too noisy to compare small changes.
 //!
 //! `cargo run --release -p canreq --example sign_verify_loop -- verify 10000`
+//!
+//! `ratio ROUNDS` times the two in alternating batches of about 2 ms each and prints the
+//! median of verify / sign over the rounds: a load change on a shared host then moves both
+//! sides of a round alike, so two builds can be compared by their ratios.
 
 use std::hint::black_box;
+use std::time::Instant;
 
 use canreq::verify::Verifier;
 use canreq::{Credentials, KeyCache, Payload, Request, Scope, Signer, SigningTime};
@@ -18,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (mode, count) = match (args.next(), args.next().map(|n| n.parse::<usize>())) {
         (Some(mode), Some(Ok(count))) => (mode, count),
-        _ => return Err("usage: sign_verify_loop (sign|verify) COUNT".into()),
+        _ => return Err("usage: sign_verify_loop (sign|verify|ratio) COUNT".into()),
     };
     let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
     let now = SigningTime::parse("20150830T123600Z")?;
@@ -27,24 +32,63 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let signer =
         Signer::new(&creds, Scope::new("us-east-1", "service")?, now).with_key_cache(&cache);
     let verifier = Verifier::new(|akid: &str| (akid == "AKIDEXAMPLE").then(|| creds.clone()));
+    let sign = || {
+        let request = Request::with_capacity("GET", "/", 1).header("Host", "example.amazonaws.com");
+        black_box(signer.sign(black_box(&request), Payload::Empty))?;
+        Outcome::Ok(())
+    };
+    let verify = || {
+        let request = Request::with_capacity("GET", "/", 3)
+            .header("Host", "example.amazonaws.com")
+            .header("X-Amz-Date", "20150830T123600Z")
+            .header("Authorization", AUTHORIZATION);
+        black_box(verifier.verify(black_box(&request), b"", now))?;
+        Outcome::Ok(())
+    };
     match mode.as_str() {
-        "sign" => {
-            for _ in 0..count {
-                let request =
-                    Request::with_capacity("GET", "/", 1).header("Host", "example.amazonaws.com");
-                black_box(signer.sign(black_box(&request), Payload::Empty)?);
-            }
+        "sign" => (0..count).try_for_each(|_| sign())?,
+        "verify" => (0..count).try_for_each(|_| verify())?,
+        "ratio" => {
+            let (median, low, high) = paired_ratio(&sign, &verify, count.max(1))?;
+            println!("verify / sign: median {median:.3}  (rounds {low:.3} .. {high:.3})");
         }
-        "verify" => {
-            for _ in 0..count {
-                let request = Request::with_capacity("GET", "/", 3)
-                    .header("Host", "example.amazonaws.com")
-                    .header("X-Amz-Date", "20150830T123600Z")
-                    .header("Authorization", AUTHORIZATION);
-                black_box(verifier.verify(black_box(&request), b"", now)?);
-            }
-        }
-        other => return Err(format!("unknown mode '{other}': sign or verify").into()),
+        other => return Err(format!("unknown mode '{other}': sign, verify or ratio").into()),
     }
     Ok(())
+}
+
+type Outcome = Result<(), Box<dyn std::error::Error>>;
+
+/// The median, least and greatest of `rounds` ratios of `verify` to `sign`, each side timed
+/// over about 2 ms, the order alternating between rounds.
+fn paired_ratio(
+    sign: &dyn Fn() -> Outcome,
+    verify: &dyn Fn() -> Outcome,
+    rounds: usize,
+) -> Result<(f64, f64, f64), Box<dyn std::error::Error>> {
+    let per_call = |f: &dyn Fn() -> Outcome, n: u32| -> Result<f64, Box<dyn std::error::Error>> {
+        let start = Instant::now();
+        for _ in 0..n {
+            f()?;
+        }
+        Ok(start.elapsed().as_secs_f64() / f64::from(n))
+    };
+    let batch = |f: &dyn Fn() -> Outcome| -> Result<u32, Box<dyn std::error::Error>> {
+        per_call(f, 1000)?; // warm-up
+        Ok(((2e-3 / per_call(f, 1000)?) as u32).clamp(10, 1_000_000))
+    };
+    let (n_sign, n_verify) = (batch(sign)?, batch(verify)?);
+    let mut ratios = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let ratio = if round % 2 == 0 {
+            let s = per_call(sign, n_sign)?;
+            per_call(verify, n_verify)? / s
+        } else {
+            let v = per_call(verify, n_verify)?;
+            v / per_call(sign, n_sign)?
+        };
+        ratios.push(ratio);
+    }
+    ratios.sort_by(f64::total_cmp);
+    Ok((ratios[rounds / 2], ratios[0], ratios[rounds - 1]))
 }

@@ -78,6 +78,7 @@ impl<'a> Request<'a> {
     /// assert_eq!(req.path_and_query(), ("/a", "b=1?c"));
     /// assert_eq!(canreq::Request::new("GET", "/a").path_and_query(), ("/a", ""));
     /// ```
+    #[inline]
     pub fn path_and_query(&self) -> (&'a str, &'a str) {
         // A byte search: `split_once` with a `char` pattern costs more to set up than a target
         // takes to scan.

@@ -54,6 +54,7 @@ impl<T: AsRef<str>> Credential<T> {
     }
 
     /// The same credential in a buffer of its own, with room for `extra` bytes after it.
+    #[inline]
     pub fn to_owned_with_room(&self, extra: usize) -> Credential<String> {
         let text = self.text.as_ref();
         let mut owned = String::with_capacity(text.len() + extra);

@@ -399,6 +399,7 @@ struct ScopeParts<'c> {
 }
 
 impl<'c> ScopeParts<'c> {
+    #[inline(always)]
     fn of(claim: &'c Claim<'_>) -> Self {
         let service = claim.credential.service();
         ScopeParts {

@@ -10,7 +10,19 @@ use crate::verify::error::{AuthError, ErrorCode};
 
 /// The request's time: `X-Amz-Date` (header or parameter), strictly `YYYYMMDDTHHMMSSZ`; for a
 /// header claim without it, the `Date` header, which must then be signed.
+#[inline]
 pub(super) fn parse_time(claim: &Claim<'_>) -> Result<SigningTime, AuthError> {
+    // Inline, with every other case out of line: the time comes back in registers, where a
+    // call's result came back through memory and stalled the load that read it.
+    match claim.amz_date.as_deref().and_then(amz_date_form) {
+        Some(time) => Ok(time),
+        None => parse_time_otherwise(claim),
+    }
+}
+
+/// [`parse_time`] without a well-formed `X-Amz-Date`: the `Date` header, or the error.
+#[cold]
+fn parse_time_otherwise(claim: &Claim<'_>) -> Result<SigningTime, AuthError> {
     let raw = match (claim.amz_date.as_deref(), claim.date_header) {
         (Some(raw), _) => raw,
         (None, Some(date)) => return parse_date_header(claim, date),
@@ -21,19 +33,17 @@ pub(super) fn parse_time(claim: &Claim<'_>) -> Result<SigningTime, AuthError> {
             ));
         }
     };
-    amz_date_form(raw).ok_or_else(|| {
-        let code = match claim.location {
-            AuthLocation::Header => ErrorCode::AccessDenied,
-            AuthLocation::Query => ErrorCode::AuthorizationQueryParametersError,
-        };
-        AuthError::new(
-            code,
-            format!(
-                "X-Amz-Date '{}' is not of the form YYYYMMDDTHHMMSSZ.",
-                crate::error::shown(raw)
-            ),
-        )
-    })
+    let code = match claim.location {
+        AuthLocation::Header => ErrorCode::AccessDenied,
+        AuthLocation::Query => ErrorCode::AuthorizationQueryParametersError,
+    };
+    Err(AuthError::new(
+        code,
+        format!(
+            "X-Amz-Date '{}' is not of the form YYYYMMDDTHHMMSSZ.",
+            crate::error::shown(raw)
+        ),
+    ))
 }
 
 /// The `Date` header as the request's time (older signers, e.g. the 2011 edition of AWS's test
@@ -64,6 +74,7 @@ fn parse_date_header(claim: &Claim<'_>, date: &str) -> Result<SigningTime, AuthE
 
 /// `text` in the `X-Amz-Date` form, strictly `YYYYMMDDTHHMMSSZ` (`SigningTime::parse` also
 /// reads RFC 3339, which a request's time may not be).
+#[inline]
 fn amz_date_form(text: &str) -> Option<SigningTime> {
     let shaped = text.len() == 16 && text.as_bytes()[8] == b'T' && text.ends_with('Z');
     shaped.then(|| SigningTime::parse(text).ok()).flatten()
