@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 
+use crate::text::find_byte;
+
 /// Byte classes, one bit each.
 const UNRESERVED: u8 = 1;
 /// Bytes that may stand raw in a path on the wire: unreserved, sub-delims, `:`, `@`, `/`, `%`.
@@ -130,29 +132,45 @@ pub(crate) fn is_sigv4_encoded(input: &[u8]) -> bool {
 pub(crate) struct BadEscape;
 
 /// Decodes `%XY` escapes. `+` is a literal plus, as SigV4 (unlike HTML forms) requires.
+#[inline]
 pub(crate) fn percent_decode(input: &str) -> Result<Cow<'_, [u8]>, BadEscape> {
+    // Inline up to the first escape: most components have none, and a result returned
+    // through memory stalled the caller's 16-byte load of it.
     let bytes = input.as_bytes();
-    let Some(first) = bytes.iter().position(|&b| b == b'%') else {
-        return Ok(Cow::Borrowed(bytes));
-    };
+    match find_byte(bytes, b'%') {
+        None => Ok(Cow::Borrowed(bytes)),
+        Some(first) => decode_from(bytes, first).map(Cow::Owned),
+    }
+}
+
+/// [`percent_decode`] of `bytes`, whose first escape starts at `first`.
+fn decode_from(bytes: &[u8], first: usize) -> Result<Vec<u8>, BadEscape> {
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(&bytes[..first]);
-    let mut i = first;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hi = bytes.get(i + 1).and_then(|&b| hex_value(b));
-            let lo = bytes.get(i + 2).and_then(|&b| hex_value(b));
-            match (hi, lo) {
-                (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
-                _ => return Err(BadEscape),
+    // Escape by escape, each run between two copied whole: a presigned URL's credential is
+    // decoded on every request.
+    let mut rest = &bytes[first..];
+    loop {
+        // `rest` starts with a `%`.
+        let Some(&[_, hi, lo]) = rest.first_chunk::<3>() else {
+            return Err(BadEscape);
+        };
+        let (Some(hi), Some(lo)) = (hex_value(hi), hex_value(lo)) else {
+            return Err(BadEscape);
+        };
+        out.push(hi << 4 | lo);
+        rest = &rest[3..];
+        match find_byte(rest, b'%') {
+            Some(next) => {
+                out.extend_from_slice(&rest[..next]);
+                rest = &rest[next..];
             }
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
+            None => {
+                out.extend_from_slice(rest);
+                return Ok(out);
+            }
         }
     }
-    Ok(Cow::Owned(out))
 }
 
 /// Checks that every `%` in `input` starts a valid escape.

@@ -67,6 +67,7 @@ mod raw;
 mod request;
 mod settings;
 mod sign;
+mod text;
 mod time;
 pub mod verify;
 

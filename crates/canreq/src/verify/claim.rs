@@ -4,7 +4,6 @@
 mod header;
 mod parts;
 mod query;
-mod text;
 
 use std::borrow::Cow;
 
@@ -13,9 +12,9 @@ use crate::sign::ALGORITHM;
 
 use super::error::{AuthError, ErrorCode};
 
+pub(crate) use crate::text::eq_lowercase;
 pub(crate) use parts::{Credential, SignedNames};
 use query::QueryAuth;
-pub(crate) use text::eq_lowercase;
 
 /// The SigV4a algorithm name, recognised only to be refused clearly.
 const SIGV4A: &str = "AWS4-ECDSA-P256-SHA256";
@@ -186,7 +185,7 @@ pub(crate) fn read_claim<'r>(
     }
     let (presign, query_token) = match QueryAuth::read(request.query())? {
         Some(query) if query.is_presign() => (Some(query), None),
-        Some(query) => (None, query.into_token()),
+        Some(query) => (None, query.into_token()?),
         None => (None, None),
     };
     match (header, presign) {

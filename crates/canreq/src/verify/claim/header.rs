@@ -3,10 +3,10 @@
 use std::borrow::Cow;
 
 use super::parts::{Credential, SignedNames, check_signed_headers, parse_credential};
-use super::text::{find_byte, starts_with};
 use super::{AuthLocation, Claim, KnownHeaders, check_algorithm};
 use crate::canonical::trim_blanks;
 use crate::request::Request;
+use crate::text::{find_byte, starts_with};
 use crate::verify::error::{AuthError, ErrorCode};
 
 pub(super) fn parse_header<'r>(

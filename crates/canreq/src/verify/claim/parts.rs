@@ -1,8 +1,8 @@
 //! The parts of a claim that name things: the credential (access key and scope) and the
 //! signed header names, each checked for shape once and then read without another split.
 
-use super::text::{eq_ignore_case, find_byte};
 use super::{AuthLocation, malformed};
+use crate::text::{eq_ignore_case, find_byte};
 use crate::time::eight_digits;
 use crate::verify::error::AuthError;
 

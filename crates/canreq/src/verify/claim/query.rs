@@ -3,22 +3,22 @@
 use std::borrow::Cow;
 
 use super::parts::{check_signed_headers, parse_credential};
-use super::text::{find_byte, split_ascii, split_once_ascii};
 use super::{AuthLocation, Claim, check_algorithm};
 use crate::encode;
+use crate::text::{find_byte, split_ascii, split_once_ascii};
 use crate::verify::error::{AuthError, ErrorCode};
 
-/// The presign parameters found in a query, decoded: borrowed from the query unless a value
-/// holds a percent-escape.
+/// The presign parameters found in a query, as sent: each value is percent-decoded only when
+/// the claim is built from it, so that finding them costs a scan and no copy.
 #[derive(Default)]
 pub(super) struct QueryAuth<'r> {
-    algorithm: Option<Cow<'r, str>>,
-    credential: Option<Cow<'r, str>>,
-    date: Option<Cow<'r, str>>,
-    expires: Option<Cow<'r, str>>,
-    signed_headers: Option<Cow<'r, str>>,
-    signature: Option<Cow<'r, str>>,
-    token: Option<Cow<'r, str>>,
+    algorithm: Option<&'r str>,
+    credential: Option<&'r str>,
+    date: Option<&'r str>,
+    expires: Option<&'r str>,
+    signed_headers: Option<&'r str>,
+    signature: Option<&'r str>,
+    token: Option<&'r str>,
 }
 
 impl<'r> QueryAuth<'r> {
@@ -30,44 +30,33 @@ impl<'r> QueryAuth<'r> {
         if find_byte(bytes, b'%').is_none() && !bytes.windows(6).any(|w| w == b"X-Amz-") {
             return Ok(None);
         }
-        let bad = |msg: String| AuthError::new(ErrorCode::AuthorizationQueryParametersError, msg);
         let mut found = QueryAuth::default();
         let mut any = false;
         for pair in split_ascii(query, b'&').filter(|p| !p.is_empty()) {
             let (key, value) = split_once_ascii(pair, b'=').unwrap_or((pair, ""));
             // Most parameters are not ours: skip them before decoding and matching.
-            if !key.starts_with("X-Amz-") && !key.contains('%') {
+            if !key.starts_with("X-Amz-") && find_byte(key.as_bytes(), b'%').is_none() {
                 continue;
             }
             let Ok(key) = encode::percent_decode(key) else {
                 continue;
             };
-            let slot = match &*key {
-                b"X-Amz-Algorithm" => &mut found.algorithm,
-                b"X-Amz-Credential" => &mut found.credential,
-                b"X-Amz-Date" => &mut found.date,
-                b"X-Amz-Expires" => &mut found.expires,
-                b"X-Amz-SignedHeaders" => &mut found.signed_headers,
-                b"X-Amz-Signature" => &mut found.signature,
-                b"X-Amz-Security-Token" => &mut found.token,
+            let (name, slot) = match &*key {
+                b"X-Amz-Algorithm" => ("X-Amz-Algorithm", &mut found.algorithm),
+                b"X-Amz-Credential" => ("X-Amz-Credential", &mut found.credential),
+                b"X-Amz-Date" => ("X-Amz-Date", &mut found.date),
+                b"X-Amz-Expires" => ("X-Amz-Expires", &mut found.expires),
+                b"X-Amz-SignedHeaders" => ("X-Amz-SignedHeaders", &mut found.signed_headers),
+                b"X-Amz-Signature" => ("X-Amz-Signature", &mut found.signature),
+                b"X-Amz-Security-Token" => ("X-Amz-Security-Token", &mut found.token),
                 _ => continue,
             };
             any = true;
-            let decoded = decode_value(value).ok_or_else(|| {
-                // A session token is a credential: its parameter is named, its value not shown.
-                let shown = match &*key {
-                    b"X-Amz-Security-Token" => "X-Amz-Security-Token".into(),
-                    _ => crate::error::shown(pair),
-                };
-                bad(format!(
-                    "The query parameter '{shown}' is not validly encoded."
-                ))
-            })?;
-            if slot.replace(decoded).is_some() {
-                return Err(bad(format!(
-                    "The query parameter {} appears more than once.",
-                    String::from_utf8_lossy(&key)
-                )));
+            if slot.replace(value).is_some() {
+                return Err(AuthError::new(
+                    ErrorCode::AuthorizationQueryParametersError,
+                    format!("The query parameter {name} appears more than once."),
+                ));
             }
         }
         Ok(any.then_some(found))
@@ -79,26 +68,50 @@ impl<'r> QueryAuth<'r> {
         self.algorithm.is_some() || self.credential.is_some() || self.signature.is_some()
     }
 
-    /// The `X-Amz-Security-Token` parameter.
-    pub(super) fn into_token(self) -> Option<Cow<'r, str>> {
-        self.token
+    /// The `X-Amz-Security-Token` parameter, decoded.
+    pub(super) fn into_token(self) -> Result<Option<Cow<'r, str>>, AuthError> {
+        decode_param("X-Amz-Security-Token", self.token)
     }
 
     pub(super) fn into_claim(self) -> Result<Claim<'r>, AuthError> {
-        let required = [
-            ("X-Amz-Algorithm", &self.algorithm),
-            ("X-Amz-Credential", &self.credential),
-            ("X-Amz-Signature", &self.signature),
-            ("X-Amz-Date", &self.date),
-            ("X-Amz-SignedHeaders", &self.signed_headers),
-            ("X-Amz-Expires", &self.expires),
-        ];
-        let missing: Vec<&str> = required
-            .iter()
-            .filter(|(_, v)| v.is_none())
-            .map(|(n, _)| *n)
-            .collect();
-        if !missing.is_empty() {
+        // Every value decoded first: a malformed escape is reported before what it may have
+        // cut short (a URL truncated inside an escape has lost what followed it).
+        let algorithm = decode_param("X-Amz-Algorithm", self.algorithm)?;
+        let credential = decode_param("X-Amz-Credential", self.credential)?;
+        let signature = decode_param("X-Amz-Signature", self.signature)?;
+        let date = decode_param("X-Amz-Date", self.date)?;
+        let signed_headers = decode_param("X-Amz-SignedHeaders", self.signed_headers)?;
+        let expires = decode_param("X-Amz-Expires", self.expires)?;
+        let token = decode_param("X-Amz-Security-Token", self.token)?;
+        let (
+            Some(algorithm),
+            Some(credential),
+            Some(signature),
+            Some(_),
+            Some(signed_headers),
+            Some(_),
+        ) = (
+            algorithm,
+            credential,
+            signature,
+            &date,
+            signed_headers,
+            &expires,
+        )
+        else {
+            let required = [
+                ("X-Amz-Algorithm", self.algorithm),
+                ("X-Amz-Credential", self.credential),
+                ("X-Amz-Signature", self.signature),
+                ("X-Amz-Date", self.date),
+                ("X-Amz-SignedHeaders", self.signed_headers),
+                ("X-Amz-Expires", self.expires),
+            ];
+            let missing: Vec<&str> = required
+                .iter()
+                .filter(|(_, v)| v.is_none())
+                .map(|(n, _)| *n)
+                .collect();
             return Err(AuthError::new(
                 ErrorCode::AuthorizationQueryParametersError,
                 format!(
@@ -107,31 +120,46 @@ impl<'r> QueryAuth<'r> {
                     missing.join(", ")
                 ),
             ));
-        }
-        check_algorithm(
-            self.algorithm.as_deref().unwrap_or_default(),
-            AuthLocation::Query,
-        )?;
-        let credential =
-            parse_credential(self.credential.unwrap_or_default(), AuthLocation::Query)?;
-        let signed_headers = self.signed_headers.unwrap_or_default();
+        };
+        check_algorithm(&algorithm, AuthLocation::Query)?;
+        let credential = parse_credential(credential, AuthLocation::Query)?;
         let names = check_signed_headers(&signed_headers, AuthLocation::Query)?;
         Ok(Claim {
             location: AuthLocation::Query,
             credential,
             signed_headers,
-            signature: self.signature.unwrap_or_default(),
-            amz_date: self.date,
+            signature,
+            amz_date: date,
             date_header: None,
-            expires: self.expires,
-            query_token: self.token,
+            expires,
+            query_token: token,
             names,
         })
     }
 }
 
+/// The value of parameter `name` as sent, percent-decoded; an error if an escape is malformed
+/// or the result is not UTF-8.
+fn decode_param<'r>(name: &str, value: Option<&'r str>) -> Result<Option<Cow<'r, str>>, AuthError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    decode_value(value).map(Some).ok_or_else(|| {
+        // A session token is a credential: its parameter is named, its value not shown.
+        let shown = match name {
+            "X-Amz-Security-Token" => name.into(),
+            _ => format!("{name}={}", crate::error::shown(value)),
+        };
+        AuthError::new(
+            ErrorCode::AuthorizationQueryParametersError,
+            format!("The query parameter '{shown}' is not validly encoded."),
+        )
+    })
+}
+
 /// A parameter value, percent-decoded; `None` if an escape is malformed or the result is not
 /// UTF-8. Without an escape the value is the query's own text.
+#[inline]
 fn decode_value(value: &str) -> Option<Cow<'_, str>> {
     match encode::percent_decode(value).ok()? {
         Cow::Borrowed(_) => Some(Cow::Borrowed(value)),
@@ -148,8 +176,27 @@ mod tests {
         assert!(QueryAuth::read("").expect("empty").is_none());
         assert!(QueryAuth::read("a=1&b=X-Amz").expect("none").is_none());
         let found = QueryAuth::read("X%2DAmz-Signature=abc").expect("read");
-        assert_eq!(found.and_then(|q| q.signature).as_deref(), Some("abc"));
+        assert_eq!(found.and_then(|q| q.signature), Some("abc"));
         let found = QueryAuth::read("a=1&X-Amz-Credential=A%2F1").expect("read");
-        assert_eq!(found.and_then(|q| q.credential).as_deref(), Some("A/1"));
+        let credential = found.and_then(|q| q.credential);
+        assert_eq!(credential, Some("A%2F1"), "kept as sent");
+        let decoded = decode_param("X-Amz-Credential", credential).expect("well encoded");
+        assert_eq!(decoded.as_deref(), Some("A/1"));
+    }
+
+    #[test]
+    fn badly_encoded_parameters_are_named_and_tokens_not_shown() {
+        let err = decode_param("X-Amz-Date", Some("2015%zz")).expect_err("bad escape");
+        assert_eq!(err.code(), ErrorCode::AuthorizationQueryParametersError);
+        assert!(
+            err.message().contains("'X-Amz-Date=2015%zz'"),
+            "{}",
+            err.message()
+        );
+        let err = decode_param("X-Amz-Security-Token", Some("secret%ff")).expect_err("not UTF-8");
+        assert!(!err.message().contains("secret"), "{}", err.message());
+        let found = QueryAuth::read("X-Amz-Date=1&X-Amz-Date=2");
+        let err = found.err().expect("repeated");
+        assert!(err.message().contains("X-Amz-Date appears more than once"));
     }
 }

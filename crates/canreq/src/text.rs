@@ -1,9 +1,11 @@
-//! Byte-level text scanning for the claim: it is parsed on every request.
+//! Byte-level text scanning, for what is read on every request: a verifier's claim, and the
+//! query that both sides canonicalize.
 
 /// Splits at an ASCII delimiter with [`find_byte`]: `str::split` with a `char` pattern (or a
 /// byte-at-a-time loop) costs several times more. Cutting at an ASCII byte keeps UTF-8
 /// boundaries, so the pieces are `&str` slices of the input.
-pub(super) fn split_ascii(text: &str, delimiter: u8) -> impl Iterator<Item = &str> {
+#[inline]
+pub(crate) fn split_ascii(text: &str, delimiter: u8) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let current = rest?;
@@ -20,31 +22,41 @@ pub(super) fn split_ascii(text: &str, delimiter: u8) -> impl Iterator<Item = &st
     })
 }
 
-/// The index of the first `needle` in `haystack`, eight bytes at a time in a `u64`. The claim's
-/// fields are tens of bytes: too short for `memchr`'s set-up to pay, too long for a loop over
-/// single bytes.
+/// The index of the first `needle` in `haystack`, eight bytes at a time in a `u64`. A claim's
+/// fields and a query's parameters are tens of bytes: too short for `memchr`'s set-up to pay,
+/// too long for a loop over single bytes.
 #[inline]
-pub(super) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
+pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let pattern = ONES * u64::from(needle);
-    let (words, tail) = haystack.as_chunks::<8>();
-    for (i, word) in words.iter().enumerate() {
-        // A byte equal to `needle` is a zero byte of `x`; the lowest flagged byte is exact
-        // (a borrow can only flag bytes above a true zero).
+    // Where `needle` first stands in `word`. A byte equal to `needle` is a zero byte of `x`;
+    // the lowest flagged byte is exact (a borrow can only flag bytes above a true zero).
+    let first_in = |word: &[u8; 8]| {
         let x = u64::from_le_bytes(*word) ^ pattern;
         let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
-        if zeros != 0 {
-            return Some(i * 8 + (zeros.trailing_zeros() / 8) as usize);
+        (zeros != 0).then_some((zeros.trailing_zeros() / 8) as usize)
+    };
+    let (words, tail) = haystack.as_chunks::<8>();
+    for (i, word) in words.iter().enumerate() {
+        if let Some(at) = first_in(word) {
+            return Some(i * 8 + at);
         }
     }
-    let offset = haystack.len() - tail.len();
-    tail.iter().position(|&b| b == needle).map(|p| offset + p)
+    if tail.is_empty() {
+        return None;
+    }
+    // The tail as the last eight bytes, overlapping words already searched: they hold no
+    // `needle`, so the first one found is the tail's.
+    match haystack.last_chunk::<8>() {
+        Some(last) => first_in(last).map(|at| haystack.len() - 8 + at),
+        None => tail.iter().position(|&b| b == needle),
+    }
 }
 
 /// Whether `text` starts with `prefix`, by one fixed-size compare (no call to `memcmp`).
 #[inline]
-pub(super) fn starts_with<const N: usize>(text: &[u8], prefix: &[u8; N]) -> bool {
+pub(crate) fn starts_with<const N: usize>(text: &[u8], prefix: &[u8; N]) -> bool {
     text.first_chunk::<N>() == Some(prefix)
 }
 
@@ -67,7 +79,7 @@ pub(crate) fn eq_lowercase(name: &[u8], lower: &[u8]) -> bool {
 /// `a.eq_ignore_ascii_case(b)`, eight bytes at a time: each word is folded to lowercase at
 /// once (a byte `A..=Z` gains 0x20), the last word overlapping the one before.
 #[inline]
-pub(super) fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     fn fold(word: u64) -> u64 {
         let low = word & !HIGHS;
@@ -109,7 +121,8 @@ pub(super) fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `text` before and after the first `delimiter` (ASCII).
-pub(super) fn split_once_ascii(text: &str, delimiter: u8) -> Option<(&str, &str)> {
+#[inline]
+pub(crate) fn split_once_ascii(text: &str, delimiter: u8) -> Option<(&str, &str)> {
     let i = find_byte(text.as_bytes(), delimiter)?;
     Some((&text[..i], &text[i + 1..]))
 }
@@ -199,6 +212,21 @@ mod tests {
             let haystack: Vec<u8> = (0..=255u8).rev().collect();
             let expected = haystack.iter().position(|&b| b == needle);
             assert_eq!(find_byte(&haystack, needle), expected);
+        }
+    }
+
+    proptest::proptest! {
+        /// Any bytes, the needle among them any number of times: the tail's overlapping word
+        /// must not report a needle before the first.
+        #[test]
+        fn find_byte_finds_the_first_of_many(
+            haystack in proptest::collection::vec(proptest::prop_oneof![
+                1 => proptest::strategy::Just(b'%'),
+                3 => proptest::prelude::any::<u8>(),
+            ], 0..40),
+        ) {
+            let expected = haystack.iter().position(|&b| b == b'%');
+            proptest::prop_assert_eq!(find_byte(&haystack, b'%'), expected);
         }
     }
 }
