@@ -30,28 +30,18 @@ pub(crate) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let pattern = ONES * u64::from(needle);
-    // Where `needle` first stands in `word`. A byte equal to `needle` is a zero byte of `x`;
-    // the lowest flagged byte is exact (a borrow can only flag bytes above a true zero).
-    let first_in = |word: &[u8; 8]| {
-        let x = u64::from_le_bytes(*word) ^ pattern;
-        let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
-        (zeros != 0).then_some((zeros.trailing_zeros() / 8) as usize)
-    };
     let (words, tail) = haystack.as_chunks::<8>();
     for (i, word) in words.iter().enumerate() {
-        if let Some(at) = first_in(word) {
-            return Some(i * 8 + at);
+        // A byte equal to `needle` is a zero byte of `x`; the lowest flagged byte is exact
+        // (a borrow can only flag bytes above a true zero).
+        let x = u64::from_le_bytes(*word) ^ pattern;
+        let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zeros != 0 {
+            return Some(i * 8 + (zeros.trailing_zeros() / 8) as usize);
         }
     }
-    if tail.is_empty() {
-        return None;
-    }
-    // The tail as the last eight bytes, overlapping words already searched: they hold no
-    // `needle`, so the first one found is the tail's.
-    match haystack.last_chunk::<8>() {
-        Some(last) => first_in(last).map(|at| haystack.len() - 8 + at),
-        None => tail.iter().position(|&b| b == needle),
-    }
+    let offset = haystack.len() - tail.len();
+    tail.iter().position(|&b| b == needle).map(|p| offset + p)
 }
 
 /// Whether `text` starts with `prefix`, by one fixed-size compare (no call to `memcmp`).

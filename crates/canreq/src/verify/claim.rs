@@ -75,7 +75,7 @@ impl Claim<'_> {
     }
 
     /// [`signs`](Self::signs), as a bit for [`sent_all`](Self::sent_all).
-    #[inline]
+    #[inline(always)]
     pub fn signed_bit(&self, name: &str) -> Option<u32> {
         self.names.find(&self.signed_headers, name)
     }
@@ -142,7 +142,7 @@ pub(crate) struct KnownHeaders<'r> {
 }
 
 impl<'r> KnownHeaders<'r> {
-    #[inline]
+    #[inline(always)]
     pub fn scan(request: &Request<'r>) -> Self {
         let mut found = KnownHeaders::default();
         for &(name, value) in request.headers() {

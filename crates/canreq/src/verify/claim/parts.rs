@@ -223,7 +223,7 @@ impl SignedNames {
 
     /// Whether `name` is in `list` (ignoring case), as a bit for [`all_seen`](Self::all_seen):
     /// `1 << i` for the `i`th name of a held list, 0 for a list too long to hold.
-    #[inline]
+    #[inline(always)]
     pub(super) fn find(&self, list: &str, name: &str) -> Option<u32> {
         let (list, name) = (list.as_bytes(), name.as_bytes());
         if self.overflow {
