@@ -423,6 +423,42 @@ mod tests {
         assert!(check_escapes(b"%41x").is_ok());
     }
 
+    /// Decoding a byte at a time: what the run-by-run decoder must agree with.
+    fn decode_by_bytes(input: &[u8]) -> Result<Vec<u8>, BadEscape> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while let Some(&b) = input.get(i) {
+            if b == b'%' {
+                let digit = |at: usize| input.get(at).and_then(|&d| hex_value(d));
+                let (Some(hi), Some(lo)) = (digit(i + 1), digit(i + 2)) else {
+                    return Err(BadEscape);
+                };
+                out.push(hi << 4 | lo);
+                i += 3;
+            } else {
+                out.push(b);
+                i += 1;
+            }
+        }
+        Ok(out)
+    }
+
+    proptest::proptest! {
+        /// Escapes, broken escapes and plain runs of any length, in any order.
+        #[test]
+        fn percent_decode_agrees_with_a_byte_at_a_time_decoder(
+            pieces in proptest::collection::vec(proptest::prop_oneof![
+                "%[0-9A-Fa-f]{2}",
+                "%[0-9a-gz]{0,2}",
+                "[a-z+/ ~]{0,12}",
+            ], 0..8),
+        ) {
+            let input = pieces.concat();
+            let decoded = percent_decode(&input).map(|d| d.into_owned());
+            proptest::prop_assert_eq!(decoded, decode_by_bytes(input.as_bytes()), "{:?}", input);
+        }
+    }
+
     #[test]
     fn hex_round_trip() {
         let mut buf = [0u8; 2];
