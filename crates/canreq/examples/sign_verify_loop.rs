@@ -11,10 +11,13 @@
 //! ratios.
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use canreq::verify::Verifier;
 use canreq::{Credentials, KeyCache, Payload, Request, Scope, Signer, SigningTime};
+
+// The benches' paired timing, shared by path (an example cannot name a bench's module).
+#[path = "../benches/common/paired.rs"]
+mod paired;
 
 const AUTHORIZATION: &str = "AWS4-HMAC-SHA256 \
     Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
@@ -76,53 +79,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         black_box(s3_verifier.verify(black_box(&request), b"", s3_now))?;
         Outcome::Ok(())
     };
-    let print = |(median, low, high): (f64, f64, f64)| {
+    // Verify / sign, after one call of each has shown that neither fails.
+    let ratio = |sign: &dyn Fn() -> Outcome, verify: &dyn Fn() -> Outcome| -> Outcome {
+        sign()?;
+        verify()?;
+        let failed = "failed after succeeding once";
+        let (median, low, high) = paired::paired_ratio(
+            || sign().expect(failed),
+            || verify().expect(failed),
+            count.max(1),
+        );
         println!("verify / sign: median {median:.3}  (rounds {low:.3} .. {high:.3})");
+        Ok(())
     };
     match mode.as_str() {
         "sign" => (0..count).try_for_each(|_| sign())?,
         "verify" => (0..count).try_for_each(|_| verify())?,
-        "ratio" => print(paired_ratio(&sign, &verify, count.max(1))?),
+        "ratio" => ratio(&sign, &verify)?,
         "presign" => (0..count).try_for_each(|_| presign())?,
         "verify-presigned" => (0..count).try_for_each(|_| verify_presigned())?,
-        "ratio-presigned" => print(paired_ratio(&presign, &verify_presigned, count.max(1))?),
+        "ratio-presigned" => ratio(&presign, &verify_presigned)?,
         other => return Err(format!("unknown mode '{other}'; {USAGE}").into()),
     }
     Ok(())
 }
 
 type Outcome = Result<(), Box<dyn std::error::Error>>;
-
-/// The median, least and greatest of `rounds` ratios of `verify` to `sign`, each side timed
-/// over about 2 ms, the order alternating between rounds.
-fn paired_ratio(
-    sign: &dyn Fn() -> Outcome,
-    verify: &dyn Fn() -> Outcome,
-    rounds: usize,
-) -> Result<(f64, f64, f64), Box<dyn std::error::Error>> {
-    let per_call = |f: &dyn Fn() -> Outcome, n: u32| -> Result<f64, Box<dyn std::error::Error>> {
-        let start = Instant::now();
-        for _ in 0..n {
-            f()?;
-        }
-        Ok(start.elapsed().as_secs_f64() / f64::from(n))
-    };
-    let batch = |f: &dyn Fn() -> Outcome| -> Result<u32, Box<dyn std::error::Error>> {
-        per_call(f, 1000)?; // warm-up
-        Ok(((2e-3 / per_call(f, 1000)?) as u32).clamp(10, 1_000_000))
-    };
-    let (n_sign, n_verify) = (batch(sign)?, batch(verify)?);
-    let mut ratios = Vec::with_capacity(rounds);
-    for round in 0..rounds {
-        let ratio = if round % 2 == 0 {
-            let s = per_call(sign, n_sign)?;
-            per_call(verify, n_verify)? / s
-        } else {
-            let v = per_call(verify, n_verify)?;
-            v / per_call(sign, n_sign)?
-        };
-        ratios.push(ratio);
-    }
-    ratios.sort_by(f64::total_cmp);
-    Ok((ratios[rounds / 2], ratios[0], ratios[rounds - 1]))
-}

@@ -206,8 +206,8 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Any bytes, the needle among them any number of times: the tail's overlapping word
-        /// must not report a needle before the first.
+        /// Any bytes, the needle among them any number of times, in the words and the tail:
+        /// the first is the one found.
         #[test]
         fn find_byte_finds_the_first_of_many(
             haystack in proptest::collection::vec(proptest::prop_oneof![

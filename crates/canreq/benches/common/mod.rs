@@ -2,12 +2,15 @@
 //! them, the `aws-sigv4` calls, and a counting allocator.
 //!
 //! Each bench target compiles this module on its own and uses part of it.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
+
+mod paired;
+pub use paired::paired_ratio;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials as AwsCredentials;
 use aws_sigv4::http_request::{
@@ -333,43 +336,6 @@ pub fn config() -> Criterion {
         .sample_size(60)
         .warm_up_time(Duration::from_millis(800))
         .measurement_time(Duration::from_secs(3))
-}
-
-/// The ratio of the time per call of `theirs` to that of `ours`, measured in alternating
-/// batches of about 2 ms (which side goes first alternates too), so that a load change on a
-/// shared machine hits both alike. Returns the median, lowest and highest of `rounds`
-/// per-round ratios. A complement to criterion's separate measurements, not a replacement.
-pub fn paired_ratio(
-    mut ours: impl FnMut(),
-    mut theirs: impl FnMut(),
-    rounds: usize,
-) -> (f64, f64, f64) {
-    fn per_call(f: &mut dyn FnMut(), n: u32) -> f64 {
-        let start = Instant::now();
-        for _ in 0..n {
-            f();
-        }
-        start.elapsed().as_secs_f64() / f64::from(n)
-    }
-    fn batch(f: &mut dyn FnMut()) -> u32 {
-        per_call(f, 200); // warm-up
-        let once = per_call(f, 200);
-        ((2e-3 / once) as u32).clamp(10, 1_000_000)
-    }
-    let (n_ours, n_theirs) = (batch(&mut ours), batch(&mut theirs));
-    let mut ratios: Vec<f64> = (0..rounds)
-        .map(|round| {
-            if round % 2 == 0 {
-                let a = per_call(&mut ours, n_ours);
-                per_call(&mut theirs, n_theirs) / a
-            } else {
-                let b = per_call(&mut theirs, n_theirs);
-                b / per_call(&mut ours, n_ours)
-            }
-        })
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    (ratios[rounds / 2], ratios[0], ratios[rounds - 1])
 }
 
 /// One line of a paired-ratio table.
