@@ -154,3 +154,26 @@ fn a_badly_encoded_session_token_is_not_echoed() {
         assert!(!shown.contains(&TOKEN[..12]), "{shown}");
     }
 }
+
+#[test]
+fn a_badly_encoded_x_amz_parameter_beside_a_header_signature_is_refused_by_name() {
+    let signed = sign(iam_get(), &creds(), "us-east-1", "iam", NOW);
+    Verifier::new(store)
+        .verify(&signed.view(), b"", time(NOW))
+        .expect("twin");
+    for (name, bad) in [
+        ("X-Amz-Date", "2015%zz"),
+        ("X-Amz-Expires", "%"),
+        ("X-Amz-SignedHeaders", "host%f"),
+    ] {
+        let req = signed.clone().map_target(|t| format!("{t}&{name}={bad}"));
+        let err = rejected(&req);
+        assert_eq!(
+            err.code(),
+            ErrorCode::AuthorizationQueryParametersError,
+            "{err}"
+        );
+        assert!(err.message().contains(name), "{err}");
+        assert_bounded_and_escaped(&err);
+    }
+}

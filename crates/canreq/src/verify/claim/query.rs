@@ -68,8 +68,18 @@ impl<'r> QueryAuth<'r> {
         self.algorithm.is_some() || self.credential.is_some() || self.signature.is_some()
     }
 
-    /// The `X-Amz-Security-Token` parameter, decoded.
+    /// The `X-Amz-Security-Token` parameter of a request signed in its header, decoded. The
+    /// other `X-Amz-*` parameters play no part in such a claim, but one that is badly encoded
+    /// is refused as it would be in a presigned URL, not left to the canonical query.
     pub(super) fn into_token(self) -> Result<Option<Cow<'r, str>>, AuthError> {
+        let others = [
+            ("X-Amz-Date", self.date),
+            ("X-Amz-Expires", self.expires),
+            ("X-Amz-SignedHeaders", self.signed_headers),
+        ];
+        for (name, value) in others {
+            decode_param(name, value)?;
+        }
         decode_param("X-Amz-Security-Token", self.token)
     }
 
