@@ -191,7 +191,8 @@ impl Scope {
         out.push_str(&self.region);
         out.push('/');
         out.push_str(&self.service);
-        out.push_str("/aws4_request");
+        out.push('/');
+        out.push_str(crate::key::SCOPE_TERMINATOR);
         out
     }
 }

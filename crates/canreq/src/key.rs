@@ -20,6 +20,9 @@ use crate::encode;
 mod sha;
 
 use sha::HmacKey;
+
+/// What ends every credential scope, and the last step of the key derivation.
+pub(crate) const SCOPE_TERMINATOR: &str = "aws4_request";
 pub(crate) use sha::sha256;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -60,7 +63,7 @@ impl SigningKey {
         let k_date = hmac(&seed, date.as_bytes());
         let k_region = hmac(&*k_date, region.as_bytes());
         let k_service = hmac(&*k_region, service.as_bytes());
-        let bytes = hmac(&*k_service, b"aws4_request");
+        let bytes = hmac(&*k_service, SCOPE_TERMINATOR.as_bytes());
         Self::from_bytes(*bytes)
     }
 

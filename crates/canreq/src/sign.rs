@@ -8,7 +8,7 @@ use crate::canonical::{self, CanonicalRequest, HeaderRef, Parts, StackList};
 use crate::credentials::{Credentials, Scope};
 use crate::encode::{self, Hex64};
 use crate::error::{Error, Result};
-use crate::key::{KeyCache, SigningKey};
+use crate::key::{KeyCache, SCOPE_TERMINATOR, SigningKey};
 use crate::request::Request;
 use crate::settings::{EMPTY_SHA256, Payload, SessionTokenMode, SigningSettings, UNSIGNED_PAYLOAD};
 use crate::time::SigningTime;
@@ -321,7 +321,7 @@ impl<'c> Signer<'c> {
             encode::uri_encode_str_into(&mut target, part, false);
             target.push_str("%2F");
         }
-        target.push_str("aws4_request");
+        target.push_str(SCOPE_TERMINATOR);
         let credential = credential_start..target.len();
         target.push_str("&X-Amz-Date=");
         target.push_str(amz_date);
@@ -482,7 +482,7 @@ pub(crate) fn string_to_sign(
     // The scope's date is the day of `X-Amz-Date` (`YYYYMMDD` of `YYYYMMDDTHHMMSSZ`).
     let date = amz_date.get(..8).unwrap_or_default();
     // Three `/` and the terminator.
-    let scope_len = date.len() + region.len() + service.len() + 3 + "aws4_request".len();
+    let scope_len = date.len() + region.len() + service.len() + 3 + SCOPE_TERMINATOR.len();
     let mut out = String::with_capacity(string_to_sign_len(scope_len));
     let scope = write_string_to_sign(
         &mut out,
@@ -492,7 +492,7 @@ pub(crate) fn string_to_sign(
                 out.push_str(part);
                 out.push('/');
             }
-            out.push_str("aws4_request");
+            out.push_str(SCOPE_TERMINATOR);
         },
         canonical_digest,
     );

@@ -6,7 +6,8 @@ use crate::text::{eq_ignore_case, find_byte};
 use crate::time::eight_digits;
 use crate::verify::error::AuthError;
 
-/// What ends every credential.
+/// What ends every credential: `/` and the scope's terminator, as a fixed-size array for one
+/// compare (the test `the_terminator_is_the_scopes` holds it to `SCOPE_TERMINATOR`).
 const TERMINATOR: &[u8; 13] = b"/aws4_request";
 const TERMINATOR_LEN: usize = TERMINATOR.len();
 
@@ -278,6 +279,12 @@ fn cmp_folded(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
 mod tests {
     use super::*;
     use crate::verify::error::ErrorCode;
+
+    #[test]
+    fn the_terminator_is_the_scopes() {
+        let expected = format!("/{}", crate::key::SCOPE_TERMINATOR);
+        assert_eq!(TERMINATOR, expected.as_bytes());
+    }
 
     #[test]
     fn credentials_of_the_wrong_shape_are_malformed() {
