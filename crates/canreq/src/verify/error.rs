@@ -136,11 +136,28 @@ impl fmt::Display for ErrorCode {
 /// assert_eq!((e.code().as_str(), e.status()), ("InvalidAccessKeyId", 403));
 /// assert!(e.to_xml("req-1").contains("<Code>InvalidAccessKeyId</Code>"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AuthError {
+    // Boxed: a `Result<_, AuthError>` is then a pointer wider than its `Ok` value, so the
+    // verifier's checks return in registers instead of through memory.
+    inner: Box<Inner>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct Inner {
     code: ErrorCode,
     message: String,
     details: Vec<(&'static str, String)>,
+}
+
+impl fmt::Debug for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthError")
+            .field("code", &self.inner.code)
+            .field("message", &self.inner.message)
+            .field("details", &self.inner.details)
+            .finish()
+    }
 }
 
 impl AuthError {
@@ -150,9 +167,11 @@ impl AuthError {
     #[cold]
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         AuthError {
-            code,
-            message: message.into(),
-            details: Vec::new(),
+            inner: Box::new(Inner {
+                code,
+                message: message.into(),
+                details: Vec::new(),
+            }),
         }
     }
 
@@ -169,33 +188,34 @@ impl AuthError {
     /// ```
     #[cold]
     pub fn with_detail(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.details.push((name, value.into()));
+        self.inner.details.push((name, value.into()));
         self
     }
 
     /// The AWS error code.
     pub fn code(&self) -> ErrorCode {
-        self.code
+        self.inner.code
     }
 
     /// The HTTP status.
     pub fn status(&self) -> u16 {
-        self.code.status()
+        self.inner.code.status()
     }
 
     /// The message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// Named details: `CanonicalRequest`, `StringToSign`, `HeadersNotSigned`, `Region`, ….
     pub fn details(&self) -> &[(&'static str, String)] {
-        &self.details
+        &self.inner.details
     }
 
     /// One detail by name.
     pub fn detail(&self, name: &str) -> Option<&str> {
-        self.details
+        self.inner
+            .details
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.as_str())
@@ -214,11 +234,11 @@ impl AuthError {
     /// );
     /// ```
     pub fn to_xml(&self, request_id: &str) -> String {
-        let mut out = String::with_capacity(256 + self.message.len());
+        let mut out = String::with_capacity(256 + self.inner.message.len());
         out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
-        push_element(&mut out, "Code", self.code.as_str());
-        push_element(&mut out, "Message", &self.message);
-        for (name, value) in &self.details {
+        push_element(&mut out, "Code", self.inner.code.as_str());
+        push_element(&mut out, "Message", &self.inner.message);
+        for (name, value) in &self.inner.details {
             push_element(&mut out, name, value);
         }
         push_element(&mut out, "RequestId", request_id);
@@ -237,7 +257,7 @@ impl AuthError {
     /// assert!(xml.ends_with("</Error><RequestId>req-1</RequestId></ErrorResponse>\n"));
     /// ```
     pub fn to_query_xml(&self, request_id: &str) -> String {
-        let mut out = String::with_capacity(256 + self.message.len());
+        let mut out = String::with_capacity(256 + self.inner.message.len());
         out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse><Error>");
         push_element(
             &mut out,
@@ -248,9 +268,9 @@ impl AuthError {
                 "Receiver"
             },
         );
-        push_element(&mut out, "Code", self.code.as_str());
-        push_element(&mut out, "Message", &self.message);
-        for (name, value) in &self.details {
+        push_element(&mut out, "Code", self.inner.code.as_str());
+        push_element(&mut out, "Message", &self.inner.message);
+        for (name, value) in &self.inner.details {
             push_element(&mut out, name, value);
         }
         out.push_str("</Error>");
@@ -270,10 +290,10 @@ impl AuthError {
     /// ```
     pub fn to_json(&self) -> String {
         let mut out = String::from("{");
-        push_json_pair(&mut out, "__type", self.code.as_str());
+        push_json_pair(&mut out, "__type", self.inner.code.as_str());
         out.push(',');
-        push_json_pair(&mut out, "message", &self.message);
-        for (name, value) in &self.details {
+        push_json_pair(&mut out, "message", &self.inner.message);
+        for (name, value) in &self.inner.details {
             out.push(',');
             push_json_pair(&mut out, name, value);
         }
@@ -284,7 +304,7 @@ impl AuthError {
 
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
+        write!(f, "{}: {}", self.inner.code, self.inner.message)
     }
 }
 
