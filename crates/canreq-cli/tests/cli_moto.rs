@@ -123,9 +123,10 @@ impl Moto {
         let text = out.stdout_text();
         assert!(
             out.code == Some(0) && text.starts_with("HTTP/1.1 200 OK\n"),
-            "{what}: exit {:?}\nstdout: {text}\nstderr: {}\nmoto log:\n{}",
+            "{what}: exit {:?}\nstdout: {text}\nstderr: {}\nmoto: {}\nmoto log:\n{}",
             out.code,
             out.stderr,
+            self.server.state(),
             self.server.log()
         );
         text.split_once("\n\n")

@@ -93,9 +93,10 @@ impl S3 {
         assert_eq!(
             out.code,
             Some(0),
-            "{what}\nstdout: {}\nstderr: {}\ns3s-fs log:\n{}",
+            "{what}\nstdout: {}\nstderr: {}\ns3s-fs: {}\ns3s-fs log:\n{}",
             out.stdout_text(),
             out.stderr,
+            self.server.state(),
             self.server.log()
         );
     }

@@ -130,6 +130,31 @@ impl Server {
     pub fn log(&self) -> String {
         read_log(&self.log)
     }
+
+    /// Whether the process still runs and its port still accepts connections, for failure
+    /// messages: a request that met a closed connection and left nothing in the log is told
+    /// apart from one whose server had died. (Linux: the state is read from `/proc`.)
+    pub fn state(&self) -> String {
+        let pid = self.child.id();
+        let process = match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            // The state is the field after the parenthesised command name.
+            Ok(stat) => match stat
+                .rsplit_once(") ")
+                .and_then(|(_, rest)| rest.chars().next())
+            {
+                Some('Z') => "has exited (not yet reaped)".to_owned(),
+                Some(state) => format!("is alive (state {state})"),
+                None => format!("is in an unreadable state: {stat}"),
+            },
+            Err(e) => format!("cannot be seen in /proc ({e})"),
+        };
+        let port = if listening(self.port) {
+            "accepts connections"
+        } else {
+            "refuses connections"
+        };
+        format!("process {pid} {process}; port {} {port}", self.port)
+    }
 }
 
 impl Drop for Server {
