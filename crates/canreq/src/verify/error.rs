@@ -138,8 +138,8 @@ impl fmt::Display for ErrorCode {
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct AuthError {
-    // Boxed: a `Result<_, AuthError>` is then a pointer wider than its `Ok` value, so the
-    // verifier's checks return in registers instead of through memory.
+    // Boxed: the error is one pointer, so a check's `Result<(), AuthError>` is one word and
+    // comes back in a register; 56 bytes of it came back through memory on every request.
     inner: Box<Inner>,
 }
 
