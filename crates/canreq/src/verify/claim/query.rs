@@ -8,17 +8,24 @@ use crate::encode;
 use crate::text::{find_byte, split_ascii, split_once_ascii};
 use crate::verify::error::{AuthError, ErrorCode};
 
-/// The presign parameters found in a query, as sent: each value is percent-decoded only when
-/// the claim is built from it, so that finding them costs a scan and no copy.
+/// The claim's parameters, in the order their errors are reported; `Token` last, and not
+/// required.
+const NAMES: [&str; 7] = [
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Signature",
+    "X-Amz-Date",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Expires",
+    "X-Amz-Security-Token",
+];
+
+/// The presign parameters found in a query, as sent (in the order of [`NAMES`]): each value is
+/// percent-decoded only when the claim is built from it, so that finding them costs a scan and
+/// no copy.
 #[derive(Default)]
 pub(super) struct QueryAuth<'r> {
-    algorithm: Option<&'r str>,
-    credential: Option<&'r str>,
-    date: Option<&'r str>,
-    expires: Option<&'r str>,
-    signed_headers: Option<&'r str>,
-    signature: Option<&'r str>,
-    token: Option<&'r str>,
+    values: [Option<&'r str>; 7],
 }
 
 impl<'r> QueryAuth<'r> {
@@ -41,96 +48,62 @@ impl<'r> QueryAuth<'r> {
             let Ok(key) = encode::percent_decode(key) else {
                 continue;
             };
-            let (name, slot) = match &*key {
-                b"X-Amz-Algorithm" => ("X-Amz-Algorithm", &mut found.algorithm),
-                b"X-Amz-Credential" => ("X-Amz-Credential", &mut found.credential),
-                b"X-Amz-Date" => ("X-Amz-Date", &mut found.date),
-                b"X-Amz-Expires" => ("X-Amz-Expires", &mut found.expires),
-                b"X-Amz-SignedHeaders" => ("X-Amz-SignedHeaders", &mut found.signed_headers),
-                b"X-Amz-Signature" => ("X-Amz-Signature", &mut found.signature),
-                b"X-Amz-Security-Token" => ("X-Amz-Security-Token", &mut found.token),
-                _ => continue,
+            let Some(i) = NAMES.iter().position(|name| name.as_bytes() == &*key) else {
+                continue;
             };
             any = true;
-            if slot.replace(value).is_some() {
+            if found.values[i].replace(value).is_some() {
                 return Err(AuthError::new(
                     ErrorCode::AuthorizationQueryParametersError,
-                    format!("The query parameter {name} appears more than once."),
+                    format!("The query parameter {} appears more than once.", NAMES[i]),
                 ));
             }
         }
         Ok(any.then_some(found))
     }
 
-    /// Whether these parameters presign the request. A token alone is not presigning: it is
-    /// the session token of a request signed in its `Authorization` header.
+    /// Whether these parameters presign the request: an algorithm, a credential or a
+    /// signature. A token alone is not presigning: it is the session token of a request signed
+    /// in its `Authorization` header.
     pub(super) fn is_presign(&self) -> bool {
-        self.algorithm.is_some() || self.credential.is_some() || self.signature.is_some()
+        self.values[..3].iter().any(Option::is_some)
     }
 
-    /// The `X-Amz-Security-Token` parameter of a request signed in its header, decoded. The
-    /// other `X-Amz-*` parameters play no part in such a claim, but one that is badly encoded
-    /// is refused as it would be in a presigned URL, not left to the canonical query.
-    pub(super) fn into_token(self) -> Result<Option<Cow<'r, str>>, AuthError> {
-        let others = [
-            ("X-Amz-Date", self.date),
-            ("X-Amz-Expires", self.expires),
-            ("X-Amz-SignedHeaders", self.signed_headers),
-        ];
-        for (name, value) in others {
-            decode_param(name, value)?;
+    /// Every value, percent-decoded: a malformed escape is reported before anything else (a
+    /// URL truncated inside an escape has lost what followed it), and for a request signed in
+    /// its header too, as it would be in a presigned URL, not left to the canonical query.
+    fn decode(&self) -> Result<[Option<Cow<'r, str>>; 7], AuthError> {
+        let mut decoded: [Option<Cow<'r, str>>; 7] = Default::default();
+        for ((slot, name), value) in decoded.iter_mut().zip(NAMES).zip(self.values) {
+            *slot = decode_param(name, value)?;
         }
-        decode_param("X-Amz-Security-Token", self.token)
+        Ok(decoded)
+    }
+
+    /// The `X-Amz-Security-Token` parameter of a request signed in its header, decoded.
+    pub(super) fn into_token(self) -> Result<Option<Cow<'r, str>>, AuthError> {
+        let [.., token] = self.decode()?;
+        Ok(token)
     }
 
     pub(super) fn into_claim(self) -> Result<Claim<'r>, AuthError> {
-        // Every value decoded first: a malformed escape is reported before what it may have
-        // cut short (a URL truncated inside an escape has lost what followed it).
-        let algorithm = decode_param("X-Amz-Algorithm", self.algorithm)?;
-        let credential = decode_param("X-Amz-Credential", self.credential)?;
-        let signature = decode_param("X-Amz-Signature", self.signature)?;
-        let date = decode_param("X-Amz-Date", self.date)?;
-        let signed_headers = decode_param("X-Amz-SignedHeaders", self.signed_headers)?;
-        let expires = decode_param("X-Amz-Expires", self.expires)?;
-        let token = decode_param("X-Amz-Security-Token", self.token)?;
-        let (
-            Some(algorithm),
-            Some(credential),
-            Some(signature),
-            Some(_),
-            Some(signed_headers),
-            Some(_),
-        ) = (
+        let [
             algorithm,
             credential,
             signature,
-            &date,
+            date,
             signed_headers,
-            &expires,
-        )
+            expires,
+            token,
+        ] = self.decode()?;
+        let (Some(algorithm), Some(credential), Some(signature), Some(signed_headers)) =
+            (algorithm, credential, signature, signed_headers)
         else {
-            let required = [
-                ("X-Amz-Algorithm", self.algorithm),
-                ("X-Amz-Credential", self.credential),
-                ("X-Amz-Signature", self.signature),
-                ("X-Amz-Date", self.date),
-                ("X-Amz-SignedHeaders", self.signed_headers),
-                ("X-Amz-Expires", self.expires),
-            ];
-            let missing: Vec<&str> = required
-                .iter()
-                .filter(|(_, v)| v.is_none())
-                .map(|(n, _)| *n)
-                .collect();
-            return Err(AuthError::new(
-                ErrorCode::AuthorizationQueryParametersError,
-                format!(
-                    "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, \
-                     X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters; missing {}.",
-                    missing.join(", ")
-                ),
-            ));
+            return Err(self.missing());
         };
+        if date.is_none() || expires.is_none() {
+            return Err(self.missing());
+        }
         check_algorithm(&algorithm, AuthLocation::Query)?;
         let credential = parse_credential(credential, AuthLocation::Query)?;
         let names = check_signed_headers(&signed_headers, AuthLocation::Query)?;
@@ -145,6 +118,25 @@ impl<'r> QueryAuth<'r> {
             query_token: token,
             names,
         })
+    }
+
+    /// The error for a presigned URL without every required parameter, naming those missing.
+    #[cold]
+    fn missing(&self) -> AuthError {
+        let missing: Vec<&str> = NAMES[..6]
+            .iter()
+            .zip(self.values)
+            .filter(|(_, value)| value.is_none())
+            .map(|(name, _)| *name)
+            .collect();
+        AuthError::new(
+            ErrorCode::AuthorizationQueryParametersError,
+            format!(
+                "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, \
+                 X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters; missing {}.",
+                missing.join(", ")
+            ),
+        )
     }
 }
 
@@ -199,9 +191,9 @@ mod tests {
         assert!(QueryAuth::read("").expect("empty").is_none());
         assert!(QueryAuth::read("a=1&b=X-Amz").expect("none").is_none());
         let found = QueryAuth::read("X%2DAmz-Signature=abc").expect("read");
-        assert_eq!(found.and_then(|q| q.signature), Some("abc"));
+        assert_eq!(found.and_then(|q| q.values[2]), Some("abc"));
         let found = QueryAuth::read("a=1&X-Amz-Credential=A%2F1").expect("read");
-        let credential = found.and_then(|q| q.credential);
+        let credential = found.and_then(|q| q.values[1]);
         assert_eq!(credential, Some("A%2F1"), "kept as sent");
         let decoded = decode_param("X-Amz-Credential", credential).expect("well encoded");
         assert_eq!(decoded.as_deref(), Some("A/1"));
