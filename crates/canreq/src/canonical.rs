@@ -13,6 +13,7 @@
 //! of its own, so what one signs the other checks.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::ops::Range;
 
 use crate::encode::{self, BadEscape};
@@ -68,16 +69,20 @@ pub enum UriEncoding {
 /// assert!(creq.as_str().starts_with("GET\n/\n\nhost:example.amazonaws.com\n"));
 /// # Ok::<(), canreq::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct CanonicalRequest {
+    /// The canonical request, then what its owner keeps after it (the verifier: the credential
+    /// and the string to sign), so that a verified request costs one allocation, not two.
     text: String,
+    /// Where the canonical request ends in `text`.
+    end: usize,
     signed_headers: Range<usize>,
 }
 
 impl CanonicalRequest {
     /// The canonical request text.
     pub fn as_str(&self) -> &str {
-        &self.text
+        &self.text[..self.end]
     }
 
     /// The `;`-separated, sorted, lowercase names of the signed headers.
@@ -87,12 +92,12 @@ impl CanonicalRequest {
 
     /// The payload hash line (the last line).
     pub fn payload_hash(&self) -> &str {
-        &self.text[self.signed_headers.end + 1..]
+        &self.text[self.signed_headers.end + 1..self.end]
     }
 
     /// SHA-256 of the text, as the string to sign needs it.
     pub fn digest(&self) -> [u8; 32] {
-        crate::key::sha256(self.text.as_bytes())
+        crate::key::sha256(self.as_str().as_bytes())
     }
 
     /// The text with the session token (header line or `X-Amz-Security-Token` parameter)
@@ -109,13 +114,12 @@ impl CanonicalRequest {
     /// # Ok::<(), canreq::Error>(())
     /// ```
     pub fn redacted(&self) -> Cow<'_, str> {
-        if !self.text.contains("x-amz-security-token:")
-            && !self.text.contains("X-Amz-Security-Token=")
-        {
-            return Cow::Borrowed(&self.text);
+        let text = self.as_str();
+        if !text.contains("x-amz-security-token:") && !text.contains("X-Amz-Security-Token=") {
+            return Cow::Borrowed(text);
         }
-        let mut out = String::with_capacity(self.text.len());
-        for (i, line) in self.text.split('\n').enumerate() {
+        let mut out = String::with_capacity(text.len());
+        for (i, line) in text.split('\n').enumerate() {
             if i > 0 {
                 out.push('\n');
             }
@@ -141,13 +145,48 @@ impl CanonicalRequest {
 
     /// Replaces the payload hash line (the verifier learns it only after the body).
     pub(crate) fn replace_payload_hash(&mut self, hash: &str) {
-        self.text.truncate(self.signed_headers.end + 1);
-        self.text.push_str(hash);
+        let line = self.signed_headers.end + 1..self.end;
+        self.end = line.start + hash.len();
+        self.text.replace_range(line, hash);
+    }
+
+    /// What the owner keeps after the canonical request (see [`rewrite_tail`](Self::rewrite_tail)).
+    #[inline]
+    pub(crate) fn tail(&self) -> &str {
+        &self.text[self.end..]
+    }
+
+    /// Keeps the first `keep` bytes of the tail, then lets `write` append to the buffer, given
+    /// where the tail starts in it. `write` must only append: the canonical request is before.
+    #[inline]
+    pub(crate) fn rewrite_tail(&mut self, keep: usize, write: impl FnOnce(&mut String, usize)) {
+        self.text.truncate(self.end + keep);
+        write(&mut self.text, self.end);
+        debug_assert!(self.text.len() >= self.end, "the canonical request was cut");
     }
 
     /// The canonical request, consumed.
-    pub fn into_string(self) -> String {
+    pub fn into_string(mut self) -> String {
+        self.text.truncate(self.end);
         self.text
+    }
+}
+
+// The tail is the owner's, not part of the canonical request: equality and `Debug` leave it out.
+impl PartialEq for CanonicalRequest {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str() && self.signed_headers == other.signed_headers
+    }
+}
+
+impl Eq for CanonicalRequest {}
+
+impl fmt::Debug for CanonicalRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CanonicalRequest")
+            .field("text", &self.as_str())
+            .field("signed_headers", &self.signed_headers)
+            .finish()
     }
 }
 
@@ -173,6 +212,9 @@ pub(crate) struct Parts<'r, 'a> {
     /// The headers to sign, in any order; repeated names allowed.
     pub headers: &'r [HeaderRef<'r>],
     pub payload_hash: &'r str,
+    /// Bytes the owner will append after the canonical request (see
+    /// [`CanonicalRequest::tail`]), reserved up front so that appending them does not move it.
+    pub room_after: usize,
 }
 
 /// Builds the canonical request.
@@ -183,7 +225,8 @@ pub(crate) fn build(parts: &Parts<'_, '_>) -> Result<CanonicalRequest> {
             + parts.path.len() * 2
             + parts.query.len() * 2
             + 64 * parts.headers.len()
-            + 256,
+            + 256
+            + parts.room_after,
     );
     text.push_str(parts.method);
     text.push('\n');
@@ -200,6 +243,7 @@ pub(crate) fn build(parts: &Parts<'_, '_>) -> Result<CanonicalRequest> {
     text.push('\n');
     text.push_str(parts.payload_hash);
     Ok(CanonicalRequest {
+        end: text.len(),
         text,
         signed_headers,
     })
@@ -433,6 +477,47 @@ mod tests {
     fn path(p: &str, encoding: UriEncoding, normalize: bool) -> Result<String> {
         let mut out = String::new();
         canonical_path(&mut out, p, encoding, normalize).map(|()| out)
+    }
+
+    #[test]
+    fn the_tail_is_not_part_of_the_canonical_request() {
+        let header = [HeaderRef {
+            name: "Host",
+            value: "example.com",
+        }];
+        let build_with = |room_after| {
+            build(&Parts {
+                method: "GET",
+                path: "/",
+                encoding: UriEncoding::Double,
+                normalize: true,
+                query: "",
+                drop_query_key: &|_| false,
+                extra_query: &[],
+                headers: &header,
+                payload_hash: "",
+                room_after,
+            })
+            .unwrap()
+        };
+        let plain = build_with(0);
+        let mut owned = build_with(32);
+        let text = "GET\n/\n\nhost:example.com\n\nhost\n";
+        owned.rewrite_tail(0, |out, tail| {
+            assert_eq!(tail, text.len());
+            out.push_str("CRED");
+        });
+        owned.rewrite_tail(4, |out, tail| out.extend_from_within(tail..tail + 2));
+        assert_eq!((owned.as_str(), owned.tail()), (text, "CREDCR"));
+        assert_eq!(owned, plain);
+        assert_eq!(format!("{owned:?}"), format!("{plain:?}"));
+        // The payload hash, learnt late, goes before the tail.
+        owned.replace_payload_hash("UNSIGNED-PAYLOAD");
+        assert_eq!(owned.payload_hash(), "UNSIGNED-PAYLOAD");
+        assert_eq!(owned.signed_headers(), "host");
+        assert_eq!(owned.tail(), "CREDCR");
+        assert_eq!(owned.digest(), crate::key::sha256(owned.as_str().as_bytes()));
+        assert_eq!(owned.into_string(), format!("{text}UNSIGNED-PAYLOAD"));
     }
 
     #[test]

@@ -206,6 +206,7 @@ impl<'c> Signer<'c> {
             extra_query: &[],
             headers: headers.as_slice(),
             payload_hash: &payload_hash,
+            room_after: 0,
         })?;
         // The list borrows `payload_hash`, which the output below takes.
         drop(headers);
@@ -370,6 +371,7 @@ impl<'c> Signer<'c> {
             extra_query: &extra[..extra_len],
             headers: headers.as_slice(),
             payload_hash: &payload_hash,
+            room_after: 0,
         })?;
         let steps = self.finish(canonical, amz_date);
         if let (Some(token), false) = (token, sign_token) {

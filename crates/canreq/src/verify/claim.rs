@@ -13,7 +13,7 @@ use crate::sign::ALGORITHM;
 use super::error::{AuthError, ErrorCode};
 
 pub(crate) use crate::text::eq_lowercase;
-pub(crate) use parts::{Credential, SignedNames};
+pub(crate) use parts::{Credential, CredentialShape, SignedNames};
 use query::QueryAuth;
 
 /// The SigV4a algorithm name, recognised only to be refused clearly.

@@ -12,7 +12,7 @@ use crate::key::{SigningKey, constant_time_eq};
 use crate::sign::write_string_to_sign;
 use crate::time::SigningTime;
 
-use super::claim::{AuthLocation, Credential};
+use super::claim::{AuthLocation, CredentialShape};
 use super::error::{AuthError, ErrorCode};
 
 /// SHA-256 of the empty string (`EMPTY_SHA256`'s bytes): most API calls have no body.
@@ -216,24 +216,34 @@ impl<D> Head<D> {
                 .canonical_request
                 .replace_payload_hash(encode::Hex64::new(&digest).as_str());
             let provided = self.provided.take();
-            self.check_signature(provided.as_ref().map_or(&[], |p| p.as_slice()))?;
+            self.check_signature(provided.as_ref().map_or(&[], |p| p.as_slice()), None)?;
         }
         Ok(())
     }
 
-    /// Checks the signature `provided` (as sent) against the one the key gives.
-    pub fn check_signature(&mut self, provided: &[u8]) -> Result<(), AuthError> {
+    /// Checks the signature `provided` (as sent) against the one the key gives. `scope` is
+    /// the credential's scope when the caller still has it at hand (the claim's): copied from
+    /// there, not from the buffer it is written into.
+    pub fn check_signature(
+        &mut self,
+        provided: &[u8],
+        scope: Option<&str>,
+    ) -> Result<(), AuthError> {
         let v = &mut self.verified;
         let digest = v.canonical_request.digest();
-        let time = v.time;
-        v.credential.rewrite_after(|out, scope| {
-            write_string_to_sign(
-                out,
-                time.amz_date(),
-                |out| out.extend_from_within(scope),
-                &digest,
-            );
-        });
+        let (time, credential) = (v.time, v.credential);
+        // After the credential, in the same buffer: the string to sign.
+        v.canonical_request
+            .rewrite_tail(credential.len(), |out, tail| {
+                let write_scope = |out: &mut String| match scope {
+                    Some(scope) => out.push_str(scope),
+                    None => {
+                        let range = credential.scope_range();
+                        out.extend_from_within(tail + range.start..tail + range.end);
+                    }
+                };
+                write_string_to_sign(out, time.amz_date(), write_scope, &digest);
+            });
         let expected = Hex64::new(&self.key.sign(v.string_to_sign().as_bytes()));
         self.checked = true;
         // Lowercase hex only: an uppercase signature differs from `expected` here.
@@ -296,8 +306,9 @@ impl<D> fmt::Debug for Pending<D> {
 /// ```
 #[derive(Clone)]
 pub struct Verified<D> {
-    /// The credential, then (once checked) the string to sign: one buffer.
-    pub(super) credential: Credential<String>,
+    /// The credential's parts in the canonical request's tail, which holds the credential
+    /// and then (once checked) the string to sign: one buffer for the three.
+    pub(super) credential: CredentialShape,
     pub(super) data: D,
     pub(super) time: SigningTime,
     pub(super) location: AuthLocation,
@@ -310,7 +321,7 @@ pub struct Verified<D> {
 impl<D> Verified<D> {
     /// The access key id that signed.
     pub fn access_key_id(&self) -> &str {
-        self.credential.access_key_id()
+        self.credential.access_key_id(self.canonical_request.tail())
     }
     /// The store's data for that key.
     pub fn data(&self) -> &D {
@@ -318,11 +329,11 @@ impl<D> Verified<D> {
     }
     /// The region of the credential scope.
     pub fn region(&self) -> &str {
-        self.credential.region()
+        self.credential.region(self.canonical_request.tail())
     }
     /// The service of the credential scope.
     pub fn service(&self) -> &str {
-        self.credential.service()
+        self.credential.service(self.canonical_request.tail())
     }
     /// The signing time.
     pub fn time(&self) -> SigningTime {
@@ -351,11 +362,15 @@ impl<D> Verified<D> {
     }
     /// The string to sign the server computed.
     pub fn string_to_sign(&self) -> &str {
-        self.credential.after()
+        self.credential.after(self.canonical_request.tail())
     }
     /// Bytes of body seen.
     pub fn body_length(&self) -> u64 {
         self.body_length
+    }
+    /// The credential scope, `YYYYMMDD/REGION/SERVICE/aws4_request`.
+    pub(super) fn scope(&self) -> &str {
+        self.credential.scope(self.canonical_request.tail())
     }
 }
 

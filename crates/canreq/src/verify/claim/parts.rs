@@ -11,70 +11,105 @@ use crate::verify::error::AuthError;
 const TERMINATOR: &[u8; 13] = b"/aws4_request";
 const TERMINATOR_LEN: usize = TERMINATOR.len();
 
-/// A credential, `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`, whose shape has been checked:
-/// one string and where its parts end. The claim borrows it from the request. The verified
-/// request owns it in a buffer of its own, after which it writes the string to sign (one
-/// allocation for both): see [`Credential::after`].
-#[derive(Debug, Clone)]
-pub(crate) struct Credential<T> {
-    text: T,
+/// Where the parts of a well-formed credential, `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`,
+/// end in its text; read with that text. Kept apart from the text so that the verified request
+/// can keep the credential in its canonical request's buffer (one allocation for both).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CredentialShape {
     key_end: usize,
     region_end: usize,
     service_end: usize,
 }
 
-impl<T: AsRef<str>> Credential<T> {
-    pub fn access_key_id(&self) -> &str {
-        &self.text.as_ref()[..self.key_end]
+impl CredentialShape {
+    #[inline]
+    pub fn access_key_id<'t>(&self, text: &'t str) -> &'t str {
+        &text[..self.key_end]
     }
 
-    pub fn date(&self) -> &str {
-        &self.text.as_ref()[self.key_end + 1..self.key_end + 9]
+    #[inline]
+    pub fn date<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.key_end + 1..self.key_end + 9]
     }
 
-    pub fn region(&self) -> &str {
-        &self.text.as_ref()[self.key_end + 10..self.region_end]
+    #[inline]
+    pub fn region<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.key_end + 10..self.region_end]
     }
 
-    pub fn service(&self) -> &str {
-        &self.text.as_ref()[self.region_end + 1..self.service_end]
+    #[inline]
+    pub fn service<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.region_end + 1..self.service_end]
     }
 
     /// `YYYYMMDD/REGION/SERVICE/aws4_request`.
-    pub fn scope(&self) -> &str {
-        &self.text.as_ref()[self.scope_range()]
-    }
-
-    fn scope_range(&self) -> std::ops::Range<usize> {
-        self.key_end + 1..self.service_end + TERMINATOR_LEN
-    }
-
-    /// What the buffer holds after the credential.
-    pub fn after(&self) -> &str {
-        &self.text.as_ref()[self.service_end + TERMINATOR_LEN..]
-    }
-
-    /// The same credential in a buffer of its own, with room for `extra` bytes after it.
     #[inline]
-    pub fn to_owned_with_room(&self, extra: usize) -> Credential<String> {
-        let text = self.text.as_ref();
-        let mut owned = String::with_capacity(text.len() + extra);
-        owned.push_str(text);
-        Credential {
-            text: owned,
-            key_end: self.key_end,
-            region_end: self.region_end,
-            service_end: self.service_end,
-        }
+    pub fn scope<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.scope_range()]
+    }
+
+    #[inline]
+    pub fn scope_range(&self) -> std::ops::Range<usize> {
+        self.key_end + 1..self.len()
+    }
+
+    /// The credential's length: where what follows it in `text` starts.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.service_end + TERMINATOR_LEN
+    }
+
+    /// What `text` holds after the credential.
+    #[inline]
+    pub fn after<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.len()..]
     }
 }
 
-impl Credential<String> {
-    /// Replaces what follows the credential by what `write` appends, given the scope's place.
-    pub fn rewrite_after(&mut self, write: impl FnOnce(&mut String, std::ops::Range<usize>)) {
-        let scope = self.scope_range();
-        self.text.truncate(scope.end);
-        write(&mut self.text, scope);
+/// A credential whose shape has been checked, and its text (the claim borrows it from the
+/// request, or owns what percent-decoding produced).
+#[derive(Debug, Clone)]
+pub(crate) struct Credential<T> {
+    text: T,
+    shape: CredentialShape,
+}
+
+impl<T: AsRef<str>> Credential<T> {
+    #[inline]
+    pub fn access_key_id(&self) -> &str {
+        self.shape.access_key_id(self.text.as_ref())
+    }
+
+    #[inline]
+    pub fn date(&self) -> &str {
+        self.shape.date(self.text.as_ref())
+    }
+
+    #[inline]
+    pub fn region(&self) -> &str {
+        self.shape.region(self.text.as_ref())
+    }
+
+    #[inline]
+    pub fn service(&self) -> &str {
+        self.shape.service(self.text.as_ref())
+    }
+
+    /// `YYYYMMDD/REGION/SERVICE/aws4_request`.
+    #[inline]
+    pub fn scope(&self) -> &str {
+        self.shape.scope(self.text.as_ref())
+    }
+
+    /// The whole credential, as sent (decoded, in a query).
+    #[inline]
+    pub fn text(&self) -> &str {
+        self.text.as_ref()
+    }
+
+    #[inline]
+    pub fn shape(&self) -> CredentialShape {
+        self.shape
     }
 }
 
@@ -117,9 +152,11 @@ pub(super) fn parse_credential<T: AsRef<str>>(
     };
     let credential = Credential {
         text,
-        key_end,
-        region_end,
-        service_end,
+        shape: CredentialShape {
+            key_end,
+            region_end,
+            service_end,
+        },
     };
     // Region and service go into the string to sign: the same rules as a signer's scope.
     for (field, part) in [
@@ -295,16 +332,17 @@ mod tests {
         assert_eq!(parts.region(), "us-east-1");
         assert_eq!(parts.service(), "service");
         assert_eq!(parts.scope(), "20150830/us-east-1/service/aws4_request");
-        let mut owned = parts.to_owned_with_room(8);
-        assert_eq!((owned.service(), owned.after()), ("service", ""));
-        owned.rewrite_after(|out, scope| {
-            out.push('|');
-            out.extend_from_within(scope);
-        });
-        assert_eq!(owned.after(), "|20150830/us-east-1/service/aws4_request");
-        assert_eq!(owned.scope(), "20150830/us-east-1/service/aws4_request");
-        owned.rewrite_after(|out, _| out.push('!'));
-        assert_eq!((owned.access_key_id(), owned.after()), ("AKID", "!"));
+        // The shape reads the credential wherever its text is followed by more.
+        let shape = parts.shape();
+        let buffer = format!("{good}|tail");
+        assert_eq!(shape.len(), good.len());
+        assert_eq!(shape.after(&buffer), "|tail");
+        assert_eq!(shape.access_key_id(&buffer), "AKID");
+        assert_eq!(&buffer[shape.scope_range()], parts.scope());
+        assert_eq!(
+            shape.scope(&buffer),
+            "20150830/us-east-1/service/aws4_request"
+        );
         for bad in [
             "",
             "AKID",

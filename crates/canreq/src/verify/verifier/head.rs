@@ -119,7 +119,7 @@ impl<S: CredentialStore> Verifier<S> {
         let drop_signature =
             |key: &[u8]| claim.location == AuthLocation::Query && key == b"X-Amz-Signature";
         let (path, query) = request.path_and_query();
-        let canonical = canonical::build(&Parts {
+        let mut canonical = canonical::build(&Parts {
             method: request.method(),
             path,
             encoding,
@@ -129,6 +129,7 @@ impl<S: CredentialStore> Verifier<S> {
             extra_query: &[],
             headers: headers.as_slice(),
             payload_hash: payload_hash.unwrap_or(""),
+            room_after: claim.credential.text().len() + string_to_sign_len(scope.scope.len()),
         })
         .map_err(|e| AuthError::new(ErrorCode::InvalidArgument, e.to_string()))?;
         // The claim's list must be the canonical request's, so that what it says is signed is
@@ -137,15 +138,15 @@ impl<S: CredentialStore> Verifier<S> {
             return Err(signed_list_error(claim, canonical.signed_headers()));
         }
 
+        // The credential goes after the canonical request, in the room reserved for it and
+        // the string to sign.
+        canonical.rewrite_tail(0, |out, _| out.push_str(claim.credential.text()));
         let key = self
             .cache
             .get_for(&found.credentials, scope.date, scope.region, scope.service);
         let mut head = Head {
             verified: Verified {
-                // With room for the string to sign, written after it.
-                credential: claim
-                    .credential
-                    .to_owned_with_room(string_to_sign_len(claim.credential.scope().len())),
+                credential: claim.credential.shape(),
                 data: found.data,
                 time,
                 location: claim.location,
@@ -164,7 +165,7 @@ impl<S: CredentialStore> Verifier<S> {
         // anyway, and a 64-digit compare costs less than decoding what the client sent. Kept
         // (a copy) only when the check waits for the body.
         if payload_hash.is_some() {
-            head.check_signature(claim.signature.as_bytes())?;
+            head.check_signature(claim.signature.as_bytes(), Some(scope.scope))?;
         } else {
             head.provided = <[u8; 64]>::try_from(claim.signature.as_bytes()).ok();
         }
@@ -174,12 +175,7 @@ impl<S: CredentialStore> Verifier<S> {
             // it is 64 lowercase hex digits.
             let mut seed = [0u8; 32];
             encode::parse_lower_hex(&claim.signature, &mut seed);
-            let chain = SignatureChain::from_seed(
-                Arc::clone(&head.key),
-                v.time,
-                v.credential.scope(),
-                seed,
-            );
+            let chain = SignatureChain::from_seed(Arc::clone(&head.key), v.time, v.scope(), seed);
             head.chunked = Some(Box::new(ChunkedDecoder::from_request(
                 mode,
                 chain,
@@ -392,6 +388,8 @@ impl<S: CredentialStore> Verifier<S> {
 /// The credential's scope, sliced once: the scope checks, the payload rules, the canonical
 /// path and the key lookup each read it.
 struct ScopeParts<'c> {
+    /// `YYYYMMDD/REGION/SERVICE/aws4_request`.
+    scope: &'c str,
     date: &'c str,
     region: &'c str,
     service: &'c str,
@@ -403,6 +401,7 @@ impl<'c> ScopeParts<'c> {
     fn of(claim: &'c Claim<'_>) -> Self {
         let service = claim.credential.service();
         ScopeParts {
+            scope: claim.credential.scope(),
             date: claim.credential.date(),
             region: claim.credential.region(),
             service,
