@@ -516,7 +516,10 @@ mod tests {
         assert_eq!(owned.payload_hash(), "UNSIGNED-PAYLOAD");
         assert_eq!(owned.signed_headers(), "host");
         assert_eq!(owned.tail(), "CREDCR");
-        assert_eq!(owned.digest(), crate::key::sha256(owned.as_str().as_bytes()));
+        assert_eq!(
+            owned.digest(),
+            crate::key::sha256(owned.as_str().as_bytes())
+        );
         assert_eq!(owned.into_string(), format!("{text}UNSIGNED-PAYLOAD"));
     }
 

@@ -129,7 +129,11 @@ impl<S: CredentialStore> Verifier<S> {
             extra_query: &[],
             headers: headers.as_slice(),
             payload_hash: payload_hash.unwrap_or(""),
-            room_after: claim.credential.text().len() + string_to_sign_len(scope.scope.len()),
+            // The credential and the string to sign; and a payload hash learnt from the body
+            // later goes in before them.
+            room_after: claim.credential.text().len()
+                + string_to_sign_len(scope.scope.len())
+                + if payload_hash.is_none() { 64 } else { 0 },
         })
         .map_err(|e| AuthError::new(ErrorCode::InvalidArgument, e.to_string()))?;
         // The claim's list must be the canonical request's, so that what it says is signed is
