@@ -43,7 +43,9 @@ impl S3 {
         std::fs::create_dir_all(&root).unwrap();
         let server = Server::start("s3s-fs", &dir.path().join("s3s.log"), |port| {
             let mut cmd = Command::new(&binary);
-            cmd.args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            // Its start ("server is running at …") and stop in the log, for failure messages.
+            cmd.env("RUST_LOG", "s3s_fs=info")
+                .args(["--host", "127.0.0.1", "--port", &port.to_string()])
                 .args(["--access-key", KEY_ID, "--secret-key", SECRET])
                 .arg(&root);
             cmd

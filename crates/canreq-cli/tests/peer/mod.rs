@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 #[path = "../../../canreq/tests/common/mod.rs"]
 pub mod common;
+mod listener;
 
 /// A peer program named by an environment variable (`CANREQ_PYTHON`, `CANREQ_S3S_FS`).
 /// Missing: a failure in CI, elsewhere a "skipped" line and `None`.
@@ -72,9 +73,17 @@ impl Server {
     /// accepts connections. A child that dies at once (say, the port was taken between finding
     /// and binding it) is retried on another port.
     pub fn start(name: &str, log: &Path, make: impl Fn(u16) -> Command) -> Server {
-        for _ in 0..3 {
+        // One log for all attempts, each headed by its port: a retry keeps what the attempt
+        // before it said.
+        let _ = std::fs::remove_file(log);
+        for attempt in 1..=3 {
             let port = free_port();
-            let out = std::fs::File::create(log).unwrap();
+            let mut out = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+                .unwrap();
+            writeln!(out, "--- {name}, attempt {attempt}, port {port}").unwrap();
             let err = out.try_clone().unwrap();
             let child = make(port)
                 .stdin(Stdio::null())
@@ -148,12 +157,16 @@ impl Server {
             },
             Err(e) => format!("cannot be seen in /proc ({e})"),
         };
-        let port = if listening(self.port) {
-            "accepts connections"
-        } else {
-            "refuses connections"
+        let addr = (Ipv4Addr::LOCALHOST, self.port).into();
+        let port = match TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
+            Ok(_) => "accepts connections".to_owned(),
+            Err(e) => format!("does not accept connections ({e})"),
         };
-        format!("process {pid} {process}; port {} {port}", self.port)
+        format!(
+            "process {pid} {process}; port {} {port}; {}",
+            self.port,
+            listener::owner(self.port)
+        )
     }
 }
 
