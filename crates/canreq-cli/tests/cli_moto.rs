@@ -41,6 +41,8 @@ impl Moto {
             return None;
         }
         let home = TempDir::new(name);
+        // Ready once its port accepts, not on an HTTP probe (`Server::start_http`): moto counts
+        // every request against INITIAL_NO_AUTH_ACTION_COUNT, and a probe would use one up.
         let server = Server::start("moto_server", &home.path().join("moto.log"), |port| {
             let mut cmd = Command::new(&moto);
             for (key, _) in std::env::vars_os() {
@@ -127,7 +129,7 @@ impl Moto {
             out.code,
             out.stderr,
             self.server.state(),
-            self.server.log()
+            self.server.log_of_every_attempt()
         );
         text.split_once("\n\n")
             .map(|(_, body)| body.to_owned())

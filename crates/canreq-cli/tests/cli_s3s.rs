@@ -41,7 +41,7 @@ impl S3 {
         let dir = TempDir::new(name);
         let root = dir.path().join("root");
         std::fs::create_dir_all(&root).unwrap();
-        let server = Server::start("s3s-fs", &dir.path().join("s3s.log"), |port| {
+        let server = Server::start_http("s3s-fs", &dir.path().join("s3s.log"), |port| {
             let mut cmd = Command::new(&binary);
             // Its start ("server is running at …") and stop in the log, for failure messages.
             cmd.env("RUST_LOG", "s3s_fs=info")
@@ -99,7 +99,7 @@ impl S3 {
             out.stdout_text(),
             out.stderr,
             self.server.state(),
-            self.server.log()
+            self.server.log_of_every_attempt()
         );
     }
 
@@ -315,7 +315,7 @@ fn s3s_presigned_get_fetched_with_curl() {
         assert!(
             status.success(),
             "curl {url}: {status}\n{}",
-            s3.server.log()
+            s3.server.log_of_every_attempt()
         );
         assert!(
             std::fs::read(&back).unwrap() == std::fs::read(&file).unwrap(),

@@ -66,6 +66,8 @@ pub struct Server {
     child: Child,
     pub port: u16,
     log: PathBuf,
+    /// The line that heads this attempt's output in `log`.
+    header: String,
 }
 
 impl Server {
@@ -73,6 +75,18 @@ impl Server {
     /// accepts connections. A child that dies at once (say, the port was taken between finding
     /// and binding it) is retried on another port.
     pub fn start(name: &str, log: &Path, make: impl Fn(u16) -> Command) -> Server {
+        Self::start_until(name, log, make, Ready::Listening)
+    }
+
+    /// [`start`](Self::start) for a plain-HTTP server, ready once it answers a request (any
+    /// status): the kernel accepts connections on a listening socket before the program runs
+    /// its accept loop. A child that opens its port and closes it again before answering is
+    /// retried on another port, as one that dies at once.
+    pub fn start_http(name: &str, log: &Path, make: impl Fn(u16) -> Command) -> Server {
+        Self::start_until(name, log, make, Ready::AnswersHttp)
+    }
+
+    fn start_until(name: &str, log: &Path, make: impl Fn(u16) -> Command, ready: Ready) -> Server {
         // One log for all attempts, each headed by its port: a retry keeps what the attempt
         // before it said.
         let _ = std::fs::remove_file(log);
@@ -83,7 +97,8 @@ impl Server {
                 .append(true)
                 .open(log)
                 .unwrap();
-            writeln!(out, "--- {name}, attempt {attempt}, port {port}").unwrap();
+            let header = format!("--- {name}, attempt {attempt}, port {port}\n");
+            out.write_all(header.as_bytes()).unwrap();
             let err = out.try_clone().unwrap();
             let child = make(port)
                 .stdin(Stdio::null())
@@ -95,29 +110,42 @@ impl Server {
                 child,
                 port,
                 log: log.to_owned(),
+                header,
             };
-            if server.wait_ready(name) {
+            if server.wait_ready(name, ready) {
                 return server;
             }
         }
         panic!("{name} would not start:\n{}", read_log(log));
     }
 
-    /// Polls the port; false when the child exited first.
-    fn wait_ready(&mut self, name: &str) -> bool {
+    /// Polls the port; false when the child exited first, or closed its port again.
+    fn wait_ready(&mut self, name: &str, ready: Ready) -> bool {
         let deadline = Instant::now() + Duration::from_secs(90);
+        let mut opened = false;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
                 eprintln!("{name} exited early ({status}):\n{}", read_log(&self.log));
                 return false;
             }
             if listening(self.port) {
-                return true;
+                opened = true;
+                if ready == Ready::Listening || answers_http(self.port) {
+                    return true;
+                }
+            } else if opened {
+                eprintln!(
+                    "{name} closed its port again before answering: {}\n{}",
+                    self.state(),
+                    read_log(&self.log)
+                );
+                return false;
             }
             if Instant::now() > deadline {
                 panic!(
-                    "{name} did not accept connections on port {} within 90 s:\n{}",
+                    "{name} was not ready on port {} within 90 s ({ready:?}): {}\n{}",
                     self.port,
+                    self.state(),
                     read_log(&self.log)
                 );
             }
@@ -135,8 +163,18 @@ impl Server {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// What the server printed so far, for failure messages.
+    /// What the server printed so far.
     pub fn log(&self) -> String {
+        let all = read_log(&self.log);
+        match all.rfind(&self.header) {
+            Some(at) => all[at + self.header.len()..].to_owned(),
+            None => all,
+        }
+    }
+
+    /// The whole log: every start attempt's output under a line naming its port, for failure
+    /// messages.
+    pub fn log_of_every_attempt(&self) -> String {
         read_log(&self.log)
     }
 
@@ -321,6 +359,35 @@ pub fn output_checked(cmd: &mut Command) -> (Output, String) {
         "backtrace hint: {stderr}"
     );
     (out, stderr)
+}
+
+/// When a started server counts as ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ready {
+    /// Its port accepts connections.
+    Listening,
+    /// It answers an HTTP request on its port with a status line.
+    AnswersHttp,
+}
+
+/// Whether an HTTP/1.1 `GET /` to `port` of 127.0.0.1 gets a status line back within 10 s.
+fn answers_http(port: u16) -> bool {
+    let addr = (Ipv4Addr::LOCALHOST, port).into();
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
+        return false;
+    };
+    if stream.local_addr().is_ok_and(|local| local.port() == port) {
+        return false;
+    }
+    let mut head = [0u8; 7];
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .is_ok()
+        && stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .is_ok()
+        && stream.read_exact(&mut head).is_ok()
+        && &head == b"HTTP/1."
 }
 
 /// Whether something listens on `port` of 127.0.0.1. A connection from the port itself does not
