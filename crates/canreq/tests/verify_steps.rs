@@ -5,7 +5,7 @@
 //! request's buffer, after it: none of that may leak into the canonical request.
 
 use canreq::verify::{PayloadMode, Verified, Verifier};
-use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime, Steps};
 
 const AKID: &str = "AKIDEXAMPLE";
 const NOW: &str = "20150830T123600Z";
@@ -28,6 +28,31 @@ struct Expected {
     string_to_sign: String,
     region: &'static str,
     service: &'static str,
+}
+
+impl Expected {
+    fn of(steps: &Steps, region: &'static str, service: &'static str) -> Expected {
+        Expected {
+            canonical_request: steps.canonical_request().as_str().to_owned(),
+            string_to_sign: steps.string_to_sign().to_owned(),
+            region,
+            service,
+        }
+    }
+}
+
+/// `req` signed with `body` for `region` and `service`, and the steps the signer showed.
+fn sign(
+    req: &Request<'_>,
+    region: &'static str,
+    service: &'static str,
+    body: &[u8],
+) -> (canreq::SignedRequest, Expected) {
+    let creds = creds();
+    let signer = Signer::new(&creds, Scope::new(region, service).unwrap(), now());
+    let signed = signer.sign(req, Payload::Bytes(body)).unwrap();
+    let expected = Expected::of(signed.steps(), region, service);
+    (signed, expected)
 }
 
 fn check(verified: &Verified<()>, expected: &Expected) {
@@ -73,16 +98,7 @@ fn the_whole_body_at_hand() {
     let req = Request::new("POST", "/")
         .header("Host", "ssm.us-east-1.amazonaws.com")
         .header("X-Amz-Target", "AmazonSSM.GetParameter");
-    let creds = creds();
-    let signer = Signer::new(&creds, Scope::new("us-east-1", "ssm").unwrap(), now());
-    let signed = signer.sign(&req, Payload::Bytes(body)).unwrap();
-    let steps = signed.steps();
-    let expected = Expected {
-        canonical_request: steps.canonical_request().as_str().to_owned(),
-        string_to_sign: steps.string_to_sign().to_owned(),
-        region: "us-east-1",
-        service: "ssm",
-    };
+    let (signed, expected) = sign(&req, "us-east-1", "ssm", body);
     let verified = verifier()
         .verify(&received(&req, &signed), body, now())
         .unwrap();
@@ -96,16 +112,7 @@ fn the_body_streamed_after_the_head() {
     // line is written only once the body has been read, with the credential already after it.
     let body = b"Action=ListQueues&Version=2012-11-05".repeat(40);
     let req = Request::new("POST", "/").header("Host", "sqs.eu-west-1.amazonaws.com");
-    let creds = creds();
-    let signer = Signer::new(&creds, Scope::new("eu-west-1", "sqs").unwrap(), now());
-    let signed = signer.sign(&req, Payload::Bytes(&body)).unwrap();
-    let steps = signed.steps();
-    let expected = Expected {
-        canonical_request: steps.canonical_request().as_str().to_owned(),
-        string_to_sign: steps.string_to_sign().to_owned(),
-        region: "eu-west-1",
-        service: "sqs",
-    };
+    let (signed, expected) = sign(&req, "eu-west-1", "sqs", &body);
     let verifier = verifier();
     let received = received(&req, &signed);
     let mut pending = verifier.begin(&received, now()).unwrap();
@@ -134,16 +141,7 @@ fn the_body_streamed_after_the_head() {
 fn a_declared_hash_streamed_after_the_check() {
     let body = vec![b'x'; 70_000];
     let req = Request::new("PUT", "/bucket/key").header("Host", "s3.amazonaws.com");
-    let creds = creds();
-    let signer = Signer::new(&creds, Scope::new("us-east-1", "s3").unwrap(), now());
-    let signed = signer.sign(&req, Payload::Bytes(&body)).unwrap();
-    let steps = signed.steps();
-    let expected = Expected {
-        canonical_request: steps.canonical_request().as_str().to_owned(),
-        string_to_sign: steps.string_to_sign().to_owned(),
-        region: "us-east-1",
-        service: "s3",
-    };
+    let (signed, expected) = sign(&req, "us-east-1", "s3", &body);
     let verifier = verifier();
     let received = received(&req, &signed);
     let mut pending = verifier.begin(&received, now()).unwrap();
@@ -160,13 +158,7 @@ fn a_presigned_url() {
     let creds = creds();
     let signer = Signer::new(&creds, Scope::new("us-west-2", "s3").unwrap(), now());
     let presigned = signer.presign(&req, Payload::Unsigned, 900).unwrap();
-    let steps = presigned.steps();
-    let expected = Expected {
-        canonical_request: steps.canonical_request().as_str().to_owned(),
-        string_to_sign: steps.string_to_sign().to_owned(),
-        region: "us-west-2",
-        service: "s3",
-    };
+    let expected = Expected::of(presigned.steps(), "us-west-2", "s3");
     let request = Request::new("GET", presigned.target()).header("Host", "s3.amazonaws.com");
     let verified = verifier().verify(&request, b"", now()).unwrap();
     assert_eq!(verified.expires(), Some(900));
