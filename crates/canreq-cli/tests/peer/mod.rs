@@ -128,9 +128,9 @@ impl Server {
                 eprintln!("{name} exited early ({status}):\n{}", read_log(&self.log));
                 return false;
             }
-            if listening(self.port) {
+            if let Ok(stream) = probe(self.port, Duration::from_millis(200)) {
                 opened = true;
-                if ready == Ready::Listening || answers_http(self.port) {
+                if ready == Ready::Listening || answers_http(stream) {
                     return true;
                 }
             } else if opened {
@@ -195,8 +195,7 @@ impl Server {
             },
             Err(e) => format!("cannot be seen in /proc ({e})"),
         };
-        let addr = (Ipv4Addr::LOCALHOST, self.port).into();
-        let port = match TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
+        let port = match probe(self.port, Duration::from_millis(500)) {
             Ok(_) => "accepts connections".to_owned(),
             Err(e) => format!("does not accept connections ({e})"),
         };
@@ -370,15 +369,8 @@ enum Ready {
     AnswersHttp,
 }
 
-/// Whether an HTTP/1.1 `GET /` to `port` of 127.0.0.1 gets a status line back within 10 s.
-fn answers_http(port: u16) -> bool {
-    let addr = (Ipv4Addr::LOCALHOST, port).into();
-    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
-        return false;
-    };
-    if stream.local_addr().is_ok_and(|local| local.port() == port) {
-        return false;
-    }
+/// Whether an HTTP/1.1 `GET /` on `stream` gets a status line back within 10 s.
+fn answers_http(mut stream: TcpStream) -> bool {
     let mut head = [0u8; 7];
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -390,11 +382,19 @@ fn answers_http(port: u16) -> bool {
         && &head == b"HTTP/1."
 }
 
-/// Whether something listens on `port` of 127.0.0.1. A connection from the port itself does not
-/// count: with nothing listening yet, the kernel may pick the probed port as the probe's own
-/// source port, and the connect then meets itself (TCP simultaneous open) and succeeds.
+/// Whether something listens on `port` of 127.0.0.1.
 pub fn listening(port: u16) -> bool {
+    probe(port, Duration::from_millis(200)).is_ok()
+}
+
+/// A connection to `port` of 127.0.0.1. A connection from the port itself is refused: with
+/// nothing listening yet, the kernel may pick the probed port as the probe's own source port,
+/// and the connect then meets itself (TCP simultaneous open) and succeeds.
+fn probe(port: u16, timeout: Duration) -> std::io::Result<TcpStream> {
     let addr = (Ipv4Addr::LOCALHOST, port).into();
-    TcpStream::connect_timeout(&addr, Duration::from_millis(200))
-        .is_ok_and(|probe| probe.local_addr().is_ok_and(|local| local.port() != port))
+    let stream = TcpStream::connect_timeout(&addr, timeout)?;
+    if stream.local_addr()?.port() == port {
+        return Err(std::io::Error::other("the connection met itself"));
+    }
+    Ok(stream)
 }
