@@ -24,7 +24,8 @@ mod headers;
 mod stack_list;
 
 use headers::canonical_headers;
-pub(crate) use headers::{canonical_trailers, is_secret_header, signed_header_names};
+pub use headers::{SECRET_HEADERS, is_secret_header};
+pub(crate) use headers::{canonical_trailers, signed_header_names};
 pub(crate) use stack_list::StackList;
 
 /// How the request path becomes the canonical URI.
@@ -100,8 +101,9 @@ impl CanonicalRequest {
         crate::key::sha256(self.as_str().as_bytes())
     }
 
-    /// The text with the session token (header line or `X-Amz-Security-Token` parameter)
-    /// replaced by `<redacted>`: what logs and `Debug` show.
+    /// The text with every secret value replaced by `<redacted>`: the lines of headers in
+    /// [`SECRET_HEADERS`] (a signed `cookie`, the session token) and the `X-Amz-Security-Token`
+    /// query parameter. What logs and `Debug` show.
     ///
     /// ```
     /// # use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
@@ -115,17 +117,19 @@ impl CanonicalRequest {
     /// ```
     pub fn redacted(&self) -> Cow<'_, str> {
         let text = self.as_str();
-        if !text.contains("x-amz-security-token:") && !text.contains("X-Amz-Security-Token=") {
+        let header_lines = || text.split('\n').skip(3).take_while(|l| !l.is_empty());
+        let secret_line = |line: &str| line.split_once(':').is_some_and(|(n, _)| is_secret_header(n));
+        let query = text.split('\n').nth(2).unwrap_or_default();
+        if !header_lines().any(secret_line) && !query.contains("X-Amz-Security-Token=") {
             return Cow::Borrowed(text);
         }
         let mut out = String::with_capacity(text.len());
+        let mut in_headers = true;
         for (i, line) in text.split('\n').enumerate() {
             if i > 0 {
                 out.push('\n');
             }
-            if line.starts_with("x-amz-security-token:") {
-                out.push_str("x-amz-security-token:<redacted>");
-            } else if i == 2 {
+            if i == 2 {
                 for (j, param) in line.split('&').enumerate() {
                     if j > 0 {
                         out.push('&');
@@ -136,8 +140,15 @@ impl CanonicalRequest {
                         out.push_str(param);
                     }
                 }
-            } else {
-                out.push_str(line);
+                continue;
+            }
+            in_headers &= i < 3 || !line.is_empty();
+            match line.split_once(':') {
+                Some((name, _)) if i >= 3 && in_headers && is_secret_header(name) => {
+                    out.push_str(name);
+                    out.push_str(":<redacted>");
+                }
+                _ => out.push_str(line),
             }
         }
         Cow::Owned(out)

@@ -71,7 +71,7 @@ mod text;
 mod time;
 pub mod verify;
 
-pub use canonical::{CanonicalRequest, UriEncoding};
+pub use canonical::{CanonicalRequest, SECRET_HEADERS, UriEncoding, is_secret_header};
 pub use credentials::{Credentials, Scope, Secret};
 pub use error::{Error, Result};
 #[cfg(feature = "http")]

@@ -189,12 +189,25 @@ fn bad_value(header: &HeaderRef<'_>, byte: u8) -> Error {
     Error::InvalidHeaderValue { name, value, byte }
 }
 
-/// Headers whose values must never be echoed.
-pub(crate) fn is_secret_header(lowercase_name: &str) -> bool {
-    matches!(
-        lowercase_name,
-        "authorization" | "x-amz-security-token" | "proxy-authorization" | "cookie"
-    )
+/// The headers whose values are secrets: never logged, printed or shown in `Debug` unless the
+/// user asks. Lowercase; compare with [`is_secret_header`], which ignores case.
+///
+/// ```
+/// assert!(canreq::SECRET_HEADERS.contains(&"cookie"));
+/// assert!(canreq::is_secret_header("X-Amz-Security-Token"));
+/// assert!(!canreq::is_secret_header("x-amz-date"));
+/// ```
+pub const SECRET_HEADERS: [&str; 5] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-amz-security-token",
+];
+
+/// Whether a header's value is a secret (see [`SECRET_HEADERS`]), whatever the name's case.
+pub fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name))
 }
 
 #[cfg(test)]
