@@ -8,7 +8,7 @@
 //! suite's signed requests) reach the signature check and beyond. The clock is the suite's.
 #![no_main]
 
-use canreq::verify::{PresignedPayload, Verifier};
+use canreq::verify::{Begun, PresignedPayload, Verifier};
 use canreq::{Credentials, RawRequest, SigningTime};
 use libfuzzer_sys::fuzz_target;
 
@@ -41,30 +41,30 @@ fuzz_target!(|data: &[u8]| {
     let whole = verifier.verify(&request, body, now);
     let streamed = match verifier.begin(&request, now) {
         Err(e) => Err(e),
-        Ok(pending) if pending.is_chunked() => {
-            let (verified, mut decoder) = pending.into_chunked().expect("a chunked body");
+        Ok(Begun::Chunked(mut pending)) => {
             let mut released = 0usize;
             let mut result = Ok(());
             for part in body.chunks(piece) {
-                result = decoder.decode(part, |data| released += data.len());
+                result = pending.decode(part, |data| released += data.len());
                 if result.is_err() {
                     break;
                 }
             }
-            match result.and_then(|()| decoder.finish()) {
-                Ok(decoded) => {
+            match result.and_then(|()| pending.finish()) {
+                Ok((verified, decoded)) => {
                     assert_eq!(decoded.decoded_length(), released as u64);
                     Ok(verified)
                 }
                 Err(e) => Err(e),
             }
         }
-        Ok(mut pending) => {
+        Ok(Begun::Whole(mut pending)) => {
             for part in body.chunks(piece) {
                 pending.update(part);
             }
             pending.finish()
         }
+        Ok(Begun::Done(verified)) => Ok(verified),
     };
     match (&whole, &streamed) {
         (Ok(a), Ok(b)) => {

@@ -70,20 +70,19 @@ pub enum UriEncoding {
 /// assert!(creq.as_str().starts_with("GET\n/\n\nhost:example.amazonaws.com\n"));
 /// # Ok::<(), canreq::Error>(())
 /// ```
-#[derive(Clone)]
+///
+/// Its `Debug` form is [`redacted`](Self::redacted).
+#[derive(Clone, PartialEq, Eq)]
 pub struct CanonicalRequest {
-    /// The canonical request, then what its owner keeps after it (the verifier: the credential
-    /// and the string to sign), so that a verified request costs one allocation, not two.
     text: String,
-    /// Where the canonical request ends in `text`.
-    end: usize,
+    /// Where the signed header list lies in `text`.
     signed_headers: Range<usize>,
 }
 
 impl CanonicalRequest {
     /// The canonical request text.
     pub fn as_str(&self) -> &str {
-        &self.text[..self.end]
+        &self.text
     }
 
     /// The `;`-separated, sorted, lowercase names of the signed headers.
@@ -93,7 +92,7 @@ impl CanonicalRequest {
 
     /// The payload hash line (the last line).
     pub fn payload_hash(&self) -> &str {
-        &self.text[self.signed_headers.end + 1..self.end]
+        &self.text[self.signed_headers.end + 1..]
     }
 
     /// SHA-256 of the text, as the string to sign needs it.
@@ -118,7 +117,10 @@ impl CanonicalRequest {
     pub fn redacted(&self) -> Cow<'_, str> {
         let text = self.as_str();
         let header_lines = || text.split('\n').skip(3).take_while(|l| !l.is_empty());
-        let secret_line = |line: &str| line.split_once(':').is_some_and(|(n, _)| is_secret_header(n));
+        let secret_line = |line: &str| {
+            line.split_once(':')
+                .is_some_and(|(n, _)| is_secret_header(n))
+        };
         let query = text.split('\n').nth(2).unwrap_or_default();
         if !header_lines().any(secret_line) && !query.contains("X-Amz-Security-Token=") {
             return Cow::Borrowed(text);
@@ -156,47 +158,22 @@ impl CanonicalRequest {
 
     /// Replaces the payload hash line (the verifier learns it only after the body).
     pub(crate) fn replace_payload_hash(&mut self, hash: &str) {
-        let line = self.signed_headers.end + 1..self.end;
-        self.end = line.start + hash.len();
-        self.text.replace_range(line, hash);
-    }
-
-    /// What the owner keeps after the canonical request (see [`rewrite_tail`](Self::rewrite_tail)).
-    #[inline]
-    pub(crate) fn tail(&self) -> &str {
-        &self.text[self.end..]
-    }
-
-    /// Keeps the first `keep` bytes of the tail, then lets `write` append to the buffer, given
-    /// where the tail starts in it. `write` must only append: the canonical request is before.
-    #[inline]
-    pub(crate) fn rewrite_tail(&mut self, keep: usize, write: impl FnOnce(&mut String, usize)) {
-        self.text.truncate(self.end + keep);
-        write(&mut self.text, self.end);
-        debug_assert!(self.text.len() >= self.end, "the canonical request was cut");
+        self.text.truncate(self.signed_headers.end + 1);
+        self.text.push_str(hash);
     }
 
     /// The canonical request, consumed.
-    pub fn into_string(mut self) -> String {
-        self.text.truncate(self.end);
+    pub fn into_string(self) -> String {
         self.text
     }
 }
 
-// The tail is the owner's, not part of the canonical request: equality and `Debug` leave it out.
-impl PartialEq for CanonicalRequest {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str() && self.signed_headers == other.signed_headers
-    }
-}
-
-impl Eq for CanonicalRequest {}
-
+// By hand: the text may hold a session token or a signed cookie.
 impl fmt::Debug for CanonicalRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CanonicalRequest")
-            .field("text", &self.as_str())
-            .field("signed_headers", &self.signed_headers)
+            .field("text", &self.redacted())
+            .field("signed_headers", &self.signed_headers())
             .finish()
     }
 }
@@ -209,7 +186,7 @@ pub(crate) struct HeaderRef<'a> {
 }
 
 /// What [`build`] canonicalizes. All text is borrowed from the caller's request.
-pub(crate) struct Parts<'r, 'a> {
+pub(crate) struct Input<'r, 'a> {
     pub method: &'a str,
     pub path: &'a str,
     pub encoding: UriEncoding,
@@ -223,38 +200,33 @@ pub(crate) struct Parts<'r, 'a> {
     /// The headers to sign, in any order; repeated names allowed.
     pub headers: &'r [HeaderRef<'r>],
     pub payload_hash: &'r str,
-    /// Bytes the owner will append after the canonical request (see
-    /// [`CanonicalRequest::tail`]), reserved up front so that appending them does not move it.
-    pub room_after: usize,
 }
 
 /// Builds the canonical request.
-pub(crate) fn build(parts: &Parts<'_, '_>) -> Result<CanonicalRequest> {
-    check_method(parts.method)?;
+pub(crate) fn build(input: &Input<'_, '_>) -> Result<CanonicalRequest> {
+    check_method(input.method)?;
     let mut text = String::with_capacity(
-        parts.method.len()
-            + parts.path.len() * 2
-            + parts.query.len() * 2
-            + 64 * parts.headers.len()
-            + 256
-            + parts.room_after,
+        input.method.len()
+            + input.path.len() * 2
+            + input.query.len() * 2
+            + 64 * input.headers.len()
+            + 256,
     );
-    text.push_str(parts.method);
+    text.push_str(input.method);
     text.push('\n');
-    canonical_path(&mut text, parts.path, parts.encoding, parts.normalize)?;
+    canonical_path(&mut text, input.path, input.encoding, input.normalize)?;
     text.push('\n');
     canonical_query(
         &mut text,
-        parts.query,
-        parts.drop_query_key,
-        parts.extra_query,
+        input.query,
+        input.drop_query_key,
+        input.extra_query,
     )?;
     text.push('\n');
-    let signed_headers = canonical_headers(&mut text, parts.headers)?;
+    let signed_headers = canonical_headers(&mut text, input.headers)?;
     text.push('\n');
-    text.push_str(parts.payload_hash);
+    text.push_str(input.payload_hash);
     Ok(CanonicalRequest {
-        end: text.len(),
         text,
         signed_headers,
     })
@@ -491,47 +463,42 @@ mod tests {
     }
 
     #[test]
-    fn the_tail_is_not_part_of_the_canonical_request() {
-        let header = [HeaderRef {
-            name: "Host",
-            value: "example.com",
-        }];
-        let build_with = |room_after| {
-            build(&Parts {
-                method: "GET",
-                path: "/",
-                encoding: UriEncoding::Double,
-                normalize: true,
-                query: "",
-                drop_query_key: &|_| false,
-                extra_query: &[],
-                headers: &header,
-                payload_hash: "",
-                room_after,
-            })
-            .unwrap()
-        };
-        let plain = build_with(0);
-        let mut owned = build_with(32);
-        let text = "GET\n/\n\nhost:example.com\n\nhost\n";
-        owned.rewrite_tail(0, |out, tail| {
-            assert_eq!(tail, text.len());
-            out.push_str("CRED");
-        });
-        owned.rewrite_tail(4, |out, tail| out.extend_from_within(tail..tail + 2));
-        assert_eq!((owned.as_str(), owned.tail()), (text, "CREDCR"));
-        assert_eq!(owned, plain);
-        assert_eq!(format!("{owned:?}"), format!("{plain:?}"));
-        // The payload hash, learnt late, goes before the tail.
-        owned.replace_payload_hash("UNSIGNED-PAYLOAD");
-        assert_eq!(owned.payload_hash(), "UNSIGNED-PAYLOAD");
-        assert_eq!(owned.signed_headers(), "host");
-        assert_eq!(owned.tail(), "CREDCR");
-        assert_eq!(
-            owned.digest(),
-            crate::key::sha256(owned.as_str().as_bytes())
+    fn a_payload_hash_learnt_late_replaces_the_last_line() {
+        let header = [
+            HeaderRef {
+                name: "Host",
+                value: "example.com",
+            },
+            HeaderRef {
+                name: "Cookie",
+                value: "session=s3cr3t",
+            },
+        ];
+        let mut creq = build(&Input {
+            method: "GET",
+            path: "/",
+            encoding: UriEncoding::Double,
+            normalize: true,
+            query: "",
+            drop_query_key: &|_| false,
+            extra_query: &[],
+            headers: &header,
+            payload_hash: "",
+        })
+        .unwrap();
+        let text = "GET\n/\n\ncookie:session=s3cr3t\nhost:example.com\n\ncookie;host\n";
+        assert_eq!(creq.as_str(), text);
+        creq.replace_payload_hash("UNSIGNED-PAYLOAD");
+        assert_eq!(creq.payload_hash(), "UNSIGNED-PAYLOAD");
+        assert_eq!(creq.signed_headers(), "cookie;host");
+        assert_eq!(creq.digest(), crate::key::sha256(creq.as_str().as_bytes()));
+        // Secrets stay out of `Debug`.
+        let debug = format!("{creq:?}");
+        assert!(
+            !debug.contains("s3cr3t") && debug.contains("cookie:<redacted>"),
+            "{debug}"
         );
-        assert_eq!(owned.into_string(), format!("{text}UNSIGNED-PAYLOAD"));
+        assert_eq!(creq.into_string(), format!("{text}UNSIGNED-PAYLOAD"));
     }
 
     #[test]

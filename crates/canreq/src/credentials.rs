@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
+use crate::algorithm::Algorithm;
 use crate::error::{Error, Result, shown};
 
 /// A secret string (secret access key, session token): zeroized on drop, never printed by
@@ -142,21 +143,37 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// What ends every credential scope, and the last step of the key derivation.
+pub(crate) const SCOPE_TERMINATOR: &str = "aws4_request";
+
 /// Region and service: the variable middle of the credential scope
 /// `DATE/REGION/SERVICE/aws4_request`.
+///
+/// A scope names one region (SigV4) or a region set (SigV4a, which signs the set in
+/// `X-Amz-Region-Set` and leaves the region out of the credential scope). Only SigV4 is
+/// implemented, and its signer refuses a set ([`Error::RegionSetNeedsSigV4a`]).
 ///
 /// ```
 /// use canreq::Scope;
 ///
 /// let scope = Scope::new("us-east-1", "iam")?;
 /// assert_eq!(scope.region(), "us-east-1");
+/// assert_eq!(scope.region_set(), None);
 /// assert!(Scope::new("us-east-1/x", "iam").is_err());
+///
+/// let global = Scope::for_region_set(["us-east-1", "us-west-2"], "s3")?;
+/// assert_eq!(global.region_set(), Some("us-east-1,us-west-2"));
+/// assert_eq!(global.credential_scope("20150830"), "20150830/s3/aws4_request");
+/// assert_eq!(Scope::for_region_set(["*"], "s3")?.region_set(), Some("*"));
+/// assert!(Scope::for_region_set(["us-east-1", "*"], "s3").is_err());
 /// # Ok::<(), canreq::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Scope {
+    /// One region, or a region set written as `X-Amz-Region-Set` holds it.
     region: Box<str>,
     service: Box<str>,
+    is_region_set: bool,
 }
 
 impl Scope {
@@ -169,12 +186,59 @@ impl Scope {
         Ok(Scope {
             region: region.into(),
             service: service.into(),
+            is_region_set: false,
         })
     }
 
-    /// The region, e.g. `us-east-1`.
+    /// A SigV4a scope: the regions the signature is valid in (each a valid region, or `*` alone
+    /// for every region) and the service.
+    pub fn for_region_set<R: AsRef<str>>(
+        regions: impl IntoIterator<Item = R>,
+        service: impl Into<String>,
+    ) -> Result<Self> {
+        let mut set = String::new();
+        let mut wildcard = false;
+        for (i, region) in regions.into_iter().enumerate() {
+            let region = region.as_ref();
+            if i > 0 {
+                set.push(',');
+            }
+            if region == "*" {
+                wildcard = true;
+            } else {
+                check_scope_part("region", region)?;
+            }
+            set.push_str(region);
+        }
+        if set.is_empty() {
+            return Err(Error::Empty {
+                field: "region set",
+            });
+        }
+        if wildcard && set != "*" {
+            return Err(Error::InvalidCharacter {
+                field: "region set",
+                value: shown(&set),
+                character: '*',
+            });
+        }
+        let service: String = service.into();
+        check_scope_part("service", &service)?;
+        Ok(Scope {
+            region: set.into(),
+            service: service.into(),
+            is_region_set: true,
+        })
+    }
+
+    /// The region, e.g. `us-east-1`; for a region set, the set as `X-Amz-Region-Set` holds it.
     pub fn region(&self) -> &str {
         &self.region
+    }
+
+    /// The region set (`us-east-1,us-west-2` or `*`) of a SigV4a scope; `None` for one region.
+    pub fn region_set(&self) -> Option<&str> {
+        self.is_region_set.then_some(&*self.region)
     }
 
     /// The signing name of the service, e.g. `s3`, `iam`, `execute-api`.
@@ -182,18 +246,45 @@ impl Scope {
         &self.service
     }
 
-    /// `DATE/REGION/SERVICE/aws4_request` for the given `YYYYMMDD` date.
+    /// `DATE/REGION/SERVICE/aws4_request` for the given `YYYYMMDD` date; SigV4a's
+    /// `DATE/SERVICE/aws4_request` for a region set.
     pub fn credential_scope(&self, date: &str) -> String {
-        let mut out =
-            String::with_capacity(date.len() + self.region.len() + self.service.len() + 16);
+        let mut out = String::with_capacity(self.credential_scope_len(date));
+        self.write_credential_scope(&mut out, date);
+        out
+    }
+
+    /// The length of [`credential_scope`](Self::credential_scope)'s text.
+    pub(crate) fn credential_scope_len(&self, date: &str) -> usize {
+        let region = if self.is_region_set {
+            0
+        } else {
+            self.region.len() + 1
+        };
+        date.len() + 1 + region + self.service.len() + 1 + SCOPE_TERMINATOR.len()
+    }
+
+    /// Appends [`credential_scope`](Self::credential_scope)'s text to `out`.
+    pub(crate) fn write_credential_scope(&self, out: &mut String, date: &str) {
         out.push_str(date);
         out.push('/');
-        out.push_str(&self.region);
-        out.push('/');
+        if !self.is_region_set {
+            out.push_str(&self.region);
+            out.push('/');
+        }
         out.push_str(&self.service);
         out.push('/');
-        out.push_str(crate::key::SCOPE_TERMINATOR);
-        out
+        out.push_str(SCOPE_TERMINATOR);
+    }
+
+    /// `Ok` when `algorithm` signs this scope: SigV4 one region, SigV4a a region set.
+    pub(crate) fn check_algorithm(&self, algorithm: Algorithm) -> Result<()> {
+        if self.is_region_set && !algorithm.uses_region_set() {
+            return Err(Error::RegionSetNeedsSigV4a {
+                regions: shown(&self.region),
+            });
+        }
+        algorithm.require_supported()
     }
 }
 

@@ -107,6 +107,16 @@ pub enum Error {
         /// The size as given.
         value: usize,
     },
+    /// A signing algorithm this crate knows but does not implement (SigV4a for now).
+    UnsupportedAlgorithm {
+        /// The algorithm's name, e.g. `AWS4-ECDSA-P256-SHA256`.
+        name: &'static str,
+    },
+    /// A scope holds a region set, which only SigV4a signs (SigV4's scope names one region).
+    RegionSetNeedsSigV4a {
+        /// The region set, e.g. `us-east-1,us-west-2` or `*`.
+        regions: String,
+    },
     /// A payload choice that does not fit the operation (e.g. a chunk encoder for a payload that
     /// is not a `STREAMING-*` mode).
     PayloadMismatch {
@@ -175,6 +185,14 @@ impl fmt::Display for Error {
             Error::ChunkSizeOutOfRange { value } => {
                 write!(f, "chunk size {value} is outside 8192..=16777216 bytes")
             }
+            Error::UnsupportedAlgorithm { name } => write!(
+                f,
+                "signing algorithm {name} is not supported yet; use AWS4-HMAC-SHA256"
+            ),
+            Error::RegionSetNeedsSigV4a { regions } => write!(
+                f,
+                "region set \"{regions}\" needs SigV4a (AWS4-ECDSA-P256-SHA256); SigV4 signs for one region"
+            ),
             Error::PayloadMismatch { expected, found } => {
                 write!(f, "payload is {found}, expected {expected}")
             }

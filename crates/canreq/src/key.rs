@@ -14,15 +14,13 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::credentials::{Credentials, Scope};
+use crate::credentials::{Credentials, SCOPE_TERMINATOR, Scope};
 use crate::encode;
 
 mod sha;
 
 use sha::HmacKey;
 
-/// What ends every credential scope, and the last step of the key derivation.
-pub(crate) const SCOPE_TERMINATOR: &str = "aws4_request";
 pub(crate) use sha::sha256;
 
 type HmacSha256 = Hmac<Sha256>;

@@ -55,6 +55,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod algorithm;
 mod canonical;
 pub mod chunked;
 mod credentials;
@@ -64,6 +65,7 @@ mod error;
 mod http_request;
 mod key;
 mod raw;
+mod refusal;
 mod request;
 mod settings;
 mod sign;
@@ -71,6 +73,7 @@ mod text;
 mod time;
 pub mod verify;
 
+pub use algorithm::Algorithm;
 pub use canonical::{CanonicalRequest, SECRET_HEADERS, UriEncoding, is_secret_header};
 pub use credentials::{Credentials, Scope, Secret};
 pub use error::{Error, Result};

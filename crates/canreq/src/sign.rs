@@ -4,11 +4,13 @@ use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::canonical::{self, CanonicalRequest, HeaderRef, Parts, StackList};
+use crate::algorithm::Algorithm;
+use crate::canonical::{self, CanonicalRequest, HeaderRef, Input, StackList};
+use crate::credentials::SCOPE_TERMINATOR;
 use crate::credentials::{Credentials, Scope};
 use crate::encode::{self, Hex64};
 use crate::error::{Error, Result};
-use crate::key::{KeyCache, SCOPE_TERMINATOR, SigningKey};
+use crate::key::{KeyCache, SigningKey};
 use crate::request::Request;
 use crate::settings::{EMPTY_SHA256, Payload, SessionTokenMode, SigningSettings, UNSIGNED_PAYLOAD};
 use crate::time::SigningTime;
@@ -16,7 +18,7 @@ use crate::time::SigningTime;
 mod output;
 pub use output::{PresignedRequest, SignedRequest, Steps};
 
-/// The SigV4 algorithm name.
+/// The SigV4 algorithm name ([`Algorithm::HmacSha256`]'s).
 ///
 /// ```
 /// # use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
@@ -26,7 +28,7 @@ pub use output::{PresignedRequest, SignedRequest, Steps};
 /// assert!(signed.authorization().starts_with(canreq::ALGORITHM));
 /// # Ok::<(), canreq::Error>(())
 /// ```
-pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+pub const ALGORITHM: &str = Algorithm::HmacSha256.name();
 
 /// Longest lifetime of a presigned URL: seven days.
 ///
@@ -84,6 +86,7 @@ pub struct Signer<'c> {
     time: SigningTime,
     settings: SigningSettings,
     cache: Option<&'c KeyCache>,
+    algorithm: Algorithm,
 }
 
 impl<'c> Signer<'c> {
@@ -96,7 +99,36 @@ impl<'c> Signer<'c> {
             time,
             settings,
             cache: None,
+            algorithm: Algorithm::HmacSha256,
         }
+    }
+
+    /// Signs with `algorithm` (SigV4's [`Algorithm::HmacSha256`] unless set). Signing with an
+    /// algorithm this crate does not implement, or a region-set scope with SigV4, is refused
+    /// with an error that names it.
+    ///
+    /// ```
+    /// use canreq::{Algorithm, Credentials, Error, Payload, Request, Scope, Signer, SigningTime};
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+    /// let time = SigningTime::parse("20150830T123600Z")?;
+    /// let req = Request::new("GET", "/").header("Host", "example.amazonaws.com");
+    /// let sigv4a = Signer::new(&creds, Scope::new("us-east-1", "s3")?, time)
+    ///     .with_algorithm(Algorithm::EcdsaP256Sha256);
+    /// assert!(matches!(sigv4a.sign(&req, Payload::Empty), Err(Error::UnsupportedAlgorithm { .. })));
+    ///
+    /// let set = Signer::new(&creds, Scope::for_region_set(["*"], "s3")?, time);
+    /// assert!(matches!(set.sign(&req, Payload::Empty), Err(Error::RegionSetNeedsSigV4a { .. })));
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
+    pub fn with_algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+
+    /// The algorithm in use.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
     }
 
     /// Replaces the settings.
@@ -170,6 +202,7 @@ impl<'c> Signer<'c> {
     /// # Ok::<(), canreq::Error>(())
     /// ```
     pub fn sign(&self, request: &Request<'_>, payload: Payload<'_>) -> Result<SignedRequest> {
+        self.scope.check_algorithm(self.algorithm)?;
         let mut scratch = Hex64::new(&[]);
         let payload_hash = payload_line(payload, &mut scratch)?;
         let amz_date = self.time.amz_date();
@@ -196,7 +229,7 @@ impl<'c> Signer<'c> {
             });
         }
         let (path, query) = request.path_and_query();
-        let canonical = canonical::build(&Parts {
+        let canonical = canonical::build(&Input {
             method: request.method(),
             path,
             encoding: self.settings.uri_encoding,
@@ -206,21 +239,20 @@ impl<'c> Signer<'c> {
             extra_query: &[],
             headers: headers.as_slice(),
             payload_hash: &payload_hash,
-            room_after: 0,
         })?;
         // The list borrows `payload_hash`, which the output below takes.
         drop(headers);
         let steps = self.finish(canonical, amz_date);
 
         let mut authorization = String::with_capacity(
-            ALGORITHM.len()
+            self.algorithm.name().len()
                 + self.credentials.access_key_id().len()
                 + steps.credential_scope().len()
                 + steps.canonical_request.signed_headers().len()
                 + 64
                 + " Credential=/, SignedHeaders=, Signature=".len(),
         );
-        authorization.push_str(ALGORITHM);
+        authorization.push_str(self.algorithm.name());
         authorization.push_str(" Credential=");
         authorization.push_str(self.credentials.access_key_id());
         authorization.push('/');
@@ -270,6 +302,7 @@ impl<'c> Signer<'c> {
         payload: Payload<'_>,
         expires_seconds: u32,
     ) -> Result<PresignedRequest> {
+        self.scope.check_algorithm(self.algorithm)?;
         if !(1..=MAX_EXPIRES_SECONDS).contains(&expires_seconds) {
             return Err(Error::ExpiresOutOfRange {
                 value: expires_seconds.into(),
@@ -308,7 +341,7 @@ impl<'c> Signer<'c> {
         }
         let params_start = target.len();
         target.push_str("X-Amz-Algorithm=");
-        target.push_str(ALGORITHM);
+        target.push_str(self.algorithm.name());
         // `AKID/DATE/REGION/SERVICE/aws4_request`, each part encoded, the slashes as `%2F`.
         target.push_str("&X-Amz-Credential=");
         let credential_start = target.len();
@@ -346,7 +379,7 @@ impl<'c> Signer<'c> {
         };
         let written = |range: Range<usize>| target.get(range).unwrap_or_default();
         let mut extra = [
-            ("X-Amz-Algorithm", ALGORITHM),
+            ("X-Amz-Algorithm", self.algorithm.name()),
             ("X-Amz-Credential", written(credential)),
             ("X-Amz-Date", amz_date),
             ("X-Amz-SignedHeaders", written(names)),
@@ -361,7 +394,7 @@ impl<'c> Signer<'c> {
             None => 5,
         };
         let drop_key = |key: &[u8]| is_presign_param(key);
-        let canonical = canonical::build(&Parts {
+        let canonical = canonical::build(&Input {
             method: request.method(),
             path,
             encoding: self.settings.uri_encoding,
@@ -371,7 +404,6 @@ impl<'c> Signer<'c> {
             extra_query: &extra[..extra_len],
             headers: headers.as_slice(),
             payload_hash: &payload_hash,
-            room_after: 0,
         })?;
         let steps = self.finish(canonical, amz_date);
         if let (Some(token), false) = (token, sign_token) {
@@ -413,11 +445,16 @@ impl<'c> Signer<'c> {
 
     /// Canonical request → string to sign → signature. `amz_date` is this signer's time.
     fn finish(&self, canonical_request: CanonicalRequest, amz_date: &str) -> Steps {
-        let (string_to_sign, credential_scope) =
-            string_to_sign_in_scope(amz_date, &self.scope, &canonical_request.digest());
+        let (string_to_sign, credential_scope) = string_to_sign_in_scope(
+            self.algorithm,
+            amz_date,
+            &self.scope,
+            &canonical_request.digest(),
+        );
         let signing_key = self.key_for(amz_date.get(..8).unwrap_or_default());
         let signature = Hex64::new(&signing_key.sign(string_to_sign.as_bytes()));
         Steps {
+            algorithm: self.algorithm,
             time: self.time,
             credential_scope,
             canonical_request,
@@ -463,59 +500,47 @@ fn payload_line<'p>(payload: Payload<'p>, scratch: &'p mut Hex64) -> Result<Cow<
     })
 }
 
-/// The string to sign, `AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex SHA-256 of the canonical
+/// The string to sign, `ALGORITHM\n<amz date>\n<scope>\n<hex SHA-256 of the canonical
 /// request>`, and where its scope line lies in it (what [`Steps::credential_scope`] shows,
 /// without a second copy).
 pub(crate) fn string_to_sign_in_scope(
+    algorithm: Algorithm,
     amz_date: &str,
     scope: &Scope,
     canonical_digest: &[u8; 32],
 ) -> (String, Range<usize>) {
-    string_to_sign(amz_date, scope.region(), scope.service(), canonical_digest)
-}
-
-/// [`string_to_sign_in_scope`] from the scope's parts.
-pub(crate) fn string_to_sign(
-    amz_date: &str,
-    region: &str,
-    service: &str,
-    canonical_digest: &[u8; 32],
-) -> (String, Range<usize>) {
     // The scope's date is the day of `X-Amz-Date` (`YYYYMMDD` of `YYYYMMDDTHHMMSSZ`).
     let date = amz_date.get(..8).unwrap_or_default();
-    // Three `/` and the terminator.
-    let scope_len = date.len() + region.len() + service.len() + 3 + SCOPE_TERMINATOR.len();
-    let mut out = String::with_capacity(string_to_sign_len(scope_len));
-    let scope = write_string_to_sign(
+    let mut out = String::with_capacity(string_to_sign_len(
+        algorithm,
+        scope.credential_scope_len(date),
+    ));
+    let range = write_string_to_sign(
         &mut out,
+        algorithm,
         amz_date,
-        |out| {
-            for part in [date, region, service] {
-                out.push_str(part);
-                out.push('/');
-            }
-            out.push_str(SCOPE_TERMINATOR);
-        },
+        |out| scope.write_credential_scope(out, date),
         canonical_digest,
     );
-    (out, scope)
+    (out, range)
 }
 
 /// The length of a string to sign whose scope line is `scope_len` bytes: the algorithm, the
 /// 16-byte `X-Amz-Date`, the scope and the 64-digit hash, each line ended but the last.
-pub(crate) fn string_to_sign_len(scope_len: usize) -> usize {
-    ALGORITHM.len() + 1 + 16 + 1 + scope_len + 1 + 64
+pub(crate) fn string_to_sign_len(algorithm: Algorithm, scope_len: usize) -> usize {
+    algorithm.name().len() + 1 + 16 + 1 + scope_len + 1 + 64
 }
 
-/// Appends the string to sign to `out`, the scope line written by `write_scope` (the verifier
-/// copies it from the credential it holds in the same buffer), and returns where the scope lies.
+/// Appends the string to sign to `out`, its scope line written by `write_scope`, and returns
+/// where the scope lies.
 pub(crate) fn write_string_to_sign(
     out: &mut String,
+    algorithm: Algorithm,
     amz_date: &str,
     write_scope: impl FnOnce(&mut String),
     canonical_digest: &[u8; 32],
 ) -> Range<usize> {
-    out.push_str(ALGORITHM);
+    out.push_str(algorithm.name());
     out.push('\n');
     out.push_str(amz_date);
     out.push('\n');
@@ -544,7 +569,7 @@ pub(crate) fn write_string_to_sign(
 /// ```
 pub fn string_to_sign_for(canonical_request: &str, time: SigningTime, scope: &Scope) -> String {
     let digest = crate::key::sha256(canonical_request.as_bytes());
-    string_to_sign_in_scope(time.amz_date(), scope, &digest).0
+    string_to_sign_in_scope(Algorithm::HmacSha256, time.amz_date(), scope, &digest).0
 }
 
 fn is_presign_param(key: &[u8]) -> bool {
@@ -557,9 +582,14 @@ mod tests {
 
     #[test]
     fn the_string_to_sign_is_as_long_as_its_length_says() {
-        let (text, scope) = string_to_sign("20150830T123600Z", "us-east-1", "iam", &[7; 32]);
-        assert_eq!(&text[scope.clone()], "20150830/us-east-1/iam/aws4_request");
-        assert_eq!(text.len(), string_to_sign_len(scope.len()));
+        let scope = Scope::new("us-east-1", "iam").unwrap();
+        let (text, range) =
+            string_to_sign_in_scope(Algorithm::HmacSha256, "20150830T123600Z", &scope, &[7; 32]);
+        assert_eq!(&text[range.clone()], "20150830/us-east-1/iam/aws4_request");
+        assert_eq!(
+            text.len(),
+            string_to_sign_len(Algorithm::HmacSha256, range.len())
+        );
         assert_eq!(text.capacity(), text.len(), "allocated once, exactly");
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use canreq::chunked::{
     ChecksumAlgorithm, ChunkedDecoder, DecodeLimits, SignatureChain, StreamingMode, StreamingUpload,
 };
-use canreq::verify::{ErrorCode, PayloadMode, Verifier};
+use canreq::verify::{Begun, ErrorCode, PayloadMode, Verifier};
 use chunked_support::*;
 
 #[test]
@@ -272,28 +272,30 @@ fn the_verifier_hands_streaming_bodies_to_the_decoder() {
     let received = request("/bucket/key", &headers);
     let verifier = Verifier::new(store);
 
-    let pending = verifier.begin(&received, time()).unwrap();
-    assert!(pending.is_chunked());
-    let (verified, mut decoder) = pending.into_chunked().unwrap();
+    let Begun::Chunked(mut pending) = verifier.begin(&received, time()).unwrap() else {
+        panic!("an aws-chunked body must be handed to the decoder");
+    };
     assert_eq!(
-        verified.payload(),
+        pending.head().payload(),
         PayloadMode::Streaming(StreamingMode::SignedWithTrailer)
     );
     let mut got = Vec::new();
     for piece in upload.wire.chunks(3000) {
-        decoder.decode(piece, |d| got.extend_from_slice(d)).unwrap();
+        pending.decode(piece, |d| got.extend_from_slice(d)).unwrap();
     }
-    let summary = decoder.finish().unwrap();
+    let (verified, summary) = pending.finish().unwrap();
+    assert_eq!(verified.access_key_id(), AKID);
     assert_eq!(got, data);
     assert_eq!(summary.decoded_length(), 50_000);
     assert_eq!(summary.chunks(), 7);
     assert_eq!(summary.checksum().unwrap().0, ChecksumAlgorithm::Crc32c);
 
     // The whole-body path refuses to vouch for an aws-chunked body.
-    let mut pending = verifier.begin(&received, time()).unwrap();
-    pending.update(&upload.wire);
     assert_eq!(
-        pending.finish().unwrap_err().code(),
+        verifier
+            .verify(&received, &upload.wire, time())
+            .unwrap_err()
+            .code(),
         ErrorCode::InvalidRequest
     );
 
@@ -322,16 +324,14 @@ fn unsigned_streaming_follows_the_unsigned_payload_policy() {
         ErrorCode::AccessDenied
     );
     let lenient = Verifier::new(store);
-    let (_, mut decoder) = lenient
-        .begin(&received, time())
-        .unwrap()
-        .into_chunked()
-        .unwrap();
+    let Begun::Chunked(mut pending) = lenient.begin(&received, time()).unwrap() else {
+        panic!("an aws-chunked body must be handed to the decoder");
+    };
     let mut got = Vec::new();
-    decoder
+    pending
         .decode(&upload.wire, |d| got.extend_from_slice(d))
         .unwrap();
-    let summary = decoder.finish().unwrap();
+    let (_, summary) = pending.finish().unwrap();
     assert_eq!(got, b"hello");
     assert_eq!(
         summary.checksum().unwrap().1,

@@ -2,7 +2,7 @@
 //! verifier at a fixed time.
 
 use canreq::chunked::{ChecksumAlgorithm, DecodeLimits, StreamingMode};
-use canreq::verify::{PayloadMode, Verifier};
+use canreq::verify::{Begun, PayloadMode, Verifier};
 use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
 
 const AKID: &str = "AKIDEXAMPLE";
@@ -65,20 +65,18 @@ fn a_stream_body_sent_as_one_large_unsigned_chunk_is_verified() {
         ..DecodeLimits::default()
     };
     let verifier = Verifier::new(store).chunk_limits(limits);
-    let (verified, mut decoder) = verifier
-        .begin(&received, time())
-        .unwrap()
-        .into_chunked()
-        .unwrap();
+    let Begun::Chunked(mut pending) = verifier.begin(&received, time()).unwrap() else {
+        panic!("an aws-chunked body must be handed to the decoder");
+    };
     assert_eq!(
-        verified.payload(),
+        pending.head().payload(),
         PayloadMode::Streaming(StreamingMode::UnsignedWithTrailer)
     );
     let mut released = 0;
     for piece in wire.chunks(64 * 1024) {
-        decoder.decode(piece, |d| released += d.len()).unwrap();
+        pending.decode(piece, |d| released += d.len()).unwrap();
     }
-    let summary = decoder.finish().unwrap();
+    let (_, summary) = pending.finish().unwrap();
     assert_eq!(released, data.len());
     assert_eq!(summary.decoded_length(), data.len() as u64);
     assert_eq!(summary.chunks(), 1);

@@ -2,7 +2,7 @@
 //! byte, checked by the verifier at the time they were signed.
 
 use canreq::chunked::{ChecksumAlgorithm, StreamingMode};
-use canreq::verify::{PayloadMode, Verifier};
+use canreq::verify::{Begun, PayloadMode, Verifier};
 use canreq::{Credentials, RawRequest, SigningTime};
 
 mod verify_support;
@@ -16,16 +16,15 @@ fn store(access_key_id: &str) -> Option<Credentials> {
 fn verify(wire: &str, time: &str) -> (PayloadMode, Vec<u8>, (ChecksumAlgorithm, String)) {
     let time = SigningTime::parse(time).unwrap();
     let raw = RawRequest::parse(wire.as_bytes()).unwrap();
-    let (verified, mut decoder) = Verifier::new(store)
-        .begin(&raw.request(), time)
-        .unwrap()
-        .into_chunked()
-        .unwrap();
+    let Begun::Chunked(mut pending) = Verifier::new(store).begin(&raw.request(), time).unwrap()
+    else {
+        panic!("an aws-chunked body must be handed to the decoder");
+    };
     let mut released = Vec::new();
-    decoder
+    pending
         .decode(raw.body(), |d| released.extend_from_slice(d))
         .unwrap();
-    let summary = decoder.finish().unwrap();
+    let (verified, summary) = pending.finish().unwrap();
     let (alg, value) = summary.checksum().unwrap();
     (verified.payload(), released, (alg, value.to_owned()))
 }

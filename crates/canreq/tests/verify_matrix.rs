@@ -2,7 +2,7 @@
 //! error code, and each valid twin is accepted.
 
 use canreq::Credentials;
-use canreq::verify::{Accept, ErrorCode, Verifier};
+use canreq::verify::{Accept, Begun, ErrorCode, Verifier};
 
 mod verify_support;
 use verify_support::*;
@@ -441,9 +441,9 @@ fn unsigned_payload_policy_and_details() {
             .starts_with("AWS4-HMAC-SHA256\n20150830T123600Z\n")
     );
     let creq = err.detail("CanonicalRequest").unwrap();
+    let shown = format!("{err:?} {err} {:?}", err.details());
     assert!(
-        creq.contains("x-amz-security-token:<redacted>")
-            && !err.to_xml("r").contains("SECRET-TOKEN"),
+        creq.contains("x-amz-security-token:<redacted>") && !shown.contains("SECRET-TOKEN"),
         "{creq}"
     );
 }
@@ -458,12 +458,14 @@ fn streaming_body_is_checked_in_pieces() {
         sign(s3_put(), &c, "us-east-1", "s3", NOW),
         sign(ssm_post(), &c, "us-east-1", "ssm", NOW),
     ] {
-        let mut pending = v.begin(&req.view(), now).unwrap();
+        let Begun::Whole(mut pending) = v.begin(&req.view(), now).unwrap() else {
+            panic!("a body covered by the signature must be read through Pending");
+        };
         for piece in req.body.chunks(3) {
             pending.update(piece);
         }
+        assert_eq!(pending.body_length(), req.body.len() as u64);
         let verified = pending.finish().unwrap();
-        assert_eq!(verified.body_length(), req.body.len() as u64);
         assert!(verified.signed_headers().contains(&"host"));
     }
 }

@@ -8,14 +8,12 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::algorithm::Algorithm;
 use crate::encode;
 use crate::error::{Error, Result, shown};
 use crate::key::{SigningKey, sha256};
 use crate::settings::EMPTY_SHA256;
 use crate::time::SigningTime;
-
-const CHUNK_ALGORITHM: &str = "AWS4-HMAC-SHA256-PAYLOAD\n";
-const TRAILER_ALGORITHM: &str = "AWS4-HMAC-SHA256-TRAILER\n";
 
 /// The running signature chain: signing key, time, scope and the previous signature.
 ///
@@ -38,6 +36,7 @@ const TRAILER_ALGORITHM: &str = "AWS4-HMAC-SHA256-TRAILER\n";
 /// ```
 #[derive(Clone)]
 pub struct SignatureChain {
+    algorithm: Algorithm,
     key: Arc<SigningKey>,
     /// `X-Amz-Date`, newline, credential scope, newline: the middle of every string to sign.
     time_and_scope: String,
@@ -47,31 +46,76 @@ pub struct SignatureChain {
 }
 
 impl SignatureChain {
-    /// A chain starting from the request's (seed) signature, given as 64 lowercase hex digits.
+    /// A SigV4 chain starting from the request's (seed) signature, given as 64 lowercase hex
+    /// digits.
     pub fn new(
         key: Arc<SigningKey>,
         time: SigningTime,
         credential_scope: &str,
         seed_signature: &str,
     ) -> Result<Self> {
+        Self::for_algorithm(
+            Algorithm::HmacSha256,
+            key,
+            time,
+            credential_scope,
+            seed_signature,
+        )
+    }
+
+    /// [`new`](Self::new) for the chunk signatures of `algorithm`; one this crate does not
+    /// implement is refused by name.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use canreq::chunked::SignatureChain;
+    /// use canreq::{Algorithm, Error, SigningKey, SigningTime};
+    ///
+    /// let key = Arc::new(SigningKey::derive("secret", "20130524", "us-east-1", "s3"));
+    /// let seed = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
+    /// let time = SigningTime::parse("20130524T000000Z")?;
+    /// let err = SignatureChain::for_algorithm(Algorithm::EcdsaP256Sha256, key, time, "20130524/s3/aws4_request", seed)
+    ///     .unwrap_err();
+    /// assert!(matches!(err, Error::UnsupportedAlgorithm { .. }));
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
+    pub fn for_algorithm(
+        algorithm: Algorithm,
+        key: Arc<SigningKey>,
+        time: SigningTime,
+        credential_scope: &str,
+        seed_signature: &str,
+    ) -> Result<Self> {
+        algorithm.require_supported()?;
         let mut seed = [0u8; 32];
         if !encode::parse_lower_hex(seed_signature, &mut seed) {
             return Err(Error::InvalidPayloadHash {
                 value: shown(seed_signature),
             });
         }
-        Ok(Self::from_seed(key, time, credential_scope, seed))
+        Ok(Self::from_seed(
+            key,
+            algorithm,
+            time,
+            credential_scope,
+            seed,
+        ))
     }
 
+    /// A chain from a checked seed; `algorithm` is one the caller has checked is supported.
     pub(crate) fn from_seed(
         key: Arc<SigningKey>,
+        algorithm: Algorithm,
         time: SigningTime,
         credential_scope: &str,
         seed: [u8; 32],
     ) -> Self {
         let time_and_scope = format!("{}\n{credential_scope}\n", time.amz_date());
         SignatureChain {
-            scratch: String::with_capacity(TRAILER_ALGORITHM.len() + time_and_scope.len() + 200),
+            scratch: String::with_capacity(
+                algorithm.trailer_name().len() + 1 + time_and_scope.len() + 200,
+            ),
+            algorithm,
             key,
             time_and_scope,
             previous: seed,
@@ -82,6 +126,7 @@ impl SignatureChain {
     pub(crate) fn from_steps(steps: &crate::Steps) -> Self {
         Self::from_seed(
             steps.signing_key_shared(),
+            steps.algorithm(),
             steps.time(),
             steps.credential_scope(),
             steps.signature_bytes(),
@@ -95,7 +140,7 @@ impl SignatureChain {
 
     /// Signs the next chunk given its SHA-256 (computed elsewhere, e.g. on another thread).
     pub fn sign_chunk_hash(&mut self, data_sha256: &[u8; 32]) -> ChunkSignature {
-        self.link(CHUNK_ALGORITHM, |s| {
+        self.link(self.algorithm.chunk_name(), |s| {
             s.push_str(EMPTY_SHA256);
             s.push('\n');
             encode::hex_into(s, data_sha256);
@@ -105,7 +150,9 @@ impl SignatureChain {
     /// Signs the trailer, given its canonical form (`name:value\n` per header, sorted).
     pub fn sign_trailer(&mut self, canonical_trailers: &str) -> ChunkSignature {
         let digest = sha256(canonical_trailers.as_bytes());
-        self.link(TRAILER_ALGORITHM, |s| encode::hex_into(s, &digest))
+        self.link(self.algorithm.trailer_name(), |s| {
+            encode::hex_into(s, &digest)
+        })
     }
 
     /// The last signature of the chain (the seed before any chunk).
@@ -113,10 +160,16 @@ impl SignatureChain {
         ChunkSignature(self.previous)
     }
 
-    fn link(&mut self, algorithm: &str, tail: impl FnOnce(&mut String)) -> ChunkSignature {
+    /// The chain's algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    fn link(&mut self, first_line: &str, tail: impl FnOnce(&mut String)) -> ChunkSignature {
         let s = &mut self.scratch;
         s.clear();
-        s.push_str(algorithm);
+        s.push_str(first_line);
+        s.push('\n');
         s.push_str(&self.time_and_scope);
         encode::hex_into(s, &self.previous);
         s.push('\n');

@@ -9,10 +9,10 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-mod outcome;
+mod limits;
 mod trailer;
 
-pub use outcome::{DecodeLimits, DecodedBody};
+pub use limits::{DecodeLimits, DecodedBody};
 
 use super::chain::SignatureChain;
 use super::checksum::{Checksum, ChecksumAlgorithm};
@@ -21,17 +21,61 @@ use crate::canonical::trim_blanks;
 use crate::encode;
 use crate::error::shown;
 use crate::key::constant_time_eq;
+use crate::refusal::{AuthError, ErrorCode};
 use crate::request::Request;
-use crate::verify::{AuthError, ErrorCode};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the decoder stands in the body, with what it holds there.
 enum State {
+    /// Reading a chunk's size line (into the decoder's buffer).
     SizeLine,
-    Data,
-    /// The CRLF after a chunk's data: how many of its two bytes have been seen.
-    DataEnd(u8),
-    TrailerLine,
-    Done,
+    /// Reading a chunk's data.
+    Data(Chunk),
+    /// The CRLF after a chunk's data, or after the final chunk's line when no trailer follows:
+    /// how many of its two bytes have been seen, whether the body ends with it, and the size of
+    /// the chunk before it (for the message when it is not there).
+    DataEnd { seen: u8, last: bool, size: u64 },
+    /// Reading the trailer's lines (into the decoder's buffer).
+    Trailer(Trailer),
+    /// The body ended, every check passed.
+    Done(Vec<(String, String)>),
+    /// A check failed: every later call gets the same refusal.
+    Failed(AuthError),
+}
+
+/// The chunk being read.
+struct Chunk {
+    size: u64,
+    remaining: u64,
+    /// The signature it claims, in signed modes.
+    claimed: Option<[u8; 32]>,
+    /// Its data so far, in signed modes (the signature covers its SHA-256).
+    hasher: Sha256,
+}
+
+/// The trailer being read: the fields so far, and `x-amz-trailer-signature` once seen.
+#[derive(Default)]
+struct Trailer {
+    fields: Vec<(String, String)>,
+    signature: Option<[u8; 32]>,
+}
+
+/// What the decoder checks the body against: fixed when it is made.
+struct Plan {
+    mode: StreamingMode,
+    limits: DecodeLimits,
+    /// `x-amz-decoded-content-length`.
+    declared_length: u64,
+    /// `x-amz-trailer`'s names, lowercased.
+    declared_trailers: Vec<String>,
+}
+
+/// What the chunks so far add up to.
+#[derive(Default)]
+struct Progress {
+    decoded: u64,
+    chunks: u64,
+    /// A signed chunk smaller than the minimum was seen: only the final one may follow.
+    short_chunk_seen: bool,
 }
 
 /// Decodes and verifies an aws-chunked body fed in pieces of any size.
@@ -81,30 +125,15 @@ enum State {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct ChunkedDecoder {
-    mode: StreamingMode,
+    plan: Plan,
     chain: SignatureChain,
-    limits: DecodeLimits,
-    declared_length: u64,
-    /// `x-amz-trailer`'s names, lowercased.
-    declared_trailers: Vec<String>,
+    /// The running checksum `x-amz-trailer` asked for, over the data.
     checksum: Option<Checksum>,
+    progress: Progress,
     state: State,
-    /// The line being read (size line or trailer line).
-    line: Vec<u8>,
-    /// The current chunk's data, when it arrived in more than one piece.
-    held: Vec<u8>,
-    hasher: Sha256,
-    /// The signature the current chunk claims.
-    claimed: [u8; 32],
-    remaining: u64,
-    current_size: u64,
-    decoded: u64,
-    chunks: u64,
-    short_chunk_seen: bool,
-    final_seen: bool,
-    trailers: Vec<(String, String)>,
-    trailer_signature: Option<[u8; 32]>,
-    failed: Option<AuthError>,
+    /// The line being read, or a signed chunk's data when it arrives in more than one piece;
+    /// reused, so that a body costs one buffer whatever its length.
+    buffer: Vec<u8>,
 }
 
 impl ChunkedDecoder {
@@ -157,26 +186,17 @@ impl ChunkedDecoder {
             )));
         }
         Ok(ChunkedDecoder {
-            mode,
+            plan: Plan {
+                mode,
+                limits,
+                declared_length: decoded_length,
+                declared_trailers: names,
+            },
             chain,
-            limits,
-            declared_length: decoded_length,
-            declared_trailers: names,
             checksum,
+            progress: Progress::default(),
             state: State::SizeLine,
-            line: Vec::new(),
-            held: Vec::new(),
-            hasher: Sha256::new(),
-            claimed: [0; 32],
-            remaining: 0,
-            current_size: 0,
-            decoded: 0,
-            chunks: 0,
-            short_chunk_seen: false,
-            final_seen: false,
-            trailers: Vec::new(),
-            trailer_signature: None,
-            failed: None,
+            buffer: Vec::new(),
         })
     }
 
@@ -237,12 +257,12 @@ impl ChunkedDecoder {
 
     /// The streaming mode.
     pub fn mode(&self) -> StreamingMode {
-        self.mode
+        self.plan.mode
     }
 
     /// Data bytes released so far.
     pub fn decoded_so_far(&self) -> u64 {
-        self.decoded
+        self.progress.decoded
     }
 
     /// Reads the next piece of the encoded body, calling `release` with data that has been
@@ -256,135 +276,146 @@ impl ChunkedDecoder {
         input: &[u8],
         mut release: impl FnMut(&[u8]),
     ) -> Result<(), AuthError> {
-        if let Some(e) = &self.failed {
+        if let State::Failed(e) = &self.state {
             return Err(e.clone());
         }
-        let result = self.decode_inner(input, &mut release);
+        let result = self.decode_pieces(input, &mut release);
         if let Err(e) = &result {
-            self.failed = Some(e.clone());
+            self.state = State::Failed(e.clone());
         }
         result
     }
 
     /// Ends the body: it must have reached its end, with every check passed.
     pub fn finish(self) -> Result<DecodedBody, AuthError> {
-        if let Some(e) = self.failed {
-            return Err(e);
-        }
-        if self.state != State::Done {
-            return Err(AuthError::new(
-                ErrorCode::IncompleteBody,
-                format!(
-                    "The aws-chunked body ended early ({} of {} data bytes, {}).",
-                    self.decoded,
-                    self.declared_length,
-                    if self.final_seen {
-                        "in the trailer"
-                    } else {
-                        "before the final chunk"
-                    }
-                ),
-            ));
-        }
-        let checksum = self.checksum.map(|c| c.algorithm()).and_then(|alg| {
-            self.trailers
-                .iter()
-                .find(|(n, _)| n == alg.header_name())
-                .map(|(_, v)| (alg, v.clone()))
-        });
-        Ok(DecodedBody {
-            mode: self.mode,
-            decoded_length: self.decoded,
-            chunks: self.chunks,
-            trailers: self.trailers,
-            checksum,
-        })
+        let in_trailer = match self.state {
+            State::Done(trailers) => {
+                let checksum = self.checksum.map(|c| c.algorithm()).and_then(|alg| {
+                    trailers
+                        .iter()
+                        .find(|(n, _)| n == alg.header_name())
+                        .map(|(_, v)| (alg, v.clone()))
+                });
+                return Ok(DecodedBody {
+                    mode: self.plan.mode,
+                    decoded_length: self.progress.decoded,
+                    chunks: self.progress.chunks,
+                    trailers,
+                    checksum,
+                });
+            }
+            State::Failed(e) => return Err(e),
+            State::Trailer(_) | State::DataEnd { last: true, .. } => true,
+            State::SizeLine | State::Data(_) | State::DataEnd { last: false, .. } => false,
+        };
+        Err(AuthError::new(
+            ErrorCode::IncompleteBody,
+            format!(
+                "The aws-chunked body ended early ({} of {} data bytes, {}).",
+                self.progress.decoded,
+                self.plan.declared_length,
+                if in_trailer {
+                    "in the trailer"
+                } else {
+                    "before the final chunk"
+                }
+            ),
+        ))
     }
 
-    fn decode_inner(
+    fn decode_pieces(
         &mut self,
         mut input: &[u8],
         release: &mut impl FnMut(&[u8]),
     ) -> Result<(), AuthError> {
         while !input.is_empty() {
-            match self.state {
+            match &mut self.state {
                 State::SizeLine => {
-                    if let Some(len) = self.read_line(&mut input, self.limits.max_size_line)? {
-                        self.on_size_line(len)?;
+                    if let Some(len) = self.read_line(&mut input, self.plan.limits.max_size_line)? {
+                        let line = std::mem::take(&mut self.buffer);
+                        let result = self.on_size_line(&line[..len]);
+                        self.buffer = line;
+                        self.buffer.clear();
+                        result?;
                     }
                 }
-                State::TrailerLine => {
-                    if let Some(len) = self.read_line(&mut input, self.limits.max_trailer_line)? {
-                        self.on_trailer_line(len)?;
+                State::Trailer(_) => {
+                    if let Some(len) =
+                        self.read_line(&mut input, self.plan.limits.max_trailer_line)?
+                    {
+                        let line = std::mem::take(&mut self.buffer);
+                        let result = self.on_trailer_line(&line[..len]);
+                        self.buffer = line;
+                        self.buffer.clear();
+                        result?;
                     }
                 }
-                State::Data => {
-                    let take = usize::try_from(self.remaining)
+                State::Data(chunk) => {
+                    let take = usize::try_from(chunk.remaining)
                         .unwrap_or(usize::MAX)
                         .min(input.len());
                     let (piece, rest) = input.split_at(take);
                     input = rest;
-                    self.remaining -= take as u64;
+                    chunk.remaining -= take as u64;
                     self.on_data(piece, release)?;
                 }
-                State::DataEnd(seen) => {
-                    let want = b"\r\n"[usize::from(seen)];
-                    if input[0] != want {
+                State::DataEnd { seen, last, size } => {
+                    let (seen, last, size) = (*seen, *last, *size);
+                    if input[0] != b"\r\n"[usize::from(seen)] {
                         return Err(invalid(format!(
-                            "chunk {} is not followed by CRLF (its data is longer than its size {}).",
-                            self.chunks, self.current_size
+                            "chunk {} is not followed by CRLF (its data is longer than its size {size}).",
+                            self.progress.chunks
                         )));
                     }
                     input = &input[1..];
-                    self.state = match (seen, self.final_seen) {
-                        (0, _) => State::DataEnd(1),
-                        (_, true) => State::Done,
+                    self.state = match (seen, last) {
+                        (0, _) => State::DataEnd {
+                            seen: 1,
+                            last,
+                            size,
+                        },
+                        (_, true) => State::Done(Vec::new()),
                         (_, false) => State::SizeLine,
                     };
                 }
-                State::Done => {
+                State::Done(_) => {
                     return Err(invalid(
                         "there are bytes after the end of the aws-chunked body.",
                     ));
                 }
+                State::Failed(e) => return Err(e.clone()),
             }
         }
         Ok(())
     }
 
-    /// Collects a CRLF-terminated line into `self.line`; returns its length without CRLF once
+    /// Collects a CRLF-terminated line into the buffer; returns its length without CRLF once
     /// complete.
     fn read_line(&mut self, input: &mut &[u8], bound: usize) -> Result<Option<usize>, AuthError> {
         let newline = input.iter().position(|&b| b == b'\n');
         let take = newline.map_or(input.len(), |p| p + 1);
-        if self.line.len() + take > bound {
+        if self.buffer.len() + take > bound {
             return Err(invalid(format!(
                 "a line of the aws-chunked body is longer than {bound} bytes."
             )));
         }
-        self.line.extend_from_slice(&input[..take]);
+        self.buffer.extend_from_slice(&input[..take]);
         *input = &input[take..];
         if newline.is_none() {
             return Ok(None);
         }
-        if !self.line.ends_with(b"\r\n") {
+        if !self.buffer.ends_with(b"\r\n") {
             return Err(invalid(
                 "a line of the aws-chunked body does not end in CRLF.",
             ));
         }
-        Ok(Some(self.line.len() - 2))
+        Ok(Some(self.buffer.len() - 2))
     }
 
-    fn on_size_line(&mut self, len: usize) -> Result<(), AuthError> {
-        let line = std::mem::take(&mut self.line);
-        let result = self.parse_size_line(&line[..len]);
-        self.line = line;
-        self.line.clear();
-        result
-    }
-
-    fn parse_size_line(&mut self, line: &[u8]) -> Result<(), AuthError> {
-        let index = self.chunks;
+    fn on_size_line(&mut self, line: &[u8]) -> Result<(), AuthError> {
+        let index = self.progress.chunks;
+        let mode = self.plan.mode;
+        let limits = &self.plan.limits;
         let (size_text, extension) = match line.iter().position(|&b| b == b';') {
             Some(p) => (&line[..p], Some(&line[p..])),
             None => (line, None),
@@ -395,12 +426,13 @@ impl ChunkedDecoder {
                 shown(&String::from_utf8_lossy(size_text))
             ))
         })?;
-        if self.mode.signs_chunks() {
-            let claimed = extension
+        let claimed = if mode.signs_chunks() {
+            let mut claimed = [0u8; 32];
+            let well_formed = extension
                 .and_then(|e| e.strip_prefix(SIGNATURE_EXTENSION.as_bytes()))
                 .and_then(|hex| std::str::from_utf8(hex).ok())
-                .filter(|hex| encode::parse_lower_hex(hex, &mut self.claimed));
-            if claimed.is_none() {
+                .is_some_and(|hex| encode::parse_lower_hex(hex, &mut claimed));
+            if !well_formed {
                 return Err(AuthError::new(
                     ErrorCode::SignatureDoesNotMatch,
                     format!(
@@ -408,65 +440,74 @@ impl ChunkedDecoder {
                     ),
                 ));
             }
+            Some(claimed)
         } else if extension.is_some() {
             return Err(invalid(format!(
                 "chunk {index} has an extension, but {} chunks carry none.",
-                self.mode.marker()
+                mode.marker()
             )));
-        }
+        } else {
+            None
+        };
         // Only a signed chunk is held (until its signature is checked); an unsigned one is
         // released as it arrives, whatever its size.
-        if self.mode.signs_chunks() && size > self.limits.max_chunk_size as u64 {
+        if mode.signs_chunks() && size > limits.max_chunk_size as u64 {
             return Err(AuthError::new(
                 ErrorCode::InvalidChunkSizeError,
                 format!(
                     "chunk {index} is {size} bytes; this endpoint accepts chunks of at most {} bytes.",
-                    self.limits.max_chunk_size
+                    limits.max_chunk_size
                 ),
             ));
         }
-        if size > 0 && self.short_chunk_seen {
+        if size > 0 && self.progress.short_chunk_seen {
             return Err(AuthError::new(
                 ErrorCode::InvalidChunkSizeError,
                 format!(
                     "Only the last chunk is allowed to have a size less than {} bytes.",
-                    self.limits.min_chunk_size
+                    limits.min_chunk_size
                 ),
             ));
         }
-        if size > self.declared_length - self.decoded {
+        if size > self.plan.declared_length - self.progress.decoded {
             return Err(AuthError::new(
                 ErrorCode::IncompleteBody,
                 format!(
                     "chunk {index} goes past x-amz-decoded-content-length ({} bytes).",
-                    self.declared_length
+                    self.plan.declared_length
                 ),
             ));
         }
-        self.current_size = size;
-        self.remaining = size;
         if size > 0 {
-            self.state = State::Data;
+            self.state = State::Data(Chunk {
+                size,
+                remaining: size,
+                claimed,
+                hasher: Sha256::new(),
+            });
             return Ok(());
         }
         // The final chunk.
-        self.final_seen = true;
-        if self.decoded != self.declared_length {
+        if self.progress.decoded != self.plan.declared_length {
             return Err(AuthError::new(
                 ErrorCode::IncompleteBody,
                 format!(
                     "The aws-chunked body has {} data bytes; x-amz-decoded-content-length says {}.",
-                    self.decoded, self.declared_length
+                    self.progress.decoded, self.plan.declared_length
                 ),
             ));
         }
-        if self.mode.signs_chunks() {
-            self.check_chunk_signature()?;
+        if let Some(claimed) = claimed {
+            self.check_chunk_signature(Sha256::new(), &claimed)?;
         }
-        self.state = if self.mode.has_trailer() {
-            State::TrailerLine
+        self.state = if mode.has_trailer() {
+            State::Trailer(Trailer::default())
         } else {
-            State::DataEnd(0)
+            State::DataEnd {
+                seen: 0,
+                last: true,
+                size: 0,
+            }
         };
         Ok(())
     }
@@ -475,46 +516,60 @@ impl ChunkedDecoder {
         if let Some(sum) = &mut self.checksum {
             sum.update(piece);
         }
-        if !self.mode.signs_chunks() {
-            self.decoded += piece.len() as u64;
+        let State::Data(chunk) = &mut self.state else {
+            return Ok(());
+        };
+        let Some(claimed) = chunk.claimed else {
+            // Unsigned: released as it arrives; only the trailer's checksum vouches for it.
+            self.progress.decoded += piece.len() as u64;
             release(piece);
-            if self.remaining == 0 {
-                self.end_chunk();
+            if chunk.remaining == 0 {
+                let size = chunk.size;
+                self.end_chunk(size, false);
             }
             return Ok(());
-        }
-        self.hasher.update(piece);
-        if self.remaining > 0 {
-            self.held.extend_from_slice(piece);
+        };
+        chunk.hasher.update(piece);
+        if chunk.remaining > 0 {
+            self.buffer.extend_from_slice(piece);
             return Ok(());
         }
-        self.check_chunk_signature()?;
-        self.decoded += self.current_size;
-        if self.held.is_empty() {
+        let (size, hasher) = (chunk.size, std::mem::take(&mut chunk.hasher));
+        self.check_chunk_signature(hasher, &claimed)?;
+        self.progress.decoded += size;
+        if self.buffer.is_empty() {
             // The whole chunk came in one piece: released from the input, never copied.
             release(piece);
         } else {
-            self.held.extend_from_slice(piece);
-            release(&self.held);
-            self.held.clear();
+            self.buffer.extend_from_slice(piece);
+            release(&self.buffer);
+            self.buffer.clear();
         }
-        self.end_chunk();
+        self.end_chunk(size, true);
         Ok(())
     }
 
-    fn end_chunk(&mut self) {
-        self.chunks += 1;
-        if self.mode.signs_chunks() && self.current_size < self.limits.min_chunk_size as u64 {
-            self.short_chunk_seen = true;
+    fn end_chunk(&mut self, size: u64, signed: bool) {
+        self.progress.chunks += 1;
+        if signed && size < self.plan.limits.min_chunk_size as u64 {
+            self.progress.short_chunk_seen = true;
         }
-        self.state = State::DataEnd(0);
+        self.state = State::DataEnd {
+            seen: 0,
+            last: false,
+            size,
+        };
     }
 
-    /// Checks the claimed signature of the chunk just read (its data hashed in `hasher`).
-    fn check_chunk_signature(&mut self) -> Result<(), AuthError> {
-        let digest: [u8; 32] = self.hasher.finalize_reset().into();
+    /// Checks the signature `claimed` for the chunk whose data `hasher` holds.
+    fn check_chunk_signature(
+        &mut self,
+        hasher: Sha256,
+        claimed: &[u8; 32],
+    ) -> Result<(), AuthError> {
+        let digest: [u8; 32] = hasher.finalize().into();
         let expected = self.chain.sign_chunk_hash(&digest);
-        if constant_time_eq(expected.as_bytes(), &self.claimed) {
+        if constant_time_eq(expected.as_bytes(), claimed) {
             return Ok(());
         }
         Err(AuthError::new(
@@ -522,21 +577,29 @@ impl ChunkedDecoder {
             format!(
                 "The chunk signature we calculated for chunk {} does not match the one provided \
                  (changed, reordered, dropped or replayed data).",
-                self.chunks
+                self.progress.chunks
             ),
         )
-        .with_detail("ChunkIndex", self.chunks.to_string()))
+        .with_detail("ChunkIndex", self.progress.chunks.to_string()))
     }
 }
 
 impl fmt::Debug for ChunkedDecoder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.state {
+            State::SizeLine => "size line",
+            State::Data(_) => "data",
+            State::DataEnd { .. } => "data end",
+            State::Trailer(_) => "trailer",
+            State::Done(_) => "done",
+            State::Failed(_) => "failed",
+        };
         f.debug_struct("ChunkedDecoder")
-            .field("mode", &self.mode)
-            .field("state", &self.state)
-            .field("decoded", &self.decoded)
-            .field("declared_length", &self.declared_length)
-            .field("chunks", &self.chunks)
+            .field("mode", &self.plan.mode)
+            .field("state", &state)
+            .field("decoded", &self.progress.decoded)
+            .field("declared_length", &self.plan.declared_length)
+            .field("chunks", &self.progress.chunks)
             .finish_non_exhaustive()
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
+use crate::algorithm::Algorithm;
 use crate::canonical::CanonicalRequest;
 use crate::encode::Hex64;
 use crate::key::SigningKey;
@@ -34,6 +35,7 @@ use crate::time::SigningTime;
 /// ```
 #[derive(Clone)]
 pub struct Steps {
+    pub(super) algorithm: Algorithm,
     pub(super) time: SigningTime,
     /// The credential scope's place in `string_to_sign`.
     pub(super) credential_scope: Range<usize>,
@@ -44,6 +46,11 @@ pub struct Steps {
 }
 
 impl Steps {
+    /// The signing algorithm (the string to sign's first line).
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
     /// The signing time (`X-Amz-Date` and the scope's date).
     pub fn time(&self) -> SigningTime {
         self.time

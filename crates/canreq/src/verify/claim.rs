@@ -1,23 +1,20 @@
 //! Reading what a request claims about its signature: the `Authorization` header or the
 //! presign query parameters. Nothing here trusts the claim; [`super::Verifier`] checks it.
 
+mod credential;
 mod header;
-mod parts;
 mod query;
 
 use std::borrow::Cow;
 
+use crate::algorithm::Algorithm;
 use crate::request::Request;
-use crate::sign::ALGORITHM;
 
-use super::error::{AuthError, ErrorCode};
+use crate::refusal::{AuthError, ErrorCode};
 
 pub(crate) use crate::text::eq_lowercase;
-pub(crate) use parts::{Credential, CredentialShape, SignedNames};
+pub(crate) use credential::{Credential, CredentialShape, SignedNames};
 use query::QueryAuth;
-
-/// The SigV4a algorithm name, recognised only to be refused clearly.
-const SIGV4A: &str = "AWS4-ECDSA-P256-SHA256";
 
 /// Where the signature was found: [`Verified::location`](super::Verified::location). See
 /// [`Verifier`](super::Verifier) for a presigned request.
@@ -44,6 +41,8 @@ pub enum AuthLocation {
 /// allocation); query claims own what percent-decoding produced.
 #[derive(Debug, Clone)]
 pub(crate) struct Claim<'r> {
+    /// The algorithm named, one this crate implements.
+    pub algorithm: Algorithm,
     pub location: AuthLocation,
     pub credential: Credential<Cow<'r, str>>,
     /// The `;`-separated list, checked to be well formed.
@@ -75,7 +74,7 @@ impl Claim<'_> {
     }
 
     /// [`signs`](Self::signs), as a bit for [`sent_all`](Self::sent_all).
-    #[inline(always)]
+    #[inline]
     pub fn signed_bit(&self, name: &str) -> Option<u32> {
         self.names.find(&self.signed_headers, name)
     }
@@ -142,7 +141,7 @@ pub(crate) struct KnownHeaders<'r> {
 }
 
 impl<'r> KnownHeaders<'r> {
-    #[inline(always)]
+    #[inline]
     pub fn scan(request: &Request<'r>) -> Self {
         let mut found = KnownHeaders::default();
         for &(name, value) in request.headers() {
@@ -204,25 +203,30 @@ pub(crate) fn read_claim<'r>(
     }
 }
 
-pub(super) fn check_algorithm(algorithm: &str, location: AuthLocation) -> Result<(), AuthError> {
-    if algorithm == ALGORITHM {
-        return Ok(());
-    }
-    if algorithm == SIGV4A {
-        return Err(AuthError::new(
+/// The algorithm a claim names: one this crate implements, or a refusal that says why not
+/// (a known algorithm not implemented is `NotImplemented`, not a malformed request).
+pub(super) fn check_algorithm(name: &str, location: AuthLocation) -> Result<Algorithm, AuthError> {
+    match Algorithm::from_name(name) {
+        Some(algorithm) if algorithm.is_supported() => Ok(algorithm),
+        Some(algorithm) => Err(AuthError::new(
             ErrorCode::NotImplemented,
-            "SigV4a (AWS4-ECDSA-P256-SHA256) signatures are not supported by this endpoint yet.",
-        ));
+            format!(
+                "{} signatures are not supported by this endpoint yet.",
+                algorithm.describe()
+            ),
+        )),
+        None => {
+            let code = match location {
+                AuthLocation::Header => ErrorCode::IncompleteSignature,
+                AuthLocation::Query => ErrorCode::AuthorizationQueryParametersError,
+            };
+            Err(AuthError::new(
+                code,
+                format!(
+                    "Unsupported signing algorithm '{}'; please use AWS4-HMAC-SHA256.",
+                    crate::error::shown(name)
+                ),
+            ))
+        }
     }
-    let code = match location {
-        AuthLocation::Header => ErrorCode::IncompleteSignature,
-        AuthLocation::Query => ErrorCode::AuthorizationQueryParametersError,
-    };
-    Err(AuthError::new(
-        code,
-        format!(
-            "Unsupported signing algorithm '{}'; please use AWS4-HMAC-SHA256.",
-            crate::error::shown(algorithm)
-        ),
-    ))
 }

@@ -7,16 +7,17 @@ mod rules;
 
 use std::fmt;
 
-use sha2::{Digest, Sha256};
-
+use crate::canonical::UriEncoding;
 use crate::chunked::DecodeLimits;
 use crate::key::KeyCache;
+use crate::refusal::AuthError;
 use crate::request::Request;
+use crate::settings::{SigningSettings, path_rules};
 use crate::time::SigningTime;
 
-use super::error::AuthError;
-use super::outcome::{Pending, Verified};
+use super::pending::Begun;
 use super::policy::{Accept, CredentialStore, PresignedPayload};
+use super::verified::Verified;
 
 /// Checks SigV4 signatures of received requests.
 ///
@@ -62,6 +63,8 @@ pub struct Verifier<S> {
     allow_unsigned_payload: bool,
     presigned_payload: PresignedPayload,
     chunk_limits: DecodeLimits,
+    /// Path rules that differ from the service's defaults, by service.
+    path_overrides: Vec<(Box<str>, UriEncoding, bool)>,
     cache: KeyCache,
 }
 
@@ -78,8 +81,49 @@ impl<S: CredentialStore> Verifier<S> {
             allow_unsigned_payload: true,
             presigned_payload: PresignedPayload::ByService,
             chunk_limits: DecodeLimits::default(),
+            path_overrides: Vec::new(),
             cache: KeyCache::default(),
         }
+    }
+
+    /// Verifies requests for `service` with the path rules of `settings` (its URI encoding and
+    /// path normalization), for clients that sign that service with other than its defaults
+    /// (e.g. `canreq sign --no-normalize-path`). The rest of a request is checked as signed:
+    /// the signed header list is the client's, the payload mode is the request's.
+    ///
+    /// ```
+    /// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningSettings, SigningTime};
+    /// use canreq::verify::{ErrorCode, Verifier};
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+    /// let now = SigningTime::parse("20150830T123600Z")?;
+    /// let mut settings = SigningSettings::for_service("execute-api");
+    /// settings.normalize_path = false;
+    /// let req = Request::new("GET", "/stage/./a//b").header("Host", "api.example.com");
+    /// let signed = Signer::new(&creds, Scope::new("us-east-1", "execute-api")?, now)
+    ///     .with_settings(settings.clone())
+    ///     .sign(&req, Payload::Empty)?;
+    /// let mut received = req.clone();
+    /// for (name, value) in signed.headers() {
+    ///     received.push_header(name, value);
+    /// }
+    ///
+    /// let by_default = Verifier::new(|_: &str| Some(creds.clone()));
+    /// let err = by_default.verify(&received, b"", now).unwrap_err();
+    /// assert_eq!(err.code(), ErrorCode::SignatureDoesNotMatch);
+    ///
+    /// let told = Verifier::new(|_: &str| Some(creds.clone())).service_settings("execute-api", &settings);
+    /// assert!(told.verify(&received, b"", now).is_ok());
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
+    pub fn service_settings(mut self, service: &str, settings: &SigningSettings) -> Self {
+        self.path_overrides.retain(|(s, ..)| **s != *service);
+        self.path_overrides.push((
+            service.into(),
+            settings.uri_encoding,
+            settings.normalize_path,
+        ));
+        self
     }
 
     /// Accepted regions. A request scoped to another region is refused as malformed, and the
@@ -252,18 +296,16 @@ impl<S: CredentialStore> Verifier<S> {
         body: &[u8],
         now: SigningTime,
     ) -> Result<Verified<S::Data>, AuthError> {
-        let mut head = self.head(request, now, Some(body))?;
-        head.finish_whole(body)?;
-        Ok(head.verified)
+        self.head(request, now, Some(body))?.finish_whole(body)
     }
 
-    /// Checks everything the head of the request decides; see the module documentation. The
-    /// body then streams through [`Pending::update`], and nothing of it is verified until
-    /// [`Pending::finish`] returns `Ok`.
+    /// Checks everything the head of the request decides; see the module documentation. What
+    /// the body still needs is the state returned: nothing of a body is verified until that
+    /// state's `finish` returns `Ok`.
     ///
     /// ```
     /// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
-    /// use canreq::verify::{ErrorCode, PayloadMode, Verifier};
+    /// use canreq::verify::{Begun, ErrorCode, PayloadMode, Verifier};
     ///
     /// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
     /// let now = SigningTime::parse("20150830T123600Z")?;
@@ -278,16 +320,17 @@ impl<S: CredentialStore> Verifier<S> {
     /// }
     /// let verifier = Verifier::new(|_: &str| Some(creds.clone()));
     ///
-    /// let mut pending = verifier.begin(&received, now).unwrap();
+    /// let Begun::Whole(mut pending) = verifier.begin(&received, now).unwrap() else { unreachable!() };
+    /// assert!(pending.signature_checked()); // from the declared hash, before any body byte
     /// for piece in body.chunks(16 * 1024) {
     ///     pending.update(piece);
     /// }
+    /// assert_eq!(pending.body_length(), 100_000);
     /// let verified = pending.finish().unwrap();
     /// assert_eq!(verified.payload(), PayloadMode::DeclaredSha256);
-    /// assert_eq!(verified.body_length(), 100_000);
     ///
     /// // The head is signed, but the body is not the one it declared.
-    /// let mut pending = verifier.begin(&received, now).unwrap();
+    /// let Begun::Whole(mut pending) = verifier.begin(&received, now).unwrap() else { unreachable!() };
     /// pending.update(&body[..99_999]);
     /// let err = pending.finish().unwrap_err();
     /// assert_eq!(err.code(), ErrorCode::XAmzContentSHA256Mismatch);
@@ -297,11 +340,19 @@ impl<S: CredentialStore> Verifier<S> {
         &self,
         request: &Request<'_>,
         now: SigningTime,
-    ) -> Result<Pending<S::Data>, AuthError> {
-        Ok(Pending {
-            head: self.head(request, now, None)?,
-            hasher: Sha256::new(),
-        })
+    ) -> Result<Begun<S::Data>, AuthError> {
+        Ok(self.head(request, now, None)?.into_begun())
+    }
+
+    /// The path rules for `service`: an override, or the service's defaults.
+    fn path_rules(&self, service: &str, s3_family: bool) -> (UriEncoding, bool) {
+        self.path_overrides
+            .iter()
+            .find(|(s, ..)| **s == *service)
+            .map_or_else(
+                || path_rules(s3_family),
+                |&(_, encoding, normalize)| (encoding, normalize),
+            )
     }
 }
 

@@ -1,27 +1,33 @@
 //! The trailer of an aws-chunked body: its lines, its signature, its checksum.
 
 use super::super::TRAILER_SIGNATURE;
-use super::ChunkedDecoder;
-use super::State;
+use super::{ChunkedDecoder, State, Trailer};
 use crate::canonical::{HeaderRef, canonical_trailers, trim_blanks};
 use crate::encode;
 use crate::error::shown;
 use crate::key::constant_time_eq;
-use crate::verify::{AuthError, ErrorCode};
+use crate::refusal::{AuthError, ErrorCode};
 
 impl ChunkedDecoder {
-    pub(super) fn on_trailer_line(&mut self, len: usize) -> Result<(), AuthError> {
-        let line = std::mem::take(&mut self.line);
-        let result = match &line[..len] {
-            b"" => self.end_trailer(),
-            text => self.trailer_header(text),
+    pub(super) fn on_trailer_line(&mut self, line: &[u8]) -> Result<(), AuthError> {
+        let State::Trailer(trailer) = &mut self.state else {
+            return Ok(());
         };
-        self.line = line;
-        self.line.clear();
-        result
+        let mut trailer = std::mem::take(trailer);
+        let result = match line {
+            b"" => self.end_trailer(&trailer),
+            text => self.trailer_field(&mut trailer, text),
+        };
+        match result {
+            Ok(true) => self.state = State::Done(trailer.fields),
+            Ok(false) => self.state = State::Trailer(trailer),
+            Err(_) => {}
+        }
+        result.map(|_| ())
     }
 
-    fn trailer_header(&mut self, text: &[u8]) -> Result<(), AuthError> {
+    /// Reads one `name:value` line of the trailer into `trailer`; `Ok(false)`: more follow.
+    fn trailer_field(&self, trailer: &mut Trailer, text: &[u8]) -> Result<bool, AuthError> {
         let text = std::str::from_utf8(text)
             .map_err(|_| malformed_trailer("a trailer line is not UTF-8."))?;
         let (name, value) = text.split_once(':').ok_or_else(|| {
@@ -36,16 +42,16 @@ impl ChunkedDecoder {
                 shown(name)
             )));
         }
-        if self.trailer_signature.is_some() {
+        if trailer.signature.is_some() {
             return Err(malformed_trailer(
                 "x-amz-trailer-signature must be the last trailer line.",
             ));
         }
         if name == TRAILER_SIGNATURE {
-            if !self.mode.signs_chunks() {
+            if !self.plan.mode.signs_chunks() {
                 return Err(malformed_trailer(format!(
                     "{} trailers carry no signature.",
-                    self.mode.marker()
+                    self.plan.mode.marker()
                 )));
             }
             let mut signature = [0u8; 32];
@@ -58,42 +64,45 @@ impl ChunkedDecoder {
                     ),
                 ));
             }
-            self.trailer_signature = Some(signature);
-            return Ok(());
+            trailer.signature = Some(signature);
+            return Ok(false);
         }
         let lower = name.to_owned();
-        if !self.declared_trailers.contains(&lower) {
+        if !self.plan.declared_trailers.contains(&lower) {
             return Err(malformed_trailer(format!(
                 "trailer '{}' is not declared in x-amz-trailer.",
                 shown(name)
             )));
         }
-        if self.trailers.iter().any(|(n, _)| *n == lower) {
+        if trailer.fields.iter().any(|(n, _)| *n == lower) {
             return Err(malformed_trailer(format!(
                 "trailer '{}' appears twice.",
                 shown(name)
             )));
         }
-        self.trailers.push((lower, value.to_owned()));
-        Ok(())
+        trailer.fields.push((lower, value.to_owned()));
+        Ok(false)
     }
 
-    fn end_trailer(&mut self) -> Result<(), AuthError> {
+    /// The blank line that ends the trailer: every declared field sent, the signature and the
+    /// checksum checked. `Ok(true)`: the body is done.
+    fn end_trailer(&mut self, trailer: &Trailer) -> Result<bool, AuthError> {
         if let Some(missing) = self
+            .plan
             .declared_trailers
             .iter()
-            .find(|d| !self.trailers.iter().any(|(n, _)| n == *d))
+            .find(|d| !trailer.fields.iter().any(|(n, _)| n == *d))
         {
             return Err(malformed_trailer(format!(
                 "trailer '{missing}', declared in x-amz-trailer, was not sent."
             )));
         }
-        if self.mode.signs_chunks() {
-            let claimed = self.trailer_signature.ok_or_else(|| {
+        if self.plan.mode.signs_chunks() {
+            let claimed = trailer.signature.ok_or_else(|| {
                 malformed_trailer("the signed trailer has no x-amz-trailer-signature.")
             })?;
-            let headers: Vec<HeaderRef<'_>> = self
-                .trailers
+            let headers: Vec<HeaderRef<'_>> = trailer
+                .fields
                 .iter()
                 .map(|(name, value)| HeaderRef { name, value })
                 .collect();
@@ -111,8 +120,8 @@ impl ChunkedDecoder {
         if let Some(sum) = self.checksum.clone() {
             let alg = sum.algorithm();
             let computed = sum.finish_base64();
-            let sent = self
-                .trailers
+            let sent = trailer
+                .fields
                 .iter()
                 .find(|(n, _)| n == alg.header_name())
                 .map(|(_, v)| v.as_str())
@@ -129,8 +138,7 @@ impl ChunkedDecoder {
                 .with_detail("CalculatedChecksum", computed));
             }
         }
-        self.state = State::Done;
-        Ok(())
+        Ok(true)
     }
 }
 

@@ -2,12 +2,13 @@
 
 use std::borrow::Cow;
 
-use super::parts::{Credential, SignedNames, check_signed_headers, parse_credential};
+use super::credential::{Credential, SignedNames, check_signed_headers, parse_credential};
 use super::{AuthLocation, Claim, KnownHeaders, check_algorithm};
+use crate::algorithm::Algorithm;
 use crate::canonical::trim_blanks;
+use crate::refusal::{AuthError, ErrorCode};
 use crate::request::Request;
 use crate::text::{find_byte, starts_with};
-use crate::verify::error::{AuthError, ErrorCode};
 
 pub(super) fn parse_header<'r>(
     value: &'r str,
@@ -16,21 +17,24 @@ pub(super) fn parse_header<'r>(
     query_token: Option<Cow<'r, str>>,
 ) -> Result<Claim<'r>, AuthError> {
     let value = trim_blanks(value);
-    let claim = |credential, names, signed_headers, signature, (amz_date, date_header)| Claim {
-        location: AuthLocation::Header,
-        credential,
-        signed_headers: Cow::Borrowed(signed_headers),
-        signature: Cow::Borrowed(signature),
-        amz_date,
-        date_header,
-        expires: None,
-        query_token,
-        names,
-    };
+    let claim =
+        |algorithm, credential, names, signed_headers, signature, (amz_date, date_header)| Claim {
+            algorithm,
+            location: AuthLocation::Header,
+            credential,
+            signed_headers: Cow::Borrowed(signed_headers),
+            signature: Cow::Borrowed(signature),
+            amz_date,
+            date_header,
+            expires: None,
+            query_token,
+            names,
+        };
     // The fast reading returns no error, so the order of the checks below is the general
     // path's: the components' split, the date headers, then the credential and the list.
     if let Some(form) = sdk_form(value) {
         return Ok(claim(
+            Algorithm::HmacSha256,
             form.credential,
             form.names,
             form.signed_headers,
@@ -38,9 +42,10 @@ pub(super) fn parse_header<'r>(
             request_time(request, known)?,
         ));
     }
-    let [credential, signed_headers, signature] = split_components(value)?;
+    let (algorithm, [credential, signed_headers, signature]) = split_components(value)?;
     let time = request_time(request, known)?;
     Ok(claim(
+        algorithm,
         parse_credential(Cow::Borrowed(credential), AuthLocation::Header)?,
         check_signed_headers(signed_headers, AuthLocation::Header)?,
         signed_headers,
@@ -50,7 +55,7 @@ pub(super) fn parse_header<'r>(
 }
 
 /// The header that gives the request's time: `X-Amz-Date`, or `Date` without it.
-#[inline(always)]
+#[inline]
 fn request_time<'r>(
     request: &Request<'r>,
     known: &KnownHeaders<'r>,
@@ -136,11 +141,11 @@ struct SdkForm<'r> {
 }
 
 /// Splits the value at `,` into its three components, in any order, each trimmed of blanks
-/// (empty components skipped), after checking the algorithm before the first space.
-fn split_components(value: &str) -> Result<[&str; 3], AuthError> {
+/// (empty components skipped), after reading the algorithm before the first space.
+fn split_components(value: &str) -> Result<(Algorithm, [&str; 3]), AuthError> {
     let bytes = value.as_bytes();
     let space = find_byte(bytes, b' ').unwrap_or(bytes.len());
-    check_algorithm(&value[..space], AuthLocation::Header)?;
+    let algorithm = check_algorithm(&value[..space], AuthLocation::Header)?;
     let bad = |msg: String| AuthError::new(ErrorCode::AuthorizationHeaderMalformed, msg);
     const KEYS: [&str; 3] = ["Credential", "SignedHeaders", "Signature"];
     let mut found: [Option<&str>; 3] = [None; 3];
@@ -198,7 +203,7 @@ fn split_components(value: &str) -> Result<[&str; 3], AuthError> {
             ),
         ));
     };
-    Ok([credential, signed_headers, signature])
+    Ok((algorithm, [credential, signed_headers, signature]))
 }
 
 #[cfg(test)]
@@ -210,7 +215,7 @@ mod tests {
     /// What the general path reads from `value`: the components, when the split, the credential
     /// and the header list are all accepted.
     fn general(value: &str) -> Option<[&str; 3]> {
-        let parts = split_components(value).ok()?;
+        let (_, parts) = split_components(value).ok()?;
         parse_credential(parts[0], AuthLocation::Header).ok()?;
         check_signed_headers(parts[1], AuthLocation::Header).ok()?;
         Some(parts)
@@ -228,7 +233,11 @@ mod tests {
                 general(value) == Some(parts)
                     // Nothing may follow the scope.
                     && credential.text()
-                        == format!("{}/{}", credential.access_key_id(), credential.scope())
+                        == format!(
+                            "{}/{}",
+                            credential.access_key_id(),
+                            credential.shape().scope(credential.text())
+                        )
                     && credential.access_key_id() == parts[0].split('/').next().unwrap_or("")
                     && form.names.has_host()
                         == parts[1].split(';').any(|n| n.eq_ignore_ascii_case("host"))

@@ -2,11 +2,11 @@
 
 use std::borrow::Cow;
 
-use super::parts::{check_signed_headers, parse_credential};
+use super::credential::{check_signed_headers, parse_credential};
 use super::{AuthLocation, Claim, check_algorithm};
 use crate::encode;
+use crate::refusal::{AuthError, ErrorCode};
 use crate::text::{find_byte, split_ascii, split_once_ascii};
-use crate::verify::error::{AuthError, ErrorCode};
 
 /// The claim's parameters, in the order their errors are reported; `Token` last, and not
 /// required.
@@ -104,10 +104,11 @@ impl<'r> QueryAuth<'r> {
         if date.is_none() || expires.is_none() {
             return Err(self.missing());
         }
-        check_algorithm(&algorithm, AuthLocation::Query)?;
+        let algorithm = check_algorithm(&algorithm, AuthLocation::Query)?;
         let credential = parse_credential(credential, AuthLocation::Query)?;
         let names = check_signed_headers(&signed_headers, AuthLocation::Query)?;
         Ok(Claim {
+            algorithm,
             location: AuthLocation::Query,
             credential,
             signed_headers,

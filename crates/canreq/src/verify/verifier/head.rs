@@ -3,20 +3,21 @@
 
 use std::sync::Arc;
 
-use crate::canonical::{self, HeaderRef, Parts, StackList, trim_blanks};
+use crate::algorithm::Algorithm;
+use crate::canonical::{self, HeaderRef, Input, StackList, trim_blanks};
 use crate::chunked::{ChunkedDecoder, SignatureChain, StreamingMode};
 use crate::encode::{self, Hex64};
+use crate::refusal::{AuthError, ErrorCode};
 use crate::request::Request;
 use crate::settings::{
     EMPTY_SHA256, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER,
-    UNSIGNED_PAYLOAD, is_s3_family, path_rules,
+    UNSIGNED_PAYLOAD, is_s3_family,
 };
-use crate::sign::string_to_sign_len;
 use crate::time::SigningTime;
 use crate::verify::claim::{AuthLocation, Claim, KnownHeaders, eq_lowercase, read_claim};
-use crate::verify::error::{AuthError, ErrorCode};
-use crate::verify::outcome::{Head, PayloadMode, Verified};
+use crate::verify::pending::{BodyRule, Head, check_signature};
 use crate::verify::policy::{CredentialStore, PresignedPayload};
+use crate::verify::verified::{PayloadMode, Verified};
 
 use super::Verifier;
 use super::rules::{check_token, parse_time, signed_list_error, unsigned_headers_error};
@@ -39,7 +40,7 @@ impl<S: CredentialStore> Verifier<S> {
             Ok(ref claim) => claim,
             Err(err) => return Err(err),
         };
-        let scope = ScopeParts::of(claim);
+        let scope = ScopeFields::of(claim);
         let time = parse_time(claim)?;
         self.check_scope(claim, &scope, &time)?;
         self.check_skew(claim, &time, now)?;
@@ -115,11 +116,11 @@ impl<S: CredentialStore> Verifier<S> {
             (None, None) => None,
         };
 
-        let (encoding, normalize) = path_rules(scope.s3_family);
+        let (encoding, normalize) = self.path_rules(scope.service, scope.s3_family);
         let drop_signature =
             |key: &[u8]| claim.location == AuthLocation::Query && key == b"X-Amz-Signature";
         let (path, query) = request.path_and_query();
-        let mut canonical = canonical::build(&Parts {
+        let canonical = canonical::build(&Input {
             method: request.method(),
             path,
             encoding,
@@ -129,11 +130,6 @@ impl<S: CredentialStore> Verifier<S> {
             extra_query: &[],
             headers: headers.as_slice(),
             payload_hash: payload_hash.unwrap_or(""),
-            // The credential and the string to sign; and a payload hash learnt from the body
-            // later goes in before them.
-            room_after: claim.credential.text().len()
-                + string_to_sign_len(scope.scope.len())
-                + if payload_hash.is_none() { 64 } else { 0 },
         })
         .map_err(|e| AuthError::new(ErrorCode::InvalidArgument, e.to_string()))?;
         // The claim's list must be the canonical request's, so that what it says is signed is
@@ -142,52 +138,60 @@ impl<S: CredentialStore> Verifier<S> {
             return Err(signed_list_error(claim, canonical.signed_headers()));
         }
 
-        // The credential goes after the canonical request, in the room reserved for it and
-        // the string to sign.
-        canonical.rewrite_tail(0, |out, _| out.push_str(claim.credential.text()));
         let key = self
             .cache
             .get_for(&found.credentials, scope.date, scope.region, scope.service);
-        let mut head = Head {
-            verified: Verified {
-                credential: claim.credential.shape(),
-                data: found.data,
-                time,
-                location: claim.location,
-                payload,
-                expires,
-                canonical_request: canonical,
-                body_length: 0,
-            },
-            declared,
-            key,
-            provided: None,
-            checked: false,
-            chunked: None,
+        let mut verified = Verified {
+            algorithm: claim.algorithm,
+            credential: claim.credential.text().to_owned(),
+            shape: claim.credential.shape(),
+            data: found.data,
+            time,
+            location: claim.location,
+            payload,
+            expires,
+            canonical_request: canonical,
+            string_to_sign: String::new(),
         };
         // Compared as sent with the expected signature's hex: the signer writes that hex
         // anyway, and a 64-digit compare costs less than decoding what the client sent. Kept
         // (a copy) only when the check waits for the body.
-        if payload_hash.is_some() {
-            head.check_signature(claim.signature.as_bytes(), Some(scope.scope))?;
-        } else {
-            head.provided = <[u8; 64]>::try_from(claim.signature.as_bytes()).ok();
+        if payload_hash.is_none() {
+            let provided = <[u8; 64]>::try_from(claim.signature.as_bytes()).ok();
+            return Ok(Head {
+                verified,
+                key,
+                body: BodyRule::SignatureAwaits(provided),
+            });
         }
-        if let PayloadMode::Streaming(mode) = payload {
-            let v = &head.verified;
-            // The signature was checked above (a streaming payload's hash line is known), so
-            // it is 64 lowercase hex digits.
-            let mut seed = [0u8; 32];
-            encode::parse_lower_hex(&claim.signature, &mut seed);
-            let chain = SignatureChain::from_seed(Arc::clone(&head.key), v.time, v.scope(), seed);
-            head.chunked = Some(Box::new(ChunkedDecoder::from_request(
-                mode,
-                chain,
-                request,
-                self.chunk_limits,
-            )?));
-        }
-        Ok(head)
+        check_signature(&mut verified, &key, claim.signature.as_bytes())?;
+        let body = match (payload, declared) {
+            (PayloadMode::Streaming(mode), _) => {
+                // The signature matched, so it is 64 lowercase hex digits: the chain's seed.
+                let mut seed = [0u8; 32];
+                encode::parse_lower_hex(&claim.signature, &mut seed);
+                let chain = SignatureChain::from_seed(
+                    Arc::clone(&key),
+                    verified.algorithm,
+                    verified.time,
+                    verified.credential_scope(),
+                    seed,
+                );
+                BodyRule::Chunked(Box::new(ChunkedDecoder::from_request(
+                    mode,
+                    chain,
+                    request,
+                    self.chunk_limits,
+                )?))
+            }
+            (_, Some(declared)) => BodyRule::HashTo(declared),
+            (_, None) => BodyRule::Nothing,
+        };
+        Ok(Head {
+            verified,
+            key,
+            body,
+        })
     }
 
     /// Header authentication: the request time must be within the allowed skew of `now`.
@@ -217,7 +221,7 @@ impl<S: CredentialStore> Verifier<S> {
     fn check_scope(
         &self,
         claim: &Claim<'_>,
-        scope: &ScopeParts<'_>,
+        scope: &ScopeFields<'_>,
         time: &SigningTime,
     ) -> Result<(), AuthError> {
         if scope.date.as_bytes() != time.date_bytes() {
@@ -330,6 +334,18 @@ impl<S: CredentialStore> Verifier<S> {
             line: None,
             declared: None,
         };
+        if let Some(algorithm) = declared
+            .and_then(Algorithm::of_signed_streaming_marker)
+            .filter(|a| !a.is_supported())
+        {
+            return Err(AuthError::new(
+                ErrorCode::NotImplemented,
+                format!(
+                    "aws-chunked bodies signed with {} are not supported yet.",
+                    algorithm.describe()
+                ),
+            ));
+        }
         match declared {
             None if claim.location == AuthLocation::Query => {
                 let unsigned_here = match self.presigned_payload {
@@ -391,21 +407,17 @@ impl<S: CredentialStore> Verifier<S> {
 
 /// The credential's scope, sliced once: the scope checks, the payload rules, the canonical
 /// path and the key lookup each read it.
-struct ScopeParts<'c> {
-    /// `YYYYMMDD/REGION/SERVICE/aws4_request`.
-    scope: &'c str,
+struct ScopeFields<'c> {
     date: &'c str,
     region: &'c str,
     service: &'c str,
     s3_family: bool,
 }
 
-impl<'c> ScopeParts<'c> {
-    #[inline(always)]
+impl<'c> ScopeFields<'c> {
     fn of(claim: &'c Claim<'_>) -> Self {
         let service = claim.credential.service();
-        ScopeParts {
-            scope: claim.credential.scope(),
+        ScopeFields {
             date: claim.credential.date(),
             region: claim.credential.region(),
             service,

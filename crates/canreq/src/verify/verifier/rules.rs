@@ -3,10 +3,10 @@
 
 use crate::credentials::Credentials;
 use crate::key::constant_time_eq;
+use crate::refusal::{AuthError, ErrorCode};
 use crate::request::Request;
 use crate::time::SigningTime;
 use crate::verify::claim::{AuthLocation, Claim, KnownHeaders};
-use crate::verify::error::{AuthError, ErrorCode};
 
 /// The request's time: `X-Amz-Date` (header or parameter), strictly `YYYYMMDDTHHMMSSZ`; for a
 /// header claim without it, the `Date` header, which must then be signed.

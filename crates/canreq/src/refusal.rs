@@ -1,7 +1,8 @@
-//! Verification failures, as AWS reports them: a code, an HTTP status and a message.
+//! Refusals, as AWS reports them: a code, an HTTP status, a message and the values behind it.
 //!
-//! The same type carries the few non-signature errors a verifying endpoint answers with
-//! (a body too large, a client too slow), so that every refusal renders the same way.
+//! Both the verifier and the aws-chunked decoder refuse with [`AuthError`], so it lives below
+//! them. It is data, not a document: a server renders it in its service's dialect (S3's XML,
+//! the Query protocol's XML, JSON), which is presentation and so not this crate's business.
 
 use std::fmt;
 
@@ -45,10 +46,6 @@ pub enum ErrorCode {
     XAmzContentSHA256Mismatch,
     /// SigV4a or a payload mode this verifier does not handle yet.
     NotImplemented,
-    /// The body is larger than the endpoint accepts.
-    EntityTooLarge,
-    /// The client did not send the body in time.
-    RequestTimeout,
     /// An aws-chunked body ended early, or its data is longer or shorter than
     /// `x-amz-decoded-content-length`.
     IncompleteBody,
@@ -81,8 +78,6 @@ impl ErrorCode {
             ErrorCode::AccessDenied => "AccessDenied",
             ErrorCode::XAmzContentSHA256Mismatch => "XAmzContentSHA256Mismatch",
             ErrorCode::NotImplemented => "NotImplemented",
-            ErrorCode::EntityTooLarge => "EntityTooLarge",
-            ErrorCode::RequestTimeout => "RequestTimeout",
             ErrorCode::IncompleteBody => "IncompleteBody",
             ErrorCode::InvalidChunkSizeError => "InvalidChunkSizeError",
             ErrorCode::MalformedTrailerError => "MalformedTrailerError",
@@ -101,8 +96,6 @@ impl ErrorCode {
             | ErrorCode::InvalidRequest
             | ErrorCode::InvalidToken
             | ErrorCode::XAmzContentSHA256Mismatch
-            | ErrorCode::EntityTooLarge
-            | ErrorCode::RequestTimeout
             | ErrorCode::IncompleteBody
             | ErrorCode::MalformedTrailerError
             | ErrorCode::BadDigest => 400,
@@ -134,7 +127,7 @@ impl fmt::Display for ErrorCode {
 ///
 /// let e = AuthError::new(ErrorCode::InvalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.");
 /// assert_eq!((e.code().as_str(), e.status()), ("InvalidAccessKeyId", 403));
-/// assert!(e.to_xml("req-1").contains("<Code>InvalidAccessKeyId</Code>"));
+/// assert_eq!(e.to_string(), "InvalidAccessKeyId: The AWS Access Key Id you provided does not exist in our records.");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct AuthError {
@@ -175,7 +168,8 @@ impl AuthError {
         }
     }
 
-    /// Adds a named detail (an element of the XML answer, e.g. `CanonicalRequest`).
+    /// Adds a named value behind the refusal (AWS's answers carry them as elements, e.g.
+    /// `CanonicalRequest`).
     ///
     /// ```
     /// use canreq::verify::{AuthError, ErrorCode};
@@ -183,8 +177,7 @@ impl AuthError {
     /// let e = AuthError::new(ErrorCode::AccessDenied, "There were headers present in the request which were not signed")
     ///     .with_detail("HeadersNotSigned", "x-amz-meta-owner");
     /// assert_eq!(e.detail("HeadersNotSigned"), Some("x-amz-meta-owner"));
-    /// assert_eq!(e.details().len(), 1);
-    /// assert!(e.to_xml("r").contains("<HeadersNotSigned>x-amz-meta-owner</HeadersNotSigned>"));
+    /// assert_eq!(e.details(), [("HeadersNotSigned", "x-amz-meta-owner".to_string())]);
     /// ```
     #[cold]
     pub fn with_detail(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -220,86 +213,6 @@ impl AuthError {
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.as_str())
     }
-
-    /// The S3/Query-protocol XML error document. Text is escaped.
-    ///
-    /// ```
-    /// use canreq::verify::{AuthError, ErrorCode};
-    ///
-    /// let e = AuthError::new(ErrorCode::InvalidArgument, "a <b> & 'c'");
-    /// assert_eq!(
-    ///     e.to_xml("req-1"),
-    ///     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InvalidArgument</Code>\
-    ///      <Message>a &lt;b&gt; &amp; &apos;c&apos;</Message><RequestId>req-1</RequestId></Error>\n"
-    /// );
-    /// ```
-    pub fn to_xml(&self, request_id: &str) -> String {
-        let mut out = String::with_capacity(256 + self.inner.message.len());
-        out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
-        push_element(&mut out, "Code", self.inner.code.as_str());
-        push_element(&mut out, "Message", &self.inner.message);
-        for (name, value) in &self.inner.details {
-            push_element(&mut out, name, value);
-        }
-        push_element(&mut out, "RequestId", request_id);
-        out.push_str("</Error>\n");
-        out
-    }
-
-    /// The Query-protocol (IAM, STS, EC2, …) XML error document.
-    ///
-    /// ```
-    /// use canreq::verify::{AuthError, ErrorCode};
-    ///
-    /// let e = AuthError::new(ErrorCode::InvalidAccessKeyId, "unknown key");
-    /// let xml = e.to_query_xml("req-1");
-    /// assert!(xml.contains("<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAccessKeyId</Code>"));
-    /// assert!(xml.ends_with("</Error><RequestId>req-1</RequestId></ErrorResponse>\n"));
-    /// ```
-    pub fn to_query_xml(&self, request_id: &str) -> String {
-        let mut out = String::with_capacity(256 + self.inner.message.len());
-        out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse><Error>");
-        push_element(
-            &mut out,
-            "Type",
-            if self.status() < 500 {
-                "Sender"
-            } else {
-                "Receiver"
-            },
-        );
-        push_element(&mut out, "Code", self.inner.code.as_str());
-        push_element(&mut out, "Message", &self.inner.message);
-        for (name, value) in &self.inner.details {
-            push_element(&mut out, name, value);
-        }
-        out.push_str("</Error>");
-        push_element(&mut out, "RequestId", request_id);
-        out.push_str("</ErrorResponse>\n");
-        out
-    }
-
-    /// The JSON-protocol error document (`__type` and `message`, plus the details), for
-    /// `x-amz-json` services.
-    ///
-    /// ```
-    /// use canreq::verify::{AuthError, ErrorCode};
-    ///
-    /// let e = AuthError::new(ErrorCode::IncompleteSignature, "missing \"Signature\"");
-    /// assert_eq!(e.to_json(), r#"{"__type":"IncompleteSignature","message":"missing \"Signature\""}"#);
-    /// ```
-    pub fn to_json(&self) -> String {
-        let mut out = String::from("{");
-        push_json_pair(&mut out, "__type", self.inner.code.as_str());
-        out.push(',');
-        push_json_pair(&mut out, "message", &self.inner.message);
-        for (name, value) in &self.inner.details {
-            out.push(',');
-            push_json_pair(&mut out, name, value);
-        }
-        out.push('}');
-        out
-    }
 }
 
 impl fmt::Display for AuthError {
@@ -309,79 +222,3 @@ impl fmt::Display for AuthError {
 }
 
 impl std::error::Error for AuthError {}
-
-/// Appends `<name>value</name>` with `value` escaped for XML text.
-///
-/// ```
-/// let mut xml = String::new();
-/// canreq::verify::push_element(&mut xml, "Message", "a < b");
-/// assert_eq!(xml, "<Message>a &lt; b</Message>");
-/// ```
-pub fn push_element(out: &mut String, name: &str, value: &str) {
-    out.push('<');
-    out.push_str(name);
-    out.push('>');
-    for c in value.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if c.is_control() && c != '\n' && c != '\t' => {
-                out.push_str(&format!("&#x{:x};", u32::from(c)));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push_str("</");
-    out.push_str(name);
-    out.push('>');
-}
-
-fn push_json_pair(out: &mut String, name: &str, value: &str) {
-    push_json_string(out, name);
-    out.push(':');
-    push_json_string(out, value);
-}
-
-fn push_json_string(out: &mut String, value: &str) {
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn documents_escape_their_values() {
-        let e = AuthError::new(ErrorCode::SignatureDoesNotMatch, "a<b & \"c\"")
-            .with_detail("CanonicalRequest", "GET\n/\u{1}");
-        let xml = e.to_xml("id");
-        assert!(
-            xml.contains("<Message>a&lt;b &amp; &quot;c&quot;</Message>"),
-            "{xml}"
-        );
-        assert!(
-            xml.contains("<CanonicalRequest>GET\n/&#x1;</CanonicalRequest>"),
-            "{xml}"
-        );
-        let json = e.to_json();
-        assert_eq!(
-            json,
-            r#"{"__type":"SignatureDoesNotMatch","message":"a<b & \"c\"","CanonicalRequest":"GET\n/\u0001"}"#
-        );
-    }
-}

@@ -1,10 +1,10 @@
-//! The parts of a claim that name things: the credential (access key and scope) and the
-//! signed header names, each checked for shape once and then read without another split.
+//! What a claim names: the credential (access key and scope) and the signed header names,
+//! each checked for shape once and then read without another split.
 
 use super::{AuthLocation, malformed};
+use crate::refusal::AuthError;
 use crate::text::{eq_ignore_case, find_byte};
 use crate::time::eight_digits;
-use crate::verify::error::AuthError;
 
 /// What ends every credential: `/` and the scope's terminator, as a fixed-size array for one
 /// compare (the test `the_terminator_is_the_scopes` holds it to `SCOPE_TERMINATOR`).
@@ -12,8 +12,7 @@ const TERMINATOR: &[u8; 13] = b"/aws4_request";
 const TERMINATOR_LEN: usize = TERMINATOR.len();
 
 /// Where the parts of a well-formed credential, `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`,
-/// end in its text; read with that text. Kept apart from the text so that the verified request
-/// can keep the credential in its canonical request's buffer (one allocation for both).
+/// end in its text; read with that text, which the claim borrows and the verified request owns.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CredentialShape {
     key_end: usize,
@@ -45,24 +44,7 @@ impl CredentialShape {
     /// `YYYYMMDD/REGION/SERVICE/aws4_request`.
     #[inline]
     pub fn scope<'t>(&self, text: &'t str) -> &'t str {
-        &text[self.scope_range()]
-    }
-
-    #[inline]
-    pub fn scope_range(&self) -> std::ops::Range<usize> {
-        self.key_end + 1..self.len()
-    }
-
-    /// The credential's length: where what follows it in `text` starts.
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.service_end + TERMINATOR_LEN
-    }
-
-    /// What `text` holds after the credential.
-    #[inline]
-    pub fn after<'t>(&self, text: &'t str) -> &'t str {
-        &text[self.len()..]
+        &text[self.key_end + 1..self.service_end + TERMINATOR_LEN]
     }
 }
 
@@ -93,12 +75,6 @@ impl<T: AsRef<str>> Credential<T> {
     #[inline]
     pub fn service(&self) -> &str {
         self.shape.service(self.text.as_ref())
-    }
-
-    /// `YYYYMMDD/REGION/SERVICE/aws4_request`.
-    #[inline]
-    pub fn scope(&self) -> &str {
-        self.shape.scope(self.text.as_ref())
     }
 
     /// The whole credential, as sent (decoded, in a query).
@@ -261,7 +237,7 @@ impl SignedNames {
 
     /// Whether `name` is in `list` (ignoring case), as a bit for [`all_seen`](Self::all_seen):
     /// `1 << i` for the `i`th name of a held list, 0 for a list too long to hold.
-    #[inline(always)]
+    #[inline]
     pub(super) fn find(&self, list: &str, name: &str) -> Option<u32> {
         let (list, name) = (list.as_bytes(), name.as_bytes());
         if self.overflow {
@@ -315,11 +291,11 @@ fn cmp_folded(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::error::ErrorCode;
+    use crate::refusal::ErrorCode;
 
     #[test]
     fn the_terminator_is_the_scopes() {
-        let expected = format!("/{}", crate::key::SCOPE_TERMINATOR);
+        let expected = format!("/{}", crate::credentials::SCOPE_TERMINATOR);
         assert_eq!(TERMINATOR, expected.as_bytes());
     }
 
@@ -331,16 +307,14 @@ mod tests {
         assert_eq!(parts.date(), "20150830");
         assert_eq!(parts.region(), "us-east-1");
         assert_eq!(parts.service(), "service");
-        assert_eq!(parts.scope(), "20150830/us-east-1/service/aws4_request");
-        // The shape reads the credential wherever its text is followed by more.
+        // The shape reads the credential from its text, wherever that text is kept.
         let shape = parts.shape();
-        let buffer = format!("{good}|tail");
-        assert_eq!(shape.len(), good.len());
-        assert_eq!(shape.after(&buffer), "|tail");
-        assert_eq!(shape.access_key_id(&buffer), "AKID");
-        assert_eq!(&buffer[shape.scope_range()], parts.scope());
+        let owned = good.to_owned();
+        assert_eq!(shape.access_key_id(&owned), "AKID");
+        assert_eq!(shape.region(&owned), "us-east-1");
+        assert_eq!(shape.service(&owned), "service");
         assert_eq!(
-            shape.scope(&buffer),
+            shape.scope(&owned),
             "20150830/us-east-1/service/aws4_request"
         );
         for bad in [

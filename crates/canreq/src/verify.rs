@@ -14,12 +14,22 @@
 //! name once), so what a verified request says is signed is what was signed. A listed header
 //! the request does not carry is signed as an empty value, as AWS reads it; `host` must be sent.
 //!
-//! Verification has two steps because the payload hash may come last: [`Verifier::begin`]
-//! checks everything that the head of the request decides, and, when the signed payload hash
-//! is declared in `x-amz-content-sha256` or is `UNSIGNED-PAYLOAD`, the signature too. The caller
-//! then streams the body through [`Pending::update`] and calls [`Pending::finish`], which checks
-//! the body against the declared hash (or computes the payload hash and checks the signature).
-//! Nothing of the body may be trusted before `finish` returns `Ok`.
+//! Verification has two steps because the payload hash may come last. [`Verifier::begin`]
+//! checks everything that the head of the request decides and, when the signed payload hash
+//! is declared in `x-amz-content-sha256` or is a marker (`UNSIGNED-PAYLOAD`, `STREAMING-*`),
+//! the signature too, before any body byte is read. It returns what the body still needs as a
+//! [`Begun`] state, each offering only the calls that make sense for it:
+//!
+//! - [`Begun::Whole`]: a [`Pending`] body, streamed through [`Pending::update`] and judged by
+//!   [`Pending::finish`] (against the declared hash, or hashed to check the signature);
+//! - [`Begun::Chunked`]: an aws-chunked body, read through [`PendingChunks`], which releases
+//!   each chunk only after its signature matched and vouches for the body in `finish`;
+//! - [`Begun::Done`]: nothing to read (`UNSIGNED-PAYLOAD`), the request already [`Verified`].
+//!
+//! Nothing of a body may be trusted before its state's `finish` returns `Ok`.
+//! [`Verifier::verify`] does both steps for a body at hand. Refusals are [`AuthError`]s: data
+//! (a code, its HTTP status, a message and the values behind it, such as the server's canonical
+//! request), which a server renders in its service's dialect.
 //!
 //! ```
 //! use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
@@ -54,13 +64,14 @@
 //! ```
 
 mod claim;
-mod error;
-mod outcome;
+mod pending;
 mod policy;
+mod verified;
 mod verifier;
 
+pub use crate::refusal::{AuthError, ErrorCode};
 pub use claim::AuthLocation;
-pub use error::{AuthError, ErrorCode, push_element};
-pub use outcome::{PayloadMode, Pending, Verified};
+pub use pending::{Begun, Pending, PendingChunks};
 pub use policy::{Accept, CredentialStore, Found, PresignedPayload};
+pub use verified::{PayloadMode, Verified};
 pub use verifier::Verifier;
