@@ -97,7 +97,7 @@ impl CanonicalRequest {
 
     /// SHA-256 of the text, as the string to sign needs it.
     pub fn digest(&self) -> [u8; 32] {
-        crate::key::sha256(self.as_str().as_bytes())
+        crate::crypto::sha256(self.as_str().as_bytes())
     }
 
     /// The text with every secret value replaced by `<redacted>`: the lines of headers in
@@ -491,7 +491,10 @@ mod tests {
         creq.replace_payload_hash("UNSIGNED-PAYLOAD");
         assert_eq!(creq.payload_hash(), "UNSIGNED-PAYLOAD");
         assert_eq!(creq.signed_headers(), "cookie;host");
-        assert_eq!(creq.digest(), crate::key::sha256(creq.as_str().as_bytes()));
+        assert_eq!(
+            creq.digest(),
+            crate::crypto::sha256(creq.as_str().as_bytes())
+        );
         // Secrets stay out of `Debug`.
         let debug = format!("{creq:?}");
         assert!(

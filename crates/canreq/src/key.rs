@@ -11,17 +11,12 @@ use std::sync::{Arc, RwLock};
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::credentials::{Credentials, SCOPE_TERMINATOR, Scope};
 use crate::encode;
 
-mod sha;
-
-use sha::HmacKey;
-
-pub(crate) use sha::sha256;
+use crate::crypto::{HmacKey, constant_time_eq};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -142,28 +137,6 @@ impl Entry {
             && service == &*self.service
             && constant_time_eq(secret, &self.secret)
     }
-}
-
-/// Constant-time equality of two secrets or signatures (their lengths are not secret).
-///
-/// `subtle`'s slice comparison guards every byte separately (about 40 ns for a 32-byte
-/// signature, more than the rest of a cache hit); here the difference is folded word by word,
-/// without branches, and only the folded word goes through `subtle`.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let word = |c: &[u8]| u64::from_ne_bytes(c.try_into().unwrap_or_default());
-    let (a_words, b_words) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail = a_words
-        .remainder()
-        .iter()
-        .zip(b_words.remainder())
-        .fold(0u64, |acc, (x, y)| acc | u64::from(x ^ y));
-    let diff = a_words
-        .zip(b_words)
-        .fold(tail, |acc, (x, y)| acc | (word(x) ^ word(y)));
-    bool::from(diff.ct_eq(&0))
 }
 
 impl KeyCache {

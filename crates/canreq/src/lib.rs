@@ -8,26 +8,37 @@
 //!
 //! # Design
 //!
-//! The crate follows the signing pipeline, one module per stage:
+//! The crate follows the signing pipeline, one module per stage; each imports only from the
+//! stages above it in this list, so the graph reads top-down with no cycles:
 //!
-//! - `encode`: SigV4's `UriEncode` (the RFC 3986 unreserved set, uppercase `%XY`) and hex;
-//! - `canonical`: the canonical request. This is the only place where the canonicalization
-//!   rules live; signing and verification both go through it;
+//! - `text`, `encode`, `crypto`: byte scanners (each held to a plain reference by a property
+//!   test), SigV4's `UriEncode` and hex, and the crypto seam (SHA-256, HMAC, constant-time
+//!   comparison: the only primitives the rest of the crate calls);
+//! - `error`, `time`, [`Algorithm`], `credentials`: the library's [`Error`], [`SigningTime`],
+//!   the signing algorithm, [`Credentials`] and the [`Scope`] (one region, or a SigV4a region set);
+//! - `canonical`: the canonical request. The only place where the canonicalization rules live;
+//!   signing and verification both go through it. [`SigningSettings`] says which rules a
+//!   service uses;
 //! - `key`: key derivation and [`KeyCache`], which keeps derived keys with their HMAC state
 //!   precomputed, so a cached signature costs one HMAC;
 //! - `sign`: the `Authorization` header form ([`Signer::sign`]) and the presigned-URL form
-//!   ([`Signer::presign`]);
-//! - [`verify`]: the server side, on the same canonicalizer;
+//!   ([`Signer::presign`]), each returning every step ([`Steps`]);
+//! - `refusal`: [`verify::AuthError`], what both the chunk decoder and the verifier refuse
+//!   with: data (code, status, message, the values behind it), never a rendered document;
 //! - [`chunked`]: aws-chunked streaming bodies (chunk signatures, trailers, checksums), both
-//!   encoding and verifying.
+//!   encoding and verifying;
+//! - [`verify`]: the server side, on the same canonicalizer. [`Verifier::begin`](verify::Verifier::begin)
+//!   returns a [`Begun`](verify::Begun) state per body rule, so no caller can read a body the
+//!   wrong way;
+//! - `request`, `raw`, `http_request`: the glue that reads requests from borrowed parts, raw
+//!   HTTP/1.1 bytes or an `http::Request`.
 //!
-//! The library does no network I/O, has no global state and reads no clock unless asked
-//! ([`SigningTime::now`]); the only threads it starts are the scoped ones of
-//! [`chunked::hash_chunks_parallel`], when called. Inputs are borrowed; a signature allocates only its
-//! outputs (canonical request, string to sign, header values or URL), never per header.
-//!
-//! Service differences are data, not code paths: [`SigningSettings::for_service`] gives S3 its
-//! single encoding, no path normalization and the `x-amz-content-sha256` header.
+//! Where the next pieces go: SigV4a is a second [`Algorithm`] (its P-256 key derivation and
+//! ECDSA in `crypto` and `key`, its string to sign and region set already carried by `sign`,
+//! `Scope` and the chunk chain, its check in `verify`'s signature step). A diagnosis of
+//! mismatched signatures is a `diagnose` module below `verify`, comparing canonical requests
+//! and strings to sign and re-signing with known mistakes through `sign`. Proxies, servers and
+//! rendering (XML, JSON, logs) are the CLI's: the library stays sans-IO and presents nothing.
 //!
 //! # Example
 //!
@@ -59,6 +70,7 @@ mod algorithm;
 mod canonical;
 pub mod chunked;
 mod credentials;
+mod crypto;
 mod encode;
 mod error;
 #[cfg(feature = "http")]

@@ -493,7 +493,7 @@ fn payload_line<'p>(payload: Payload<'p>, scratch: &'p mut Hex64) -> Result<Cow<
         Payload::Empty => Cow::Borrowed(EMPTY_SHA256),
         Payload::Unsigned => Cow::Borrowed(UNSIGNED_PAYLOAD),
         Payload::Bytes(body) => {
-            *scratch = Hex64::new(&crate::key::sha256(body));
+            *scratch = Hex64::new(&crate::crypto::sha256(body));
             Cow::Borrowed(scratch.as_str())
         }
         other => Cow::Owned(other.hash()?),
@@ -568,7 +568,7 @@ pub(crate) fn write_string_to_sign(
 /// # Ok::<(), canreq::Error>(())
 /// ```
 pub fn string_to_sign_for(canonical_request: &str, time: SigningTime, scope: &Scope) -> String {
-    let digest = crate::key::sha256(canonical_request.as_bytes());
+    let digest = crate::crypto::sha256(canonical_request.as_bytes());
     string_to_sign_in_scope(Algorithm::HmacSha256, time.amz_date(), scope, &digest).0
 }
 

@@ -219,4 +219,46 @@ mod tests {
             proptest::prop_assert_eq!(find_byte(&haystack, b'%'), expected);
         }
     }
+
+    /// Text made of the bytes the scanners look for, their near misses and any other byte.
+    fn scanned_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy;
+        proptest::collection::vec(
+            proptest::prop_oneof![
+                2 => proptest::sample::select(vec!['&', '=', ',', ';', 'a', 'A', 'z', 'Z', '%', 'é']),
+                1 => proptest::prelude::any::<char>(),
+            ],
+            0..40,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    proptest::proptest! {
+        /// Each scanner against the standard library's plain version.
+        #[test]
+        fn scanners_agree_with_the_standard_library(
+            text in scanned_text(),
+            other in scanned_text(),
+            delimiter in proptest::sample::select(vec![b'&', b'=', b',', b';']),
+        ) {
+            use proptest::prop_assert_eq;
+            let split: Vec<&str> = split_ascii(&text, delimiter).collect();
+            let expected: Vec<&str> = text.split(char::from(delimiter)).collect();
+            prop_assert_eq!(split, expected);
+            prop_assert_eq!(
+                split_once_ascii(&text, delimiter),
+                text.split_once(char::from(delimiter))
+            );
+            let (a, b) = (text.as_bytes(), other.as_bytes());
+            prop_assert_eq!(eq_ignore_case(a, b), a.eq_ignore_ascii_case(b));
+            prop_assert_eq!(eq_ignore_case(a, &a.to_ascii_uppercase()), true);
+            let lower = b.to_ascii_lowercase();
+            prop_assert_eq!(eq_lowercase(a, &lower), a.eq_ignore_ascii_case(&lower));
+            prop_assert_eq!(eq_lowercase(&a.to_ascii_uppercase(), &a.to_ascii_lowercase()), true);
+            if let Some(prefix) = b.first_chunk::<4>() {
+                prop_assert_eq!(starts_with(a, prefix), a.starts_with(prefix));
+                prop_assert_eq!(starts_with(&[b, a].concat(), prefix), true);
+            }
+        }
+    }
 }

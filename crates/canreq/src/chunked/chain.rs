@@ -9,9 +9,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::algorithm::Algorithm;
+use crate::crypto::sha256;
 use crate::encode;
 use crate::error::{Error, Result, shown};
-use crate::key::{SigningKey, sha256};
+use crate::key::SigningKey;
 use crate::settings::EMPTY_SHA256;
 use crate::time::SigningTime;
 

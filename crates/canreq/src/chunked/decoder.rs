@@ -18,9 +18,9 @@ use super::chain::SignatureChain;
 use super::checksum::{Checksum, ChecksumAlgorithm};
 use super::{SIGNATURE_EXTENSION, StreamingMode};
 use crate::canonical::trim_blanks;
+use crate::crypto::constant_time_eq;
 use crate::encode;
 use crate::error::shown;
-use crate::key::constant_time_eq;
 use crate::refusal::{AuthError, ErrorCode};
 use crate::request::Request;
 
@@ -80,7 +80,7 @@ struct Progress {
 
 /// Decodes and verifies an aws-chunked body fed in pieces of any size.
 ///
-/// A verifying server gets one from [`Pending::into_chunked`](crate::verify::Pending::into_chunked);
+/// A verifying server gets one inside [`Begun::Chunked`](crate::verify::Begun::Chunked);
 /// see the [module documentation](super) for a round trip.
 ///
 /// ```

@@ -115,7 +115,7 @@ impl ChunkedEncoder {
             .plan
             .mode()
             .signs_chunks()
-            .then(|| crate::key::sha256(chunk));
+            .then(|| crate::crypto::sha256(chunk));
         Ok(self.frame_inner(chunk, hash.as_ref()))
     }
 
@@ -201,7 +201,7 @@ impl ChunkedEncoder {
         let mut end = String::with_capacity(256);
         let final_signature = mode
             .signs_chunks()
-            .then(|| self.chain.sign_chunk_hash(&crate::key::sha256(b"")));
+            .then(|| self.chain.sign_chunk_hash(&crate::crypto::sha256(b"")));
         push_size_line(&mut end, 0, final_signature.as_ref().map(|s| s.as_bytes()));
         if mode == StreamingMode::Signed {
             end.push_str("\r\n");

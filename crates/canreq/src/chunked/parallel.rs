@@ -28,7 +28,7 @@ pub fn hash_chunks_parallel(body: &[u8], chunk_size: usize, threads: usize) -> V
         for (inputs, outputs) in chunks.chunks(per_thread).zip(hashes.chunks_mut(per_thread)) {
             scope.spawn(move || {
                 for (chunk, out) in inputs.iter().zip(outputs.iter_mut()) {
-                    *out = crate::key::sha256(chunk);
+                    *out = crate::crypto::sha256(chunk);
                 }
             });
         }

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::chunked::{ChunkedDecoder, DecodedBody};
+use crate::crypto::constant_time_eq;
 use crate::encode::{self, Hex64};
-use crate::key::{SigningKey, constant_time_eq};
+use crate::key::SigningKey;
 use crate::refusal::{AuthError, ErrorCode};
 use crate::sign::write_string_to_sign;
 
@@ -249,7 +250,7 @@ impl<D> Head<D> {
             let digest = if body.is_empty() {
                 EMPTY_BODY_SHA256
             } else {
-                crate::key::sha256(body)
+                crate::crypto::sha256(body)
             };
             self.check_body(&digest)?;
         }

@@ -3,9 +3,9 @@
 use super::super::TRAILER_SIGNATURE;
 use super::{ChunkedDecoder, State, Trailer};
 use crate::canonical::{HeaderRef, canonical_trailers, trim_blanks};
+use crate::crypto::constant_time_eq;
 use crate::encode;
 use crate::error::shown;
-use crate::key::constant_time_eq;
 use crate::refusal::{AuthError, ErrorCode};
 
 impl ChunkedDecoder {

@@ -110,7 +110,7 @@ impl<S: CredentialStore> Verifier<S> {
             (Some(line), _) => Some(line),
             (None, Some([])) => Some(EMPTY_SHA256),
             (None, Some(body)) => {
-                body_hash = Hex64::new(&crate::key::sha256(body));
+                body_hash = Hex64::new(&crate::crypto::sha256(body));
                 Some(body_hash.as_str())
             }
             (None, None) => None,

@@ -2,7 +2,7 @@
 //! and signed-list refusals, and the session token.
 
 use crate::credentials::Credentials;
-use crate::key::constant_time_eq;
+use crate::crypto::constant_time_eq;
 use crate::refusal::{AuthError, ErrorCode};
 use crate::request::Request;
 use crate::time::SigningTime;
