@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use canreq::chunked::DecodedBody;
-use canreq::verify::{Accept, AuthError, Verified, Verifier};
-use canreq::{Credentials, RawRequest, SigningTime};
+use canreq::verify::{Accept, AuthError, Begun, CredentialStore, Verified, Verifier};
+use canreq::{Credentials, RawRequest, SigningSettings, SigningTime, UriEncoding};
 
 use crate::error::CliError;
 use crate::out::outln;
@@ -42,6 +42,8 @@ pub struct VerifyArgs {
     /// Refuse UNSIGNED-PAYLOAD.
     #[arg(long)]
     pub no_unsigned_payload: bool,
+    #[command(flatten)]
+    pub path_rules: PathRuleArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -75,6 +77,7 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
         .services(accept(&args.service))
         .clock_skew_seconds(args.clock_skew)
         .allow_unsigned_payload(!args.no_unsigned_payload);
+    let verifier = args.path_rules.apply(verifier);
     match check(&verifier, &request, raw.body(), now) {
         Ok((verified, decoded)) => {
             print_valid(&verified, decoded.as_ref(), args.format)?;
@@ -99,14 +102,47 @@ fn check(
     body: &[u8],
     now: SigningTime,
 ) -> Result<(Verified<()>, Option<DecodedBody>), AuthError> {
-    let mut pending = verifier.begin(request, now)?;
-    if !pending.is_chunked() {
-        pending.update(body);
-        return Ok((pending.finish()?, None));
+    match verifier.begin(request, now)? {
+        Begun::Done(verified) => Ok((verified, None)),
+        Begun::Whole(mut pending) => {
+            pending.update(body);
+            Ok((pending.finish()?, None))
+        }
+        Begun::Chunked(mut pending) => {
+            pending.decode(body, |_| ())?;
+            let (verified, decoded) = pending.finish()?;
+            Ok((verified, Some(decoded)))
+        }
     }
-    let (verified, mut decoder) = pending.into_chunked()?;
-    decoder.decode(body, |_| ())?;
-    Ok((verified, Some(decoder.finish()?)))
+}
+
+/// How the clients being verified canonicalize paths, when not as their services do: the
+/// same flags as `canreq sign`'s, so that what was signed with them verifies with them.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct PathRuleArgs {
+    /// The clients kept `.`/`..` segments and repeated slashes in the path (as `canreq sign
+    /// --no-normalize-path`); S3 never normalizes.
+    #[arg(long, help_heading = "Path rules")]
+    pub no_normalize_path: bool,
+    /// The clients signed the path as sent instead of encoding it once more (as `canreq sign
+    /// --single-encoding`); S3 always does.
+    #[arg(long, help_heading = "Path rules")]
+    pub single_encoding: bool,
+}
+
+impl PathRuleArgs {
+    /// `verifier`, told these rules for every service outside the S3 family.
+    pub fn apply<S: CredentialStore>(self, verifier: Verifier<S>) -> Verifier<S> {
+        if !self.no_normalize_path && !self.single_encoding {
+            return verifier;
+        }
+        let mut settings = SigningSettings::default();
+        settings.normalize_path &= !self.no_normalize_path;
+        if self.single_encoding {
+            settings.uri_encoding = UriEncoding::Single;
+        }
+        verifier.other_services_settings(&settings)
+    }
 }
 
 /// The request's own signing time, from the header or the presign parameter, or else from

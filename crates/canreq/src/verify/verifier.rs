@@ -65,6 +65,8 @@ pub struct Verifier<S> {
     chunk_limits: DecodeLimits,
     /// Path rules that differ from the service's defaults, by service.
     path_overrides: Vec<(Box<str>, UriEncoding, bool)>,
+    /// Path rules for every other service outside the S3 family, when not the defaults.
+    other_services_path: Option<(UriEncoding, bool)>,
     cache: KeyCache,
 }
 
@@ -82,6 +84,7 @@ impl<S: CredentialStore> Verifier<S> {
             presigned_payload: PresignedPayload::ByService,
             chunk_limits: DecodeLimits::default(),
             path_overrides: Vec::new(),
+            other_services_path: None,
             cache: KeyCache::default(),
         }
     }
@@ -117,12 +120,43 @@ impl<S: CredentialStore> Verifier<S> {
     /// # Ok::<(), canreq::Error>(())
     /// ```
     pub fn service_settings(mut self, service: &str, settings: &SigningSettings) -> Self {
+        // (One list for both: the most recent word on a service wins.)
         self.path_overrides.retain(|(s, ..)| **s != *service);
         self.path_overrides.push((
             service.into(),
             settings.uri_encoding,
             settings.normalize_path,
         ));
+        self
+    }
+
+    /// [`service_settings`](Self::service_settings) for every service outside the S3 family
+    /// that is not named there: what a verifier for clients that all sign with, say,
+    /// `--no-normalize-path` is told. The S3 family keeps its rules (its path is the object
+    /// key, encoded once and never normalized), unless named.
+    ///
+    /// ```
+    /// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningSettings, SigningTime, UriEncoding};
+    /// use canreq::verify::Verifier;
+    ///
+    /// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+    /// let now = SigningTime::parse("20150830T123600Z")?;
+    /// let mut settings = SigningSettings::default();
+    /// settings.uri_encoding = UriEncoding::Single;
+    /// let req = Request::new("GET", "/a%20b").header("Host", "lambda.us-east-1.amazonaws.com");
+    /// let signed = Signer::new(&creds, Scope::new("us-east-1", "lambda")?, now)
+    ///     .with_settings(settings.clone())
+    ///     .sign(&req, Payload::Empty)?;
+    /// let mut received = req.clone();
+    /// for (name, value) in signed.headers() {
+    ///     received.push_header(name, value);
+    /// }
+    /// let verifier = Verifier::new(|_: &str| Some(creds.clone())).other_services_settings(&settings);
+    /// assert!(verifier.verify(&received, b"", now).is_ok());
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
+    pub fn other_services_settings(mut self, settings: &SigningSettings) -> Self {
+        self.other_services_path = Some((settings.uri_encoding, settings.normalize_path));
         self
     }
 
@@ -344,15 +378,17 @@ impl<S: CredentialStore> Verifier<S> {
         Ok(self.head(request, now, None)?.into_begun())
     }
 
-    /// The path rules for `service`: an override, or the service's defaults.
+    /// The path rules for `service`: its own, those of the other services, or its defaults.
     fn path_rules(&self, service: &str, s3_family: bool) -> (UriEncoding, bool) {
-        self.path_overrides
-            .iter()
-            .find(|(s, ..)| **s == *service)
-            .map_or_else(
-                || path_rules(s3_family),
-                |&(_, encoding, normalize)| (encoding, normalize),
-            )
+        if let Some(&(_, encoding, normalize)) =
+            self.path_overrides.iter().find(|(s, ..)| **s == *service)
+        {
+            return (encoding, normalize);
+        }
+        match self.other_services_path {
+            Some(rules) if !s3_family => rules,
+            _ => path_rules(s3_family),
+        }
     }
 }
 
