@@ -7,9 +7,9 @@ use canreq::chunked::DecodedBody;
 use canreq::verify::{Accept, AuthError, Verified, Verifier};
 use canreq::{Credentials, RawRequest, SigningTime};
 
+use crate::args::Format;
 use crate::error::CliError;
 use crate::out::outln;
-use crate::sign_cmd::Format;
 
 /// Options of `canreq verify`.
 #[derive(Debug, clap::Args)]
