@@ -172,7 +172,7 @@ pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "> {} {} HTTP/1.1", p.method, p.url.target);
         for (n, v) in &p.headers {
-            let v = if steps::is_secret_header(n) && !show {
+            let v = if canreq::is_secret_header(n) && !show {
                 steps::REDACTED
             } else {
                 v

@@ -2,18 +2,13 @@
 
 use std::fmt::Write as _;
 
-use canreq::Steps;
+use canreq::{Steps, is_secret_header};
 
 use crate::body::Body;
 use crate::signing::Signed;
 
 /// What stands in for a secret the user did not ask to see.
 pub const REDACTED: &str = "<redacted: --show-secrets shows it>";
-
-/// Whether a header's value is a secret (the session token).
-pub fn is_secret_header(name: &str) -> bool {
-    name.eq_ignore_ascii_case("x-amz-security-token")
-}
 
 /// The labelled steps: timestamp, date, scope, canonical request, string to sign, signing key,
 /// signature.
