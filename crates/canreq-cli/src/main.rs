@@ -75,7 +75,7 @@ fn main() -> ExitCode {
             };
         }
     };
-    let outcome = match cli.command {
+    let result = match cli.command {
         Command::Sign(args) => sign_cmd::run_sign(args),
         Command::Presign(args) => sign_cmd::run_presign(args),
         Command::Request(args) => request_cmd::run(*args),
@@ -92,7 +92,7 @@ fn main() -> ExitCode {
             .render(&mut std::io::stdout())
             .map_err(|e| CliError::usage(format!("cannot write the manual: {e}"))),
     };
-    match outcome {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("canreq: {e}");

@@ -10,6 +10,8 @@ mod deadline;
 mod handler;
 mod idle;
 mod linger;
+mod refusal;
+mod render;
 mod reply;
 
 use std::net::SocketAddr;
