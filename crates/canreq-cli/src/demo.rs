@@ -7,12 +7,12 @@
 //! shown refused, with the line of the canonical request that differs.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use canreq::verify::{Accept, Verifier};
 use canreq::{Credentials, SigningSettings, SigningTime};
-use tokio::net::TcpListener;
 
 use crate::body::Body;
 use crate::client::{self, ClientOptions};
@@ -21,7 +21,8 @@ use crate::error::CliError;
 use crate::out::{out, outln};
 use crate::pretty::{self, Kind};
 use crate::resolve::{Prepared, Resolved};
-use crate::serve::{self, State};
+use crate::serve::State;
+use crate::server;
 use crate::signing::{self, Form, Signed};
 use crate::steps;
 use crate::target::{Scheme, Url};
@@ -77,25 +78,20 @@ pub fn run(_args: DemoArgs) -> Result<(), CliError> {
 }
 
 async fn demo() -> Result<(), CliError> {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| CliError::network(format!("cannot listen on 127.0.0.1: {e}")))?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| CliError::network(format!("cannot read the listening address: {e}")))?
-        .port();
+    let (listener, local) = server::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let port = local.port();
     let credentials = Credentials::new(ACCESS_KEY, SECRET_KEY)?;
     let store: HashMap<String, Credentials> = [(ACCESS_KEY.to_owned(), credentials.clone())].into();
     let verifier = Verifier::new(store)
         .regions(Accept::Any)
         .services(Accept::Any);
     let state = Arc::new(State::new(verifier, 1 << 20, Duration::from_secs(10), true));
-    let limits = serve::Limits {
+    let limits = server::Limits {
         max_connections: 16,
         timeout: Duration::from_secs(10),
         max_header_bytes: 64 * 1024,
     };
-    let server = tokio::spawn(serve::accept_loop(listener, state, None, limits));
+    let server = tokio::spawn(server::accept_loop(listener, state, None, limits));
 
     outln!("canreq demo: a verifying endpoint is listening on http://127.0.0.1:{port}")?;
     outln!("Credentials: AWS's documented example key {ACCESS_KEY} (not a secret).\n")?;

@@ -18,6 +18,7 @@ mod pretty;
 mod request_cmd;
 mod resolve;
 mod serve;
+mod server;
 mod sign_cmd;
 mod signing;
 mod steps;

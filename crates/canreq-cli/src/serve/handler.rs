@@ -1,7 +1,7 @@
 //! One request: read the head, verify, stream the body through the verifier, answer.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +16,7 @@ use hyper::body::{Body, Incoming};
 
 use super::refusal::{Refusal, ServerRefusal};
 use super::reply::{self, Protocol};
+use crate::server;
 
 type Store = HashMap<String, Credentials>;
 
@@ -42,7 +43,7 @@ impl State {
     /// The log line of a connection that hyper ended on its own: a request head too large or
     /// malformed (hyper answers 431 or 400), one not sent in time, a client gone mid-request,
     /// or one that stopped reading. These never reach [`handle`], and still get their line.
-    pub fn log_connection_error(&self, remote: SocketAddr, error: &hyper::Error) {
+    fn log_connection_error(&self, remote: SocketAddr, error: &hyper::Error) {
         if self.quiet {
             return;
         }
@@ -75,11 +76,32 @@ fn log_time() -> impl std::fmt::Display {
 /// How much of a form-encoded body is kept to find its `Action` (the rest is only hashed).
 const SNIFF_BYTES: usize = 4096;
 
-pub async fn handle(
+impl server::Handler for State {
+    type Body = Full<Bytes>;
+
+    fn handle(
+        self: Arc<Self>,
+        request: hyper::Request<Incoming>,
+        remote: SocketAddr,
+    ) -> impl Future<Output = hyper::Response<Full<Bytes>>> + Send {
+        handle(self, request, remote)
+    }
+
+    fn connection_failed(&self, remote: SocketAddr, error: &hyper::Error) {
+        self.log_connection_error(remote, error);
+    }
+
+    fn accept_failed(&self, error: &std::io::Error) {
+        eprintln!("canreq serve: accept failed: {error}");
+    }
+}
+
+/// Verifies one request and answers it, with its log line.
+async fn handle(
     state: Arc<State>,
     request: hyper::Request<Incoming>,
     remote: SocketAddr,
-) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+) -> hyper::Response<Full<Bytes>> {
     let started = Instant::now();
     let id = format!(
         "canreq-{:016x}",
@@ -138,7 +160,7 @@ pub async fn handle(
             started.elapsed().as_secs_f64() * 1000.0
         );
     }
-    Ok(response)
+    response
 }
 
 /// The body's path through the verifier: hashed whole, or decoded chunk by chunk.
