@@ -19,11 +19,11 @@ use crate::client::{self, ClientOptions};
 use crate::creds::{self, AwsChain};
 use crate::error::CliError;
 use crate::out::{out, outln};
-use crate::pretty::{self, Kind};
+use crate::pretty::{self, Syntax};
 use crate::resolve::{Prepared, Resolved};
 use crate::serve::State;
 use crate::server;
-use crate::signing::{self, Form, Signed};
+use crate::signing::{self, Placement, Signed};
 use crate::steps;
 use crate::target::{Scheme, Url};
 
@@ -119,7 +119,7 @@ async fn demo() -> Result<(), CliError> {
          AmazonSSM.DeleteParameter on the way (what a tampering proxy would do).\n"
     )?;
     let (status, body) = send(&signed).await?;
-    let error = pretty::aws_error(Kind::Json, &body, None);
+    let error = pretty::aws_error(Syntax::Json, &body, None);
     match &error {
         Some(e) => outln!("Endpoint's verdict: {status} {}: {}", e.code, e.message)?,
         None => outln!("Endpoint's verdict: {status}")?,
@@ -190,7 +190,7 @@ fn sign_example(
         time: SigningTime::now(),
         unsigned_payload: false,
     };
-    signing::sign(resolved, Form::Header, None)
+    signing::sign(resolved, Placement::Header, None)
 }
 
 fn print_signed(signed: &Signed, example: &Example, port: u16) -> Result<(), CliError> {
@@ -216,6 +216,6 @@ async fn send(signed: &Signed) -> Result<(u16, Vec<u8>), CliError> {
 }
 
 fn shown_body(body: &[u8]) -> String {
-    let kind = Kind::of(None, body);
-    pretty::pretty(kind, body).unwrap_or_else(|| String::from_utf8_lossy(body).into_owned())
+    let syntax = Syntax::of(None, body);
+    pretty::pretty(syntax, body).unwrap_or_else(|| String::from_utf8_lossy(body).into_owned())
 }

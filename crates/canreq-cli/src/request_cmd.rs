@@ -12,9 +12,9 @@ use crate::client::{self, ClientOptions};
 use crate::error::CliError;
 use crate::out::outln;
 use crate::presets;
-use crate::pretty::{self, Kind};
+use crate::pretty::{self, Syntax};
 use crate::resolve::{Prepared, Resolved};
-use crate::signing::{self, Form, Signed};
+use crate::signing::{self, Placement, Signed};
 use crate::steps;
 
 /// Options of `canreq request`.
@@ -127,7 +127,7 @@ pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
             Ok(())
         },
     )?;
-    let signed = signing::sign(resolved, Form::Header, plan.map(|p| p.payload()))?;
+    let signed = signing::sign(resolved, Placement::Header, plan.map(|p| p.payload()))?;
     let encoder = plan
         .map(|p| p.encoder_from_steps(&signed.steps))
         .transpose()?;
@@ -324,9 +324,9 @@ async fn send_and_print(
     let failed = !status.is_success();
     if failed || want_pretty {
         let bytes = client::read_limited(&mut body, PRETTY_LIMIT).await?;
-        let kind = Kind::of(header("content-type"), &bytes);
+        let syntax = Syntax::of(header("content-type"), &bytes);
         let shown = if want_pretty {
-            pretty::pretty(kind, &bytes)
+            pretty::pretty(syntax, &bytes)
         } else {
             None
         };
@@ -335,7 +335,7 @@ async fn send_and_print(
             None => write_out(args, &bytes)?,
         }
         if failed {
-            let error = pretty::aws_error(kind, &bytes, header("x-amzn-errortype"));
+            let error = pretty::aws_error(syntax, &bytes, header("x-amzn-errortype"));
             return Err(match error {
                 Some(e) if e.message.is_empty() => {
                     CliError::refused(format!("{} {}", status.as_u16(), e.code))

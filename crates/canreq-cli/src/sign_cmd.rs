@@ -7,7 +7,7 @@ use crate::args::{Format, RequestArgs, SigningArgs};
 use crate::error::CliError;
 use crate::out::{out, outln};
 use crate::resolve::Resolved;
-use crate::signing::{self, Form, Signed};
+use crate::signing::{self, Placement, Signed};
 use crate::steps;
 
 /// Options of `canreq sign`.
@@ -56,25 +56,25 @@ pub fn run_sign(args: SignArgs) -> Result<(), CliError> {
     if let Some(text) = &args.canonical_request {
         return sign_canonical(text, &args);
     }
-    let form = if args.query {
-        Form::Query {
+    let placement = if args.query {
+        Placement::Query {
             expires: args.expires,
         }
     } else {
-        Form::Header
+        Placement::Header
     };
     let resolved = Resolved::from_args(&args.request, args.endpoint_url.as_deref(), &args.signing)?;
-    let signed = signing::sign(resolved, form, None)?;
+    let signed = signing::sign(resolved, placement, None)?;
     print_signed(&signed, args.format, args.signing.show_secrets)?;
     Ok(())
 }
 
 pub fn run_presign(args: PresignArgs) -> Result<(), CliError> {
     let resolved = Resolved::from_args(&args.request, args.endpoint_url.as_deref(), &args.signing)?;
-    let form = Form::Query {
+    let placement = Placement::Query {
         expires: args.expires,
     };
-    let signed = signing::sign(resolved, form, None)?;
+    let signed = signing::sign(resolved, placement, None)?;
     match args.format {
         // The URL is the product: it carries the session token, as it must to be usable.
         Format::Text => outln!(

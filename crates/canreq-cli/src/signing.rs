@@ -7,9 +7,10 @@ use crate::body::Body;
 use crate::error::CliError;
 use crate::resolve::{Prepared, Resolved};
 
-/// Header form or query form.
+/// Where the signature goes: the `Authorization` header, or the query string (a presigned URL
+/// valid for `expires` seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Form {
+pub enum Placement {
     Header,
     Query { expires: u32 },
 }
@@ -18,16 +19,16 @@ pub enum Form {
 pub struct Signed {
     pub request: Prepared,
     pub steps: Steps,
-    /// The `Authorization` header's value; `None` in query form.
+    /// The `Authorization` header's value; `None` in the query string.
     pub authorization: Option<String>,
 }
 
-/// Signs `resolved` in `form`. `payload` is the caller's choice when the body is not hashed
+/// Signs `resolved`, the signature placed as asked. `payload` is the caller's choice when the body is not hashed
 /// whole (aws-chunked uploads sign a `STREAMING-*` marker); `None` hashes the body, or signs
 /// `UNSIGNED-PAYLOAD` when asked and for S3 presigned URLs.
 pub fn sign(
     resolved: Resolved,
-    form: Form,
+    placement: Placement,
     payload: Option<Payload<'static>>,
 ) -> Result<Signed, CliError> {
     let Resolved {
@@ -42,7 +43,7 @@ pub fn sign(
     let hash;
     let payload = if let Some(payload) = payload {
         payload
-    } else if unsigned_payload || (s3 && matches!(form, Form::Query { .. })) {
+    } else if unsigned_payload || (s3 && matches!(placement, Placement::Query { .. })) {
         Payload::Unsigned
     } else {
         match &request.body {
@@ -60,8 +61,8 @@ pub fn sign(
     for (n, v) in &request.headers {
         unsigned.push_header(n, v);
     }
-    match form {
-        Form::Header => {
+    match placement {
+        Placement::Header => {
             let signed = signer.sign(&unsigned, payload)?;
             let steps = signed.steps().clone();
             let authorization = signed.authorization().to_owned();
@@ -72,7 +73,7 @@ pub fn sign(
                 authorization: Some(authorization),
             })
         }
-        Form::Query { expires } => {
+        Placement::Query { expires } => {
             let presigned = signer.presign(&unsigned, payload, expires)?;
             let steps = presigned.steps().clone();
             request.url.target = presigned.target().to_owned();
