@@ -328,34 +328,14 @@ pub fn refused(
     method: &str,
 ) -> hyper::Response<Full<Bytes>> {
     let rest_json = service.is_some_and(|s| !is_rest_xml_service(s));
-    let mut resp = match protocol {
-        Protocol::Json(ct) => response(err.status(), ct, render::error_json(err), id, method),
-        Protocol::Cbor => {
-            let doc = render::error_value(err);
-            response(err.status(), CBOR, cbor(&doc), id, method)
-        }
-        Protocol::Query => response(
-            err.status(),
-            "text/xml",
-            render::query_error_xml(err, id),
-            id,
-            method,
-        ),
-        Protocol::Rest if rest_json => response(
-            err.status(),
-            "application/json",
-            render::error_json(err),
-            id,
-            method,
-        ),
-        Protocol::Rest => response(
-            err.status(),
-            "application/xml",
-            render::error_xml(err, id),
-            id,
-            method,
-        ),
+    let (content_type, document) = match protocol {
+        Protocol::Json(ct) => (ct.as_str(), render::error_json(err)),
+        Protocol::Cbor => (CBOR, cbor(&render::error_value(err))),
+        Protocol::Query => ("text/xml", render::query_error_xml(err, id)),
+        Protocol::Rest if rest_json => ("application/json", render::error_json(err)),
+        Protocol::Rest => ("application/xml", render::error_xml(err, id)),
     };
+    let mut resp = response(err.status(), content_type, document, id, method);
     if let Ok(v) = http::HeaderValue::from_str(err.code()) {
         resp.headers_mut().insert("x-amzn-ErrorType", v);
     }
