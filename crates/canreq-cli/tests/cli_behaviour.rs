@@ -213,7 +213,7 @@ fn demo_accepts_both_requests_and_refuses_the_tampered_one() {
     assert!(out.status.success(), "{stderr}\n{text}");
     for expected in [
         "=== 1. IAM ListUsers: GET, Query protocol ===",
-        "host:iam.amazonaws.com",
+        "content-type:application/x-www-form-urlencoded; charset=utf-8\nhost:iam.amazonaws.com",
         "content-type;host;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         "=== 2. SSM GetParameter: POST, JSON protocol ===",
         "content-type;host;x-amz-date;x-amz-target",
