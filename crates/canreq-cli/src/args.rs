@@ -1,14 +1,18 @@
-//! Options shared by `sign`, `presign` and `request`, and turning them into a request to sign.
+//! Options shared by several commands, as clap parses them. Nothing here is worked out: that is
+//! [`crate::resolve`]'s job, once per run.
 
 use std::path::PathBuf;
 
-use canreq::{SessionTokenMode, SigningSettings, SigningTime};
-use clap::Args;
+use clap::{Args, ValueEnum};
 
-use crate::body::Body;
-use crate::creds::{self, ScopeChoice};
-use crate::error::CliError;
-use crate::target::{Scheme, Url};
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Labelled steps for people.
+    Text,
+    /// One JSON object.
+    Json,
+}
 
 /// Where the key comes from.
 #[derive(Debug, Clone, Args)]
@@ -93,152 +97,4 @@ pub struct RequestArgs {
     /// Read the whole request (request line, headers, body) from a raw HTTP/1.1 file, or - for stdin.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["method", "url", "data"])]
     pub request_file: Option<PathBuf>,
-}
-
-/// A request ready to sign: what goes on the wire, minus the signature.
-#[derive(Debug)]
-pub struct Prepared {
-    pub method: String,
-    pub url: Url,
-    /// Headers in order, `Host` first unless the user gave one.
-    pub headers: Vec<(String, String)>,
-    pub body: Body,
-}
-
-impl RequestArgs {
-    /// Builds the request. `endpoint` (from `--endpoint-url`) replaces scheme, host and port.
-    pub fn prepare(&self, endpoint: Option<&str>) -> Result<(Prepared, String), CliError> {
-        let mut prepared = match &self.request_file {
-            Some(path) => from_file(path)?,
-            None => {
-                let (Some(method), Some(url)) = (&self.method, &self.url) else {
-                    return Err(CliError::usage(
-                        "give METHOD and URL (e.g. GET https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08), or --request-file FILE",
-                    ));
-                };
-                let method = method.clone();
-                let url = Url::parse(url)?;
-                let mut headers = Vec::with_capacity(self.headers.len() + 1);
-                for h in &self.headers {
-                    headers.push(parse_header(h)?);
-                }
-                Prepared {
-                    method,
-                    url,
-                    headers,
-                    body: Body::from_data(&self.data)?,
-                }
-            }
-        };
-        // The host the scope is inferred from is the URL's, even when sending elsewhere.
-        let scope_host = prepared.url.host.clone();
-        if let Some(endpoint) = endpoint {
-            let e = Url::parse(endpoint)?;
-            prepared.url = Url {
-                target: prepared.url.target.clone(),
-                ..e
-            };
-            prepared
-                .headers
-                .retain(|(n, _)| !n.eq_ignore_ascii_case("host"));
-        }
-        if !prepared
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("host"))
-        {
-            prepared
-                .headers
-                .insert(0, ("Host".to_owned(), prepared.url.host_header()));
-        }
-        Ok((prepared, scope_host))
-    }
-}
-
-fn from_file(path: &std::path::Path) -> Result<Prepared, CliError> {
-    let bytes = crate::body::read_all(path)?;
-    let raw = canreq::RawRequest::parse(&bytes)?;
-    let host = raw
-        .headers()
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("host"))
-        .map(|(_, v)| v.trim().to_owned())
-        .ok_or_else(|| {
-            CliError::usage(format!(
-                "{}: the request has no Host header",
-                path.display()
-            ))
-        })?;
-    // The target is kept exactly as written: it is what the suite and servers see.
-    let mut url = Url::parse(&format!("https://{host}/"))?;
-    url.target = raw.target().to_owned();
-    Ok(Prepared {
-        method: raw.method().to_owned(),
-        url,
-        headers: raw.headers().to_vec(),
-        body: Body::Bytes(raw.body().to_vec()),
-    })
-}
-
-/// `Name: value` (curl's form; the value is kept as typed after the first `:`).
-pub fn parse_header(text: &str) -> Result<(String, String), CliError> {
-    let (name, value) = text
-        .split_once(':')
-        .ok_or_else(|| CliError::usage(format!("bad header {text:?}: expected 'Name: value'")))?;
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(CliError::usage(format!("bad header {text:?}: empty name")));
-    }
-    Ok((name.to_owned(), value.trim_start().to_owned()))
-}
-
-impl SigningArgs {
-    /// The signing time.
-    pub fn time(&self) -> Result<SigningTime, CliError> {
-        match &self.date {
-            Some(d) => Ok(SigningTime::parse(d)?),
-            None => Ok(SigningTime::now()),
-        }
-    }
-
-    /// Region and service for this host.
-    pub fn scope(&self, host: &str) -> Result<ScopeChoice, CliError> {
-        creds::choose_scope(
-            self.region.as_deref(),
-            self.service.as_deref(),
-            host,
-            self.credentials.profile.as_deref(),
-        )
-    }
-
-    /// The service's rules plus the flags.
-    pub fn settings(&self, service: &str) -> Result<SigningSettings, CliError> {
-        let mut s = SigningSettings::for_service(service);
-        if self.content_sha256 {
-            s.content_sha256_header = true;
-        }
-        if self.no_normalize_path {
-            s.normalize_path = false;
-        }
-        if self.single_encoding {
-            s.uri_encoding = canreq::UriEncoding::Single;
-        }
-        if self.token_after_signing {
-            s.session_token = SessionTokenMode::AddedAfterSigning;
-        }
-        for name in &self.sign_header {
-            s = s.sign_header(name);
-        }
-        for name in &self.unsign_header {
-            s = s.unsign_header(name)?;
-        }
-        Ok(s)
-    }
-}
-
-impl Prepared {
-    /// Whether the URL is HTTPS.
-    pub fn is_tls(&self) -> bool {
-        self.url.scheme == Scheme::Https
-    }
 }

@@ -20,9 +20,9 @@ use tokio::sync::mpsc;
 
 use canreq::chunked::ChunkedEncoder;
 
-use crate::args::Prepared;
 use crate::body::{self, Body, Progress};
 use crate::error::CliError;
+use crate::resolve::Prepared;
 
 /// TLS and timeout options.
 #[derive(Debug, Clone, Default)]

@@ -7,21 +7,23 @@
 //! shown refused, with the line of the canonical request that differs.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use canreq::Credentials;
 use canreq::verify::{Accept, Verifier};
-use tokio::net::TcpListener;
+use canreq::{Credentials, SigningSettings, SigningTime};
 
-use crate::args::{CredentialArgs, Prepared, SigningArgs};
 use crate::body::Body;
 use crate::client::{self, ClientOptions};
+use crate::creds::{self, AwsChain};
 use crate::error::CliError;
 use crate::out::{out, outln};
-use crate::pretty::{self, Kind};
-use crate::serve::{self, State};
-use crate::sign_cmd::{self, Form, Signed};
+use crate::pretty::{self, Syntax};
+use crate::resolve::{Prepared, Resolved};
+use crate::serve::State;
+use crate::server;
+use crate::signing::{self, Placement, Signed};
 use crate::steps;
 use crate::target::{Scheme, Url};
 
@@ -76,35 +78,27 @@ pub fn run(_args: DemoArgs) -> Result<(), CliError> {
 }
 
 async fn demo() -> Result<(), CliError> {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| CliError::network(format!("cannot listen on 127.0.0.1: {e}")))?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| CliError::network(format!("cannot read the listening address: {e}")))?
-        .port();
-    let store: HashMap<String, Credentials> = [(
-        ACCESS_KEY.to_owned(),
-        Credentials::new(ACCESS_KEY, SECRET_KEY)?,
-    )]
-    .into();
+    let (listener, local) = server::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let port = local.port();
+    let credentials = Credentials::new(ACCESS_KEY, SECRET_KEY)?;
+    let store: HashMap<String, Credentials> = [(ACCESS_KEY.to_owned(), credentials.clone())].into();
     let verifier = Verifier::new(store)
         .regions(Accept::Any)
         .services(Accept::Any);
     let state = Arc::new(State::new(verifier, 1 << 20, Duration::from_secs(10), true));
-    let limits = serve::Limits {
+    let limits = server::Limits {
         max_connections: 16,
         timeout: Duration::from_secs(10),
         max_header_bytes: 64 * 1024,
     };
-    let server = tokio::spawn(serve::accept_loop(listener, state, None, limits));
+    let server = tokio::spawn(server::accept_loop(listener, state, None, limits));
 
     outln!("canreq demo: a verifying endpoint is listening on http://127.0.0.1:{port}")?;
     outln!("Credentials: AWS's documented example key {ACCESS_KEY} (not a secret).\n")?;
     let mut ok = true;
     for (n, example) in [IAM, SSM].iter().enumerate() {
         outln!("=== {}. {} ===\n", n + 1, example.title)?;
-        let signed = sign_example(example, port)?;
+        let signed = sign_example(example, port, &credentials)?;
         print_signed(&signed, example, port)?;
         let (status, body) = send(&signed).await?;
         outln!("Endpoint's verdict: {status}")?;
@@ -113,9 +107,9 @@ async fn demo() -> Result<(), CliError> {
     }
 
     outln!("=== 3. The SSM request, changed after signing ===\n")?;
-    let mut signed = sign_example(&SSM, port)?;
+    let mut signed = sign_example(&SSM, port, &credentials)?;
     let sent_creq = signed.steps.canonical_request().as_str().to_owned();
-    for (name, value) in &mut signed.prepared.headers {
+    for (name, value) in &mut signed.request.headers {
         if name.eq_ignore_ascii_case("x-amz-target") {
             *value = "AmazonSSM.DeleteParameter".to_owned();
         }
@@ -125,7 +119,7 @@ async fn demo() -> Result<(), CliError> {
          AmazonSSM.DeleteParameter on the way (what a tampering proxy would do).\n"
     )?;
     let (status, body) = send(&signed).await?;
-    let error = pretty::aws_error(Kind::Json, &body, None);
+    let error = pretty::aws_error(Syntax::Json, &body, None);
     match &error {
         Some(e) => outln!("Endpoint's verdict: {status} {}: {}", e.code, e.message)?,
         None => outln!("Endpoint's verdict: {status}")?,
@@ -157,7 +151,11 @@ async fn demo() -> Result<(), CliError> {
     }
 }
 
-fn sign_example(example: &Example, port: u16) -> Result<Signed, CliError> {
+fn sign_example(
+    example: &Example,
+    port: u16,
+    credentials: &Credentials,
+) -> Result<Signed, CliError> {
     // Signed for the AWS host (the Host header says so), sent to the local endpoint.
     let mut headers = vec![("Host".to_owned(), example.host.to_owned())];
     headers.extend(
@@ -166,7 +164,7 @@ fn sign_example(example: &Example, port: u16) -> Result<Signed, CliError> {
             .iter()
             .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
     );
-    let prepared = Prepared {
+    let request = Prepared {
         method: example.method.to_owned(),
         url: Url {
             scheme: Scheme::Http,
@@ -182,26 +180,17 @@ fn sign_example(example: &Example, port: u16) -> Result<Signed, CliError> {
             Body::Bytes(example.body.as_bytes().to_vec())
         },
     };
-    let signing = SigningArgs {
-        region: None,
-        service: None,
-        date: None,
-        content_sha256: false,
+    // The host says the scope: the AWS chain is never asked.
+    let scope = creds::choose_scope(None, None, example.host, &mut AwsChain::new(None))?;
+    let resolved = Resolved {
+        request,
+        settings: SigningSettings::for_service(scope.service()),
+        scope,
+        credentials: credentials.clone(),
+        time: SigningTime::now(),
         unsigned_payload: false,
-        sign_header: Vec::new(),
-        unsign_header: Vec::new(),
-        no_normalize_path: false,
-        single_encoding: false,
-        token_after_signing: false,
-        show_secrets: false,
-        credentials: CredentialArgs {
-            access_key: Some(ACCESS_KEY.to_owned()),
-            secret_key: Some(SECRET_KEY.to_owned()),
-            session_token: None,
-            profile: None,
-        },
     };
-    sign_cmd::sign_prepared(prepared, example.host, &signing, Form::Header)
+    signing::sign(resolved, Placement::Header, None)
 }
 
 fn print_signed(signed: &Signed, example: &Example, port: u16) -> Result<(), CliError> {
@@ -212,15 +201,7 @@ fn print_signed(signed: &Signed, example: &Example, port: u16) -> Result<(), Cli
         example.target
     )?;
     outln!("sent to http://127.0.0.1:{port} with the same Host header.\n")?;
-    out!("{}", steps::labelled(&signed.steps, false, true))?;
-    if let Some(auth) = &signed.authorization {
-        outln!("Authorization:     {auth}")?;
-    }
-    let p = &signed.prepared;
-    outln!(
-        "\nSigned request:\n{}",
-        steps::render_request(&p.method, &p.url.target, &p.headers, &p.body, false)
-    )
+    out!("{}", steps::signed_text(signed, false))
 }
 
 async fn send(signed: &Signed) -> Result<(u16, Vec<u8>), CliError> {
@@ -228,13 +209,13 @@ async fn send(signed: &Signed) -> Result<(u16, Vec<u8>), CliError> {
         ca_file: None,
         connect_timeout: 5,
     };
-    let response = client::send(&signed.prepared, None, &options).await?;
+    let response = client::send(&signed.request, None, &options).await?;
     let status = response.status().as_u16();
     let mut body = response.into_body();
     Ok((status, client::read_limited(&mut body, 1 << 20).await?))
 }
 
 fn shown_body(body: &[u8]) -> String {
-    let kind = Kind::of(None, body);
-    pretty::pretty(kind, body).unwrap_or_else(|| String::from_utf8_lossy(body).into_owned())
+    let syntax = Syntax::of(None, body);
+    pretty::pretty(syntax, body).unwrap_or_else(|| String::from_utf8_lossy(body).into_owned())
 }

@@ -16,8 +16,11 @@ mod out;
 mod presets;
 mod pretty;
 mod request_cmd;
+mod resolve;
 mod serve;
+mod server;
 mod sign_cmd;
+mod signing;
 mod steps;
 mod target;
 mod verify_cmd;
@@ -73,7 +76,7 @@ fn main() -> ExitCode {
             };
         }
     };
-    let outcome = match cli.command {
+    let result = match cli.command {
         Command::Sign(args) => sign_cmd::run_sign(args),
         Command::Presign(args) => sign_cmd::run_presign(args),
         Command::Request(args) => request_cmd::run(*args),
@@ -90,7 +93,7 @@ fn main() -> ExitCode {
             .render(&mut std::io::stdout())
             .map_err(|e| CliError::usage(format!("cannot write the manual: {e}"))),
     };
-    match outcome {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("canreq: {e}");

@@ -2,40 +2,40 @@
 
 use quick_xml::events::Event;
 
-/// The kind of a response body, from its `Content-Type` (or its first byte).
+/// The syntax of a response body, from its `Content-Type` (or its first byte).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum Syntax {
     Xml,
     Json,
     Other,
 }
 
-impl Kind {
-    pub fn of(content_type: Option<&str>, body: &[u8]) -> Kind {
+impl Syntax {
+    pub fn of(content_type: Option<&str>, body: &[u8]) -> Syntax {
         let ct = content_type.unwrap_or("").to_ascii_lowercase();
         if ct.contains("json") {
-            return Kind::Json;
+            return Syntax::Json;
         }
         if ct.contains("xml") {
-            return Kind::Xml;
+            return Syntax::Xml;
         }
         match body.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'<') if ct.is_empty() || ct.starts_with("text/") => Kind::Xml,
-            Some(b'{') if ct.is_empty() => Kind::Json,
-            _ => Kind::Other,
+            Some(b'<') if ct.is_empty() || ct.starts_with("text/") => Syntax::Xml,
+            Some(b'{') if ct.is_empty() => Syntax::Json,
+            _ => Syntax::Other,
         }
     }
 }
 
 /// The body indented, or `None` when it does not parse (it is then shown as it came).
-pub fn pretty(kind: Kind, body: &[u8]) -> Option<String> {
-    match kind {
-        Kind::Json => {
+pub fn pretty(syntax: Syntax, body: &[u8]) -> Option<String> {
+    match syntax {
+        Syntax::Json => {
             let value: serde_json::Value = serde_json::from_slice(body).ok()?;
             serde_json::to_string_pretty(&value).ok()
         }
-        Kind::Xml => pretty_xml(body),
-        Kind::Other => None,
+        Syntax::Xml => pretty_xml(body),
+        Syntax::Other => None,
     }
 }
 
@@ -61,11 +61,11 @@ pub struct AwsError {
 
 /// Reads the code and message of an error answer: S3's `<Error>`, the Query protocol's
 /// `<ErrorResponse><Error>`, JSON's `__type`/`message`, or the `x-amzn-ErrorType` header.
-pub fn aws_error(kind: Kind, body: &[u8], error_type_header: Option<&str>) -> Option<AwsError> {
-    let found = match kind {
-        Kind::Xml => xml_error(body),
-        Kind::Json => json_error(body),
-        Kind::Other => None,
+pub fn aws_error(syntax: Syntax, body: &[u8], error_type_header: Option<&str>) -> Option<AwsError> {
+    let found = match syntax {
+        Syntax::Xml => xml_error(body),
+        Syntax::Json => json_error(body),
+        Syntax::Other => None,
     };
     match (found, error_type_header) {
         (Some(e), _) => Some(e),
@@ -138,7 +138,7 @@ mod tests {
     fn errors_of_each_protocol() {
         let s3 = b"<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>no</Message></Error>";
         assert_eq!(
-            aws_error(Kind::Xml, s3, None).unwrap(),
+            aws_error(Syntax::Xml, s3, None).unwrap(),
             AwsError {
                 code: "SignatureDoesNotMatch".into(),
                 message: "no".into()
@@ -146,35 +146,35 @@ mod tests {
         );
         let query = b"<ErrorResponse xmlns=\"x\"><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>m</Message></Error></ErrorResponse>";
         assert_eq!(
-            aws_error(Kind::Xml, query, None).unwrap().code,
+            aws_error(Syntax::Xml, query, None).unwrap().code,
             "InvalidClientTokenId"
         );
         let json =
             br#"{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"bad"}"#;
-        let e = aws_error(Kind::Json, json, None).unwrap();
+        let e = aws_error(Syntax::Json, json, None).unwrap();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
             ("UnrecognizedClientException", "bad")
         );
         let e = aws_error(
-            Kind::Other,
+            Syntax::Other,
             b"",
             Some("AccessDeniedException:http://internal"),
         )
         .unwrap();
         assert_eq!(e.code, "AccessDeniedException");
-        assert!(aws_error(Kind::Xml, b"<ListUsersResponse/>", None).is_none());
+        assert!(aws_error(Syntax::Xml, b"<ListUsersResponse/>", None).is_none());
     }
 
     #[test]
     fn pretty_prints() {
-        let out = pretty(Kind::Xml, b"<a><b>1</b></a>").unwrap();
+        let out = pretty(Syntax::Xml, b"<a><b>1</b></a>").unwrap();
         assert_eq!(out, "<a>\n  <b>1</b>\n</a>");
         assert!(
-            pretty(Kind::Json, b"{\"a\":1}")
+            pretty(Syntax::Json, b"{\"a\":1}")
                 .unwrap()
                 .contains("\"a\": 1")
         );
-        assert!(pretty(Kind::Json, b"{bad").is_none());
+        assert!(pretty(Syntax::Json, b"{bad").is_none());
     }
 }

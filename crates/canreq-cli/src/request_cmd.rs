@@ -6,14 +6,15 @@ use std::path::PathBuf;
 use canreq::chunked::{ChecksumAlgorithm, ChunkedEncoder, StreamingMode, StreamingUpload};
 use http_body_util::BodyExt;
 
-use crate::args::{Prepared, RequestArgs, SigningArgs};
+use crate::args::{RequestArgs, SigningArgs};
 use crate::body::Body;
 use crate::client::{self, ClientOptions};
 use crate::error::CliError;
 use crate::out::outln;
 use crate::presets;
-use crate::pretty::{self, Kind};
-use crate::sign_cmd::{self, Form, Signed};
+use crate::pretty::{self, Syntax};
+use crate::resolve::{Prepared, Resolved};
+use crate::signing::{self, Placement, Signed};
 use crate::steps;
 
 /// Options of `canreq request`.
@@ -113,25 +114,25 @@ pub struct RequestCmdArgs {
 const PRETTY_LIMIT: usize = 64 * 1024 * 1024;
 
 pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
-    let (mut prepared, scope_host) = args.request.prepare(args.endpoint_url.as_deref())?;
-    apply_presets(&args, &mut prepared, &scope_host)?;
-    let plan = if args.chunked {
-        Some(chunked_plan(&args, &mut prepared)?)
-    } else {
-        None
-    };
-    let signed = sign_cmd::sign_prepared_as(
-        prepared,
-        &scope_host,
+    let mut plan = None;
+    let resolved = Resolved::completed(
+        &args.request,
+        args.endpoint_url.as_deref(),
         &args.signing,
-        Form::Header,
-        plan.map(|p| p.payload()),
+        |request, scope| {
+            apply_presets(&args, request, scope.service())?;
+            if args.chunked {
+                plan = Some(chunked_plan(&args, request)?);
+            }
+            Ok(())
+        },
     )?;
+    let signed = signing::sign(resolved, Placement::Header, plan.map(|p| p.payload()))?;
     let encoder = plan
         .map(|p| p.encoder_from_steps(&signed.steps))
         .transpose()?;
     let show = args.signing.show_secrets;
-    let p = &signed.prepared;
+    let p = &signed.request;
     if args.verbose || args.dry_run {
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "{}", steps::labelled(&signed.steps, show, false));
@@ -171,7 +172,7 @@ pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "> {} {} HTTP/1.1", p.method, p.url.target);
         for (n, v) in &p.headers {
-            let v = if steps::is_secret_header(n) && !show {
+            let v = if canreq::is_secret_header(n) && !show {
                 steps::REDACTED
             } else {
                 v
@@ -243,16 +244,16 @@ fn chunked_plan(
     Ok(plan)
 }
 
+/// `--action` and `--target`: the parameters, headers and body of the service's protocol.
 fn apply_presets(
     args: &RequestCmdArgs,
     prepared: &mut Prepared,
-    scope_host: &str,
+    service: &str,
 ) -> Result<(), CliError> {
     let has =
         |p: &Prepared, name: &str| p.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
     if let Some(action) = &args.action {
-        let service = args.signing.scope(scope_host)?.service;
-        let version = presets::query_version(&service, args.api_version.as_deref())?;
+        let version = presets::query_version(service, args.api_version.as_deref())?;
         let params = presets::query_params(action, &version, &args.param)?;
         if matches!(prepared.method.as_str(), "GET" | "HEAD" | "DELETE") {
             let t = &mut prepared.url.target;
@@ -275,8 +276,7 @@ fn apply_presets(
     }
     if let Some(target) = &args.target {
         presets::check_target(target)?;
-        let service = args.signing.scope(scope_host)?.service;
-        let content_type = presets::json_content_type(&service, args.json_version.as_deref())?;
+        let content_type = presets::json_content_type(service, args.json_version.as_deref())?;
         if !has(prepared, "content-type") {
             prepared.headers.push(("Content-Type".into(), content_type));
         }
@@ -299,13 +299,13 @@ async fn send_and_print(
     encoder: Option<ChunkedEncoder>,
     options: &ClientOptions,
 ) -> Result<(), CliError> {
-    let response = client::send(&signed.prepared, encoder, options).await?;
-    let (parts, mut body) = response.into_parts();
-    let status = parts.status;
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let response = client::send(&signed.request, encoder, options).await?;
+    let (response, mut body) = response.into_parts();
+    let status = response.status;
+    let header = |name: &str| response.headers.get(name).and_then(|v| v.to_str().ok());
     let head = {
         let mut h = format!("HTTP/1.1 {status}\n");
-        for (n, v) in &parts.headers {
+        for (n, v) in &response.headers {
             h.push_str(&format!("{n}: {}\n", String::from_utf8_lossy(v.as_bytes())));
         }
         h
@@ -324,9 +324,9 @@ async fn send_and_print(
     let failed = !status.is_success();
     if failed || want_pretty {
         let bytes = client::read_limited(&mut body, PRETTY_LIMIT).await?;
-        let kind = Kind::of(header("content-type"), &bytes);
+        let syntax = Syntax::of(header("content-type"), &bytes);
         let shown = if want_pretty {
-            pretty::pretty(kind, &bytes)
+            pretty::pretty(syntax, &bytes)
         } else {
             None
         };
@@ -335,7 +335,7 @@ async fn send_and_print(
             None => write_out(args, &bytes)?,
         }
         if failed {
-            let error = pretty::aws_error(kind, &bytes, header("x-amzn-errortype"));
+            let error = pretty::aws_error(syntax, &bytes, header("x-amzn-errortype"));
             return Err(match error {
                 Some(e) if e.message.is_empty() => {
                     CliError::refused(format!("{} {}", status.as_u16(), e.code))

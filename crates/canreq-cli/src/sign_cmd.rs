@@ -1,23 +1,14 @@
 //! `canreq sign` and `canreq presign`: offline, every step printed.
 
-use canreq::{Payload, Scope, Signer, SigningTime, Steps};
-use clap::{Args, ValueEnum};
+use canreq::{Scope, SigningTime};
+use clap::Args;
 
-use crate::args::{Prepared, RequestArgs, SigningArgs};
-use crate::body::Body;
-use crate::creds;
+use crate::args::{Format, RequestArgs, SigningArgs};
 use crate::error::CliError;
 use crate::out::{out, outln};
+use crate::resolve::Resolved;
+use crate::signing::{self, Placement, Signed};
 use crate::steps;
-
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Labelled steps for people.
-    Text,
-    /// One JSON object.
-    Json,
-}
 
 /// Options of `canreq sign`.
 #[derive(Debug, Args)]
@@ -61,126 +52,34 @@ pub struct PresignArgs {
     pub signing: SigningArgs,
 }
 
-/// Header form or query form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Form {
-    Header,
-    Query { expires: u32 },
-}
-
-/// A signed request and how it was signed.
-pub struct Signed {
-    pub prepared: Prepared,
-    pub steps: Steps,
-    pub authorization: Option<String>,
-}
-
-/// Signs a prepared request with the flags' key, scope and time.
-pub fn sign_prepared(
-    prepared: Prepared,
-    scope_host: &str,
-    signing: &SigningArgs,
-    form: Form,
-) -> Result<Signed, CliError> {
-    sign_prepared_as(prepared, scope_host, signing, form, None)
-}
-
-/// As [`sign_prepared`], with the payload chosen by the caller (aws-chunked uploads sign a
-/// `STREAMING-*` marker instead of the body's hash).
-pub fn sign_prepared_as(
-    mut prepared: Prepared,
-    scope_host: &str,
-    signing: &SigningArgs,
-    form: Form,
-    payload: Option<Payload<'static>>,
-) -> Result<Signed, CliError> {
-    let choice = signing.scope(scope_host)?;
-    let settings = signing.settings(&choice.service)?;
-    let credentials = creds::resolve(&signing.credentials, &choice.region)?;
-    let time = signing.time()?;
-    let s3 = canreq::is_s3_family(&choice.service);
-    let hash;
-    let payload = if let Some(payload) = payload {
-        payload
-    } else if signing.unsigned_payload || (s3 && matches!(form, Form::Query { .. })) {
-        Payload::Unsigned
-    } else {
-        match &prepared.body {
-            Body::Bytes(b) => Payload::Bytes(b),
-            Body::Empty => Payload::Empty,
-            Body::File { .. } => {
-                hash = prepared.body.sha256_hex()?;
-                Payload::Precomputed(&hash)
-            }
-        }
-    };
-    let signer = Signer::new(
-        &credentials,
-        Scope::new(choice.region, choice.service)?,
-        time,
-    )
-    .with_settings(settings);
-    let mut request = canreq::Request::with_capacity(
-        &prepared.method,
-        &prepared.url.target,
-        prepared.headers.len(),
-    );
-    for (n, v) in &prepared.headers {
-        request.push_header(n, v);
-    }
-    match form {
-        Form::Header => {
-            let signed = signer.sign(&request, payload)?;
-            let steps = signed.steps().clone();
-            let authorization = signed.authorization().to_owned();
-            signed.apply(&mut prepared.headers);
-            Ok(Signed {
-                prepared,
-                steps,
-                authorization: Some(authorization),
-            })
-        }
-        Form::Query { expires } => {
-            let presigned = signer.presign(&request, payload, expires)?;
-            let steps = presigned.steps().clone();
-            prepared.url.target = presigned.target().to_owned();
-            Ok(Signed {
-                prepared,
-                steps,
-                authorization: None,
-            })
-        }
-    }
-}
-
 pub fn run_sign(args: SignArgs) -> Result<(), CliError> {
     if let Some(text) = &args.canonical_request {
         return sign_canonical(text, &args);
     }
-    let form = if args.query {
-        Form::Query {
+    let placement = if args.query {
+        Placement::Query {
             expires: args.expires,
         }
     } else {
-        Form::Header
+        Placement::Header
     };
-    let (prepared, scope_host) = args.request.prepare(args.endpoint_url.as_deref())?;
-    let signed = sign_prepared(prepared, &scope_host, &args.signing, form)?;
+    let resolved = Resolved::from_args(&args.request, args.endpoint_url.as_deref(), &args.signing)?;
+    let signed = signing::sign(resolved, placement, None)?;
     print_signed(&signed, args.format, args.signing.show_secrets)?;
     Ok(())
 }
 
 pub fn run_presign(args: PresignArgs) -> Result<(), CliError> {
-    let (prepared, scope_host) = args.request.prepare(args.endpoint_url.as_deref())?;
-    let form = Form::Query {
+    let resolved = Resolved::from_args(&args.request, args.endpoint_url.as_deref(), &args.signing)?;
+    let placement = Placement::Query {
         expires: args.expires,
     };
-    let signed = sign_prepared(prepared, &scope_host, &args.signing, form)?;
+    let signed = signing::sign(resolved, placement, None)?;
     match args.format {
         // The URL is the product: it carries the session token, as it must to be usable.
         Format::Text => outln!(
             "{}",
-            signed.prepared.url.with_target(&signed.prepared.url.target)
+            signed.request.url.with_target(&signed.request.url.target)
         )?,
         Format::Json => print_signed(&signed, Format::Json, args.signing.show_secrets)?,
     }
@@ -188,20 +87,11 @@ pub fn run_presign(args: PresignArgs) -> Result<(), CliError> {
 }
 
 fn print_signed(signed: &Signed, format: Format, show_secrets: bool) -> Result<(), CliError> {
-    let p = &signed.prepared;
+    let p = &signed.request;
     let url = p.url.with_target(&p.url.target);
     match format {
         Format::Text => {
-            out!("{}", steps::labelled(&signed.steps, show_secrets, true))?;
-            if let Some(auth) = &signed.authorization {
-                outln!("Authorization:     {auth}")?;
-            } else {
-                outln!("Presigned URL:     {url}")?;
-            }
-            outln!(
-                "\nSigned request:\n{}",
-                steps::render_request(&p.method, &p.url.target, &p.headers, &p.body, show_secrets)
-            )?;
+            out!("{}", steps::signed_text(signed, show_secrets))?;
         }
         Format::Json => {
             let value = serde_json::json!({

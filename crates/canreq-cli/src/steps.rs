@@ -2,17 +2,13 @@
 
 use std::fmt::Write as _;
 
-use canreq::Steps;
+use canreq::{Steps, is_secret_header};
 
 use crate::body::Body;
+use crate::signing::Signed;
 
 /// What stands in for a secret the user did not ask to see.
 pub const REDACTED: &str = "<redacted: --show-secrets shows it>";
-
-/// Whether a header's value is a secret (the session token).
-pub fn is_secret_header(name: &str) -> bool {
-    name.eq_ignore_ascii_case("x-amz-security-token")
-}
 
 /// The labelled steps: timestamp, date, scope, canonical request, string to sign, signing key,
 /// signature.
@@ -35,6 +31,34 @@ pub fn labelled(steps: &Steps, show_secrets: bool, show_key: bool) -> String {
     };
     let _ = writeln!(out, "Signing key:       {key}");
     let _ = writeln!(out, "Signature:         {}", steps.signature());
+    out
+}
+
+/// The labelled steps, the `Authorization` header or presigned URL they make, and the signed
+/// request.
+pub fn signed_text(signed: &Signed, show_secrets: bool) -> String {
+    let mut out = labelled(&signed.steps, show_secrets, true);
+    let request = &signed.request;
+    match &signed.authorization {
+        Some(authorization) => {
+            let _ = writeln!(out, "Authorization:     {authorization}");
+        }
+        None => {
+            let url = request.url.with_target(&request.url.target);
+            let _ = writeln!(out, "Presigned URL:     {url}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nSigned request:\n{}",
+        render_request(
+            &request.method,
+            &request.url.target,
+            &request.headers,
+            &request.body,
+            show_secrets
+        )
+    );
     out
 }
 

@@ -7,9 +7,9 @@ use canreq::chunked::DecodedBody;
 use canreq::verify::{Accept, AuthError, Begun, CredentialStore, Verified, Verifier};
 use canreq::{Credentials, RawRequest, SigningSettings, SigningTime, UriEncoding};
 
+use crate::args::Format;
 use crate::error::CliError;
 use crate::out::outln;
-use crate::sign_cmd::Format;
 
 /// Options of `canreq verify`.
 #[derive(Debug, clap::Args)]

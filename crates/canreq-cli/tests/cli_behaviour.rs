@@ -213,7 +213,7 @@ fn demo_accepts_both_requests_and_refuses_the_tampered_one() {
     assert!(out.status.success(), "{stderr}\n{text}");
     for expected in [
         "=== 1. IAM ListUsers: GET, Query protocol ===",
-        "host:iam.amazonaws.com",
+        "content-type:application/x-www-form-urlencoded; charset=utf-8\nhost:iam.amazonaws.com",
         "content-type;host;x-amz-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         "=== 2. SSM GetParameter: POST, JSON protocol ===",
         "content-type;host;x-amz-date;x-amz-target",
@@ -232,9 +232,11 @@ fn demo_accepts_both_requests_and_refuses_the_tampered_one() {
 #[test]
 fn verify_checks_a_captured_request() {
     let home = temp_home("verify");
-    // Sign with the CLI, write the signed request as raw HTTP, verify it, then tamper.
+    // Sign with the CLI, write the signed request as raw HTTP, verify it, then tamper. The
+    // capture needs the Authorization header as sent: --show-secrets.
     let (out, stderr) = run(canreq(&home).args([
         "sign",
+        "--show-secrets",
         "POST",
         "https://sts.amazonaws.com/",
         "-H",
@@ -445,12 +447,24 @@ fn dry_run_prints_request_and_curl_without_sending() {
         text.contains("X-Amz-Target: AmazonSSM.GetParameter"),
         "{text}"
     );
+    // The Authorization header is a secret header: the request and the curl command hide it,
+    // and the steps on stderr say what it holds.
     assert!(
-        text.contains("Credential=AKIDEXAMPLE/20150830/us-west-2/ssm/aws4_request"),
+        stderr.contains(
+            "Authorization:     AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-west-2/ssm/aws4_request"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        text.contains("\nAuthorization: <redacted: --show-secrets shows it>\n"),
         "{text}"
     );
     assert!(
         text.contains("curl -X POST https://ssm.us-west-2.amazonaws.com/"),
+        "{text}"
+    );
+    assert!(
+        text.contains("-H 'Authorization: <redacted: --show-secrets shows it>'"),
         "{text}"
     );
     assert!(
@@ -528,4 +542,100 @@ fn verify_reads_the_time_from_date_when_there_is_no_x_amz_date() {
         "AWS4-HMAC-SHA256\n20110909T233600Z\n20110909/us-east-1/host/aws4_request\n\
          366b91fb121d72a00f46bbe8d395f53a102b06dfb7e79636515208ed3fa606b1"
     );
+}
+
+/// Cookie and Authorization are secrets (`canreq::SECRET_HEADERS`): `sign` and `request -v`
+/// print them only with --show-secrets.
+#[test]
+fn cookie_and_authorization_are_shown_only_when_asked() {
+    const COOKIE: &str = "session=COOKIE-SECRET";
+    const BEARER: &str = "Bearer AUTHORIZATION-SECRET";
+    let home = temp_home("secret-headers");
+    let keys = [
+        "--access-key",
+        AK,
+        "--secret-key",
+        SK,
+        "--date",
+        "20150830T123600Z",
+    ];
+    let cookie = format!("Cookie: {COOKIE}");
+    let bearer = format!("Authorization: {BEARER}");
+
+    // Query form leaves a given Authorization header in the request, beside the signed Cookie.
+    for format in ["text", "json"] {
+        let sign = |show: &[&str]| {
+            let (out, stderr) = run(canreq(&home)
+                .args(["sign", "--query", "--format", format, "GET"])
+                .args(["https://iam.amazonaws.com/", "-H", &cookie, "-H", &bearer])
+                .args(keys)
+                .args(show));
+            assert!(out.status.success(), "{stderr}");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let hidden = sign(&[]);
+        assert!(
+            !hidden.contains("COOKIE-SECRET") && !hidden.contains("AUTHORIZATION-SECRET"),
+            "{format}: a secret header shown:\n{hidden}"
+        );
+        assert!(
+            hidden.contains("<redacted: --show-secrets shows it>"),
+            "{hidden}"
+        );
+        let shown = sign(&["--show-secrets"]);
+        assert!(
+            shown.contains(COOKIE) && shown.contains(BEARER),
+            "{format}: --show-secrets hides a header:\n{shown}"
+        );
+    }
+
+    // request -v prints the request it sends on stderr: its Authorization (the signature) and
+    // Cookie headers are hidden.
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", server.local_addr().unwrap());
+    let answering = std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader, Write};
+        for _ in 0..2 {
+            let (stream, _) = server.accept().unwrap();
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 0 && line != "\r\n" {
+                line.clear();
+            }
+            reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .unwrap();
+        }
+    });
+    let request = |show: &[&str]| {
+        let (out, stderr) = run(canreq(&home)
+            .args([
+                "request",
+                "-v",
+                "GET",
+                "https://iam.amazonaws.com/?Action=ListUsers",
+            ])
+            .args(["--endpoint-url", &endpoint, "-H", &cookie])
+            .args(keys)
+            .args(show));
+        assert!(out.status.success(), "{stderr}");
+        stderr
+    };
+    let hidden = request(&[]);
+    assert!(!hidden.contains("COOKIE-SECRET"), "{hidden}");
+    for line in [
+        "> Cookie: <redacted: --show-secrets shows it>\n",
+        "> Authorization: <redacted: --show-secrets shows it>\n",
+    ] {
+        assert!(hidden.contains(line), "missing {line:?} in:\n{hidden}");
+    }
+    let shown = request(&["--show-secrets"]);
+    for line in [
+        format!("> {cookie}\n"),
+        "> Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/".to_owned(),
+    ] {
+        assert!(shown.contains(&line), "missing {line:?} in:\n{shown}");
+    }
+    answering.join().unwrap();
 }

@@ -1,7 +1,7 @@
 //! One request: read the head, verify, stream the body through the verifier, answer.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,7 +14,9 @@ use canreq::{Credentials, Request, SigningTime};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
 
+use super::refusal::{Refusal, ServerRefusal};
 use super::reply::{self, Protocol};
+use crate::server;
 
 type Store = HashMap<String, Credentials>;
 
@@ -41,7 +43,7 @@ impl State {
     /// The log line of a connection that hyper ended on its own: a request head too large or
     /// malformed (hyper answers 431 or 400), one not sent in time, a client gone mid-request,
     /// or one that stopped reading. These never reach [`handle`], and still get their line.
-    pub fn log_connection_error(&self, remote: SocketAddr, error: &hyper::Error) {
+    fn log_connection_error(&self, remote: SocketAddr, error: &hyper::Error) {
         if self.quiet {
             return;
         }
@@ -74,11 +76,32 @@ fn log_time() -> impl std::fmt::Display {
 /// How much of a form-encoded body is kept to find its `Action` (the rest is only hashed).
 const SNIFF_BYTES: usize = 4096;
 
-pub async fn handle(
+impl server::Handler for State {
+    type Body = Full<Bytes>;
+
+    fn handle(
+        self: Arc<Self>,
+        request: hyper::Request<Incoming>,
+        remote: SocketAddr,
+    ) -> impl Future<Output = hyper::Response<Full<Bytes>>> + Send {
+        handle(self, request, remote)
+    }
+
+    fn connection_failed(&self, remote: SocketAddr, error: &hyper::Error) {
+        self.log_connection_error(remote, error);
+    }
+
+    fn accept_failed(&self, error: &std::io::Error) {
+        eprintln!("canreq serve: accept failed: {error}");
+    }
+}
+
+/// Verifies one request and answers it, with its log line.
+async fn handle(
     state: Arc<State>,
     request: hyper::Request<Incoming>,
     remote: SocketAddr,
-) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+) -> hyper::Response<Full<Bytes>> {
     let started = Instant::now();
     let id = format!(
         "canreq-{:016x}",
@@ -89,8 +112,8 @@ pub async fn handle(
     let path = parts.uri.path().to_owned();
     let protocol = Protocol::of(&parts);
     let mut body_read = body.is_end_stream();
-    let outcome = verify(&state, &parts, body, &protocol, &mut body_read).await;
-    let (mut response, code, akid) = match outcome {
+    let verdict = verify(&state, &parts, body, &protocol, &mut body_read).await;
+    let (mut response, code, akid) = match verdict {
         Ok((verified, sniffed, decoded)) => {
             let akid = verified.access_key_id().to_owned();
             let action = protocol.action(parts.uri.query(), &sniffed);
@@ -108,10 +131,13 @@ pub async fn handle(
                 akid,
             )
         }
-        Err((err, akid)) => (
-            reply::refused(&err, &protocol, claimed_service(&parts), &id, &method),
-            err.code().as_str(),
-            akid,
+        Err(Rejected {
+            refusal,
+            access_key_id,
+        }) => (
+            reply::refused(&refusal, &protocol, claimed_service(&parts), &id, &method),
+            refusal.code(),
+            access_key_id,
         ),
     };
     if !body_read {
@@ -134,7 +160,7 @@ pub async fn handle(
             started.elapsed().as_secs_f64() * 1000.0
         );
     }
-    Ok(response)
+    response
 }
 
 /// The body's path through the verifier: hashed whole, or decoded chunk by chunk.
@@ -146,8 +172,24 @@ enum BodyCheck {
     Chunked(Verified<()>, Box<ChunkedDecoder>),
 }
 
-/// What verification found: the request, the start of a form body, an aws-chunked summary.
-type Outcome = (Verified<()>, Vec<u8>, Option<DecodedBody>);
+/// What a request that passed verification leaves: the request, the start of a form body, an
+/// aws-chunked summary.
+type Passed = (Verified<()>, Vec<u8>, Option<DecodedBody>);
+
+/// A refused request: why, and the access key id it claimed, for the log (empty if none).
+struct Rejected {
+    refusal: Refusal,
+    access_key_id: String,
+}
+
+impl<R: Into<Refusal>> From<(R, String)> for Rejected {
+    fn from((refusal, access_key_id): (R, String)) -> Self {
+        Rejected {
+            refusal: refusal.into(),
+            access_key_id,
+        }
+    }
+}
 
 /// Verifies the request; on failure also returns the claimed access key id for the log.
 /// Sets `body_read` once the body has been read to its end.
@@ -157,8 +199,8 @@ async fn verify(
     mut body: Incoming,
     protocol: &Protocol,
     body_read: &mut bool,
-) -> Result<Outcome, (AuthError, String)> {
-    let fail = |e: AuthError| (e, String::new());
+) -> Result<Passed, Rejected> {
+    let fail = |e: AuthError| Rejected::from((e, String::new()));
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
     let mut headers: Vec<(&str, &str)> = Vec::with_capacity(parts.headers.len() + 1);
     for (name, value) in &parts.headers {
@@ -200,7 +242,7 @@ async fn verify(
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
         if declared > state.max_body {
-            return Err(fail(too_large(state.max_body)));
+            return Err((ServerRefusal::too_large(state.max_body), String::new()).into());
         }
     }
     let pending = state
@@ -222,13 +264,7 @@ async fn verify(
     let sniff = protocol.wants_body_sniff();
     loop {
         let frame = match tokio::time::timeout(state.idle, body.frame()).await {
-            Err(_) => {
-                let e = AuthError::new(
-                    ErrorCode::RequestTimeout,
-                    "Your socket connection to the server was not read from or written to within the timeout period.",
-                );
-                return Err((e, akid));
-            }
+            Err(_) => return Err((ServerRefusal::too_slow(), akid).into()),
             Ok(None) => {
                 *body_read = true;
                 break;
@@ -238,7 +274,7 @@ async fn verify(
                     ErrorCode::InvalidRequest,
                     format!("The request body could not be read: {e}"),
                 );
-                return Err((e, akid));
+                return Err((e, akid).into());
             }
             Ok(Some(Ok(frame))) => frame,
         };
@@ -247,7 +283,7 @@ async fn verify(
         };
         seen += data.len() as u64;
         if seen > state.max_body {
-            return Err((too_large(state.max_body), akid));
+            return Err((ServerRefusal::too_large(state.max_body), akid).into());
         }
         if sniff && sniffed.len() < SNIFF_BYTES {
             let take = (SNIFF_BYTES - sniffed.len()).min(data.len());
@@ -271,14 +307,6 @@ async fn verify(
             Ok((verified, sniffed, Some(decoded)))
         }
     }
-}
-
-fn too_large(max: u64) -> AuthError {
-    AuthError::new(
-        ErrorCode::EntityTooLarge,
-        "Your proposed upload exceeds the maximum allowed size.",
-    )
-    .with_detail("MaxSizeAllowed", max.to_string())
 }
 
 /// The access key id a refused request claimed, for the log line (never a secret).

@@ -4,9 +4,12 @@
 
 use bytes::Bytes;
 use canreq::chunked::DecodedBody;
-use canreq::verify::{AuthError, AuthLocation, Verified, push_element};
+use canreq::verify::{AuthLocation, Verified};
 use http_body_util::Full;
 use serde_json::{Value, json};
+
+use super::refusal::Refusal;
+use super::render::{self, XmlDocument};
 
 /// How the client will parse the answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,73 +251,67 @@ fn rest_xml(service: &str, method: &str, target: &http::Uri) -> bool {
 
 /// The Query protocol's `<ActionResponse><ActionResult>…` with the report as elements, and for
 /// STS `GetCallerIdentity` the identity a client expects.
-fn query_xml(v: &Verified<()>, action: &str, location: &str, id: &str) -> String {
-    let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"https://canreq.invalid/verify/\"><{action}Result>"
-    );
+fn query_xml(v: &Verified<()>, action: &str, location: &str, id: &str) -> Vec<u8> {
+    let (response, result) = (format!("{action}Response"), format!("{action}Result"));
+    let mut xml = XmlDocument::new();
+    xml.open_in(&response, NAMESPACE).open(&result);
     if action == "GetCallerIdentity" {
-        push_element(
-            &mut out,
+        xml.element(
             "Arn",
             &format!("arn:aws:iam::000000000000:user/{}", v.access_key_id()),
-        );
-        push_element(&mut out, "UserId", v.access_key_id());
-        push_element(&mut out, "Account", "000000000000");
+        )
+        .element("UserId", v.access_key_id())
+        .element("Account", "000000000000");
     }
-    push_element(&mut out, "Verified", "true");
-    push_identity(&mut out, v, location);
-    push_element(
-        &mut out,
-        "CanonicalRequest",
-        &v.canonical_request().redacted(),
-    );
-    out.push_str(&format!("</{action}Result><ResponseMetadata>"));
-    push_element(&mut out, "RequestId", id);
-    out.push_str(&format!("</ResponseMetadata></{action}Response>\n"));
-    out
+    xml.element("Verified", "true");
+    identity(&mut xml, v, location);
+    xml.element("CanonicalRequest", &v.canonical_request().redacted())
+        .close(&result)
+        .open("ResponseMetadata")
+        .element("RequestId", id)
+        .close("ResponseMetadata")
+        .close(&response);
+    xml.finish()
 }
 
+/// The namespace of the success documents: canreq's own, not an AWS service's.
+const NAMESPACE: &str = "https://canreq.invalid/verify/";
+
 /// Who signed and what the signature covers, as XML elements (both XML answers start so).
-fn push_identity(out: &mut String, v: &Verified<()>, location: &str) {
-    push_element(out, "AccessKeyId", v.access_key_id());
-    push_element(out, "Service", v.service());
-    push_element(out, "Region", v.region());
-    push_element(out, "Auth", location);
-    push_element(out, "SignedHeaders", &v.signed_headers().join(";"));
-    push_element(out, "Payload", v.payload().as_str());
+fn identity(xml: &mut XmlDocument, v: &Verified<()>, location: &str) {
+    xml.element("AccessKeyId", v.access_key_id())
+        .element("Service", v.service())
+        .element("Region", v.region())
+        .element("Auth", location)
+        .element("SignedHeaders", &v.signed_headers().join(";"))
+        .element("Payload", v.payload().as_str());
 }
 
 /// The report as an S3-style XML document (the root is not `Error`, so SDKs take it as success).
-fn s3_xml(v: &Verified<()>, location: &str, decoded: Option<&DecodedBody>, id: &str) -> String {
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CanreqVerified xmlns=\"https://canreq.invalid/verify/\">",
-    );
-    push_identity(&mut out, v, location);
+fn s3_xml(v: &Verified<()>, location: &str, decoded: Option<&DecodedBody>, id: &str) -> Vec<u8> {
+    let mut xml = XmlDocument::new();
+    xml.open_in("CanreqVerified", NAMESPACE);
+    identity(&mut xml, v, location);
     // A presigned PUT's report keeps its lifetime, as the JSON report does.
     if let Some(expires) = v.expires() {
-        push_element(&mut out, "Expires", &expires.to_string());
+        xml.element("Expires", &expires.to_string());
     }
     let length = decoded.map_or(v.body_length(), |d| d.decoded_length());
-    push_element(&mut out, "BodyLength", &length.to_string());
+    xml.element("BodyLength", &length.to_string());
     if let Some(d) = decoded {
-        push_element(&mut out, "DecodedLength", &d.decoded_length().to_string());
-        push_element(&mut out, "Chunks", &d.chunks().to_string());
+        xml.element("DecodedLength", &d.decoded_length().to_string())
+            .element("Chunks", &d.chunks().to_string());
         if let Some((alg, value)) = d.checksum() {
-            push_element(&mut out, "ChecksumAlgorithm", alg.name());
-            push_element(&mut out, "Checksum", value);
+            xml.element("ChecksumAlgorithm", alg.name())
+                .element("Checksum", value);
         }
     }
-    push_element(
-        &mut out,
-        "CanonicalRequest",
-        &v.canonical_request().redacted(),
-    );
-    push_element(&mut out, "RequestId", id);
-    out.push_str("</CanreqVerified>\n");
-    out
+    xml.element("CanonicalRequest", &v.canonical_request().redacted())
+        .element("RequestId", id)
+        .close("CanreqVerified");
+    xml.finish()
 }
 
-/// The AWS error document for the client's protocol.
 /// The REST services whose SDKs parse XML; every other REST service speaks REST-JSON.
 fn is_rest_xml_service(service: &str) -> bool {
     canreq::is_s3_family(service) || matches!(service, "s3control" | "route53" | "cloudfront")
@@ -324,26 +321,22 @@ fn is_rest_xml_service(service: &str) -> bool {
 /// request to a REST-JSON service (Lambda, API Gateway, …) gets a JSON error, whose `message`
 /// its SDK shows, every other REST request S3's XML.
 pub fn refused(
-    err: &AuthError,
+    err: &Refusal,
     protocol: &Protocol,
     service: Option<&str>,
     id: &str,
     method: &str,
 ) -> hyper::Response<Full<Bytes>> {
     let rest_json = service.is_some_and(|s| !is_rest_xml_service(s));
-    let mut resp = match protocol {
-        Protocol::Json(ct) => response(err.status(), ct, err.to_json(), id, method),
-        Protocol::Cbor => {
-            let doc: Value = serde_json::from_str(&err.to_json()).unwrap_or_default();
-            response(err.status(), CBOR, cbor(&doc), id, method)
-        }
-        Protocol::Query => response(err.status(), "text/xml", err.to_query_xml(id), id, method),
-        Protocol::Rest if rest_json => {
-            response(err.status(), "application/json", err.to_json(), id, method)
-        }
-        Protocol::Rest => response(err.status(), "application/xml", err.to_xml(id), id, method),
+    let (content_type, document) = match protocol {
+        Protocol::Json(ct) => (ct.as_str(), render::error_json(err)),
+        Protocol::Cbor => (CBOR, cbor(&render::error_value(err))),
+        Protocol::Query => ("text/xml", render::query_error_xml(err, id)),
+        Protocol::Rest if rest_json => ("application/json", render::error_json(err)),
+        Protocol::Rest => ("application/xml", render::error_xml(err, id)),
     };
-    if let Ok(v) = http::HeaderValue::from_str(err.code().as_str()) {
+    let mut resp = response(err.status(), content_type, document, id, method);
+    if let Ok(v) = http::HeaderValue::from_str(err.code()) {
         resp.headers_mut().insert("x-amzn-ErrorType", v);
     }
     resp

@@ -4,12 +4,16 @@
 //! gets `200` and a report of what was verified; a refused one gets the AWS error document
 //! with AWS's code and status. Everything is bounded: header size, body size (the body is
 //! streamed through the hasher, never held), connections, and time.
+//!
+//! The connections themselves (accepting, TLS, deadlines, closing) are the shared
+//! [`crate::server`] core's; this module is its verifying [`crate::server::Handler`]
+//! (`handler`), the answers it gives (`reply`, written by `render`) and the keys it accepts
+//! (`config`).
 
 mod config;
-mod deadline;
 mod handler;
-mod idle;
-mod linger;
+mod refusal;
+mod render;
 mod reply;
 
 use std::net::SocketAddr;
@@ -20,16 +24,9 @@ use std::time::Duration;
 use canreq::chunked::DecodeLimits;
 use canreq::verify::{Accept, Verifier};
 use clap::Args;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 
 use crate::error::CliError;
-use deadline::WriteDeadline;
-use idle::{Activity, Watched};
+use crate::server::{self, Limits};
 
 pub use handler::State;
 
@@ -142,7 +139,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             ..DecodeLimits::default()
         });
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(tls_acceptor(cert, key)?),
+        (Some(cert), Some(key)) => Some(server::tls_acceptor(cert, key)?),
         _ => None,
     };
     if args.max_header_bytes < 8192 {
@@ -161,51 +158,13 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
     runtime.block_on(serve(args, keys.len(), state, tls))
 }
 
-fn tls_acceptor(cert: &PathBuf, key: &PathBuf) -> Result<tokio_rustls::TlsAcceptor, CliError> {
-    let read = |path: &PathBuf| {
-        std::fs::read(path)
-            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))
-    };
-    let certs: Vec<_> = rustls_pemfile::certs(&mut read(cert)?.as_slice())
-        .collect::<Result<_, _>>()
-        .map_err(|e| {
-            CliError::usage(format!(
-                "{} is not a PEM certificate chain: {e}",
-                cert.display()
-            ))
-        })?;
-    if certs.is_empty() {
-        return Err(CliError::usage(format!(
-            "{} holds no certificate",
-            cert.display()
-        )));
-    }
-    let key_der = rustls_pemfile::private_key(&mut read(key)?.as_slice())
-        .map_err(|e| CliError::usage(format!("{} is not a PEM private key: {e}", key.display())))?
-        .ok_or_else(|| CliError::usage(format!("{} holds no private key", key.display())))?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| CliError::usage(format!("TLS setup failed: {e}")))?
-        .with_no_client_auth()
-        .with_single_cert(certs, key_der)
-        .map_err(|e| CliError::usage(format!("certificate and key do not fit together: {e}")))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
-}
-
 async fn serve(
     args: ServeArgs,
     key_count: usize,
     state: Arc<State>,
     tls: Option<tokio_rustls::TlsAcceptor>,
 ) -> Result<(), CliError> {
-    let listener = TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| CliError::network(format!("cannot listen on {}: {e}", args.listen)))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| CliError::network(format!("cannot read the listening address: {e}")))?;
+    let (listener, local) = server::bind(args.listen).await?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let list = |v: &[String]| {
         if v.is_empty() {
@@ -227,114 +186,13 @@ async fn serve(
         timeout: Duration::from_secs(args.timeout),
         max_header_bytes: args.max_header_bytes,
     };
-    let accept_loop = accept_loop(listener, state, tls, limits);
+    let accept_loop = server::accept_loop(listener, state, tls, limits);
     tokio::select! {
         () = accept_loop => Ok(()),
         _ = tokio::signal::ctrl_c() => {
             eprintln!("canreq serve: stopping");
             Ok(())
         }
-    }
-}
-
-/// Connection limits of the accept loop.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Most connections served at once.
-    pub max_connections: usize,
-    /// Time allowed for the request head, the TLS handshake, and each write to the client.
-    pub timeout: Duration,
-    /// Largest request head.
-    pub max_header_bytes: usize,
-}
-
-/// Serves one connection's requests; once hyper is done with it, the connection is handed
-/// back and closed without losing its last answer (see `linger`).
-async fn serve_then_linger<S>(
-    builder: &http1::Builder,
-    stream: S,
-    state: Arc<State>,
-    remote: SocketAddr,
-) -> Result<(), hyper::Error>
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let service = service_fn(move |req| handler::handle(Arc::clone(&state), req, remote));
-    let parts = builder
-        .serve_connection(TokioIo::new(stream), service)
-        .without_shutdown()
-        .await?;
-    linger::linger(parts.io.into_inner()).await;
-    Ok(())
-}
-
-/// Serves connections from `listener` until the future is dropped; `canreq demo` runs it on a
-/// free port in-process.
-pub async fn accept_loop(
-    listener: TcpListener,
-    state: Arc<State>,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-    limits: Limits,
-) {
-    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let timeout = limits.timeout;
-    loop {
-        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
-            return;
-        };
-        let (stream, remote) = match listener.accept().await {
-            Ok(pair) => pair,
-            Err(e) => {
-                eprintln!("canreq serve: accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let state = Arc::clone(&state);
-        let tls = tls.clone();
-        tokio::spawn(async move {
-            let _permit = permit;
-            let builder = {
-                let mut b = http1::Builder::new();
-                b.timer(TokioTimer::new())
-                    .header_read_timeout(timeout)
-                    .max_buf_size(limits.max_header_bytes)
-                    // A client that shuts down its sending side once the request is out still
-                    // gets its answer: without this, hyper drops the connection (and the request
-                    // being answered) as soon as it reads the end of the stream.
-                    .half_close(true)
-                    .keep_alive(true);
-                b
-            };
-            let log = Arc::clone(&state);
-            // Under TLS too: the deadline sees the encrypted bytes the client must take.
-            let stream = WriteDeadline::new(stream, timeout);
-            // Watched on the plain text side, where the requests and answers are.
-            let activity = Arc::new(Activity::default());
-            let served = match tls {
-                Some(acceptor) => {
-                    // A client that does not finish the handshake in time is dropped.
-                    match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
-                        Ok(Ok(tls_stream)) => {
-                            let io = Watched::new(tls_stream, Arc::clone(&activity));
-                            serve_then_linger(&builder, io, state, remote).await
-                        }
-                        _ => Ok(()),
-                    }
-                }
-                None => {
-                    let io = Watched::new(stream, Arc::clone(&activity));
-                    serve_then_linger(&builder, io, state, remote).await
-                }
-            };
-            match served {
-                // A kept-alive connection closed after its last answer: no request to log.
-                Err(e) if e.is_timeout() && activity.is_idle() => {}
-                Err(e) => log.log_connection_error(remote, &e),
-                Ok(()) => {}
-            }
-        });
     }
 }
 

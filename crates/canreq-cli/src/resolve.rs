@@ -1,0 +1,200 @@
+//! From parsed arguments to everything a signature needs, worked out once per run: parse →
+//! resolve → run. A command builds one [`Resolved`] here and hands it down; nothing after this
+//! point asks the AWS chain, reads a profile or infers a scope again.
+
+use canreq::{Credentials, Scope, SessionTokenMode, SigningSettings, SigningTime};
+
+use crate::args::{RequestArgs, SigningArgs};
+use crate::body::Body;
+use crate::creds::{self, AwsChain};
+use crate::error::CliError;
+use crate::target::{Scheme, Url};
+
+/// A request and everything needed to sign it.
+pub struct Resolved {
+    /// The request as it will be sent (with `--endpoint-url` applied), minus the signature.
+    pub request: Prepared,
+    /// Region and service, from the flags, the host or the AWS chain.
+    pub scope: Scope,
+    /// The service's rules plus the flags.
+    pub settings: SigningSettings,
+    pub credentials: Credentials,
+    pub time: SigningTime,
+    /// Sign `UNSIGNED-PAYLOAD` instead of the body's hash.
+    pub unsigned_payload: bool,
+}
+
+impl Resolved {
+    /// Resolves a request given on the command line.
+    pub fn from_args(
+        request: &RequestArgs,
+        endpoint: Option<&str>,
+        signing: &SigningArgs,
+    ) -> Result<Resolved, CliError> {
+        Self::completed(request, endpoint, signing, |_, _| Ok(()))
+    }
+
+    /// As [`Resolved::from_args`], with `complete` adding what a command derives from the scope
+    /// (protocol presets, streaming headers) once the scope is known and before the credentials
+    /// are looked for, so that a mistake there is reported without asking the AWS chain.
+    pub fn completed(
+        request: &RequestArgs,
+        endpoint: Option<&str>,
+        signing: &SigningArgs,
+        complete: impl FnOnce(&mut Prepared, &Scope) -> Result<(), CliError>,
+    ) -> Result<Resolved, CliError> {
+        let (mut request, scope_host) = Prepared::from_args(request, endpoint)?;
+        let mut chain = AwsChain::new(signing.credentials.profile.as_deref());
+        let scope = creds::choose_scope(
+            signing.region.as_deref(),
+            signing.service.as_deref(),
+            &scope_host,
+            &mut chain,
+        )?;
+        complete(&mut request, &scope)?;
+        let settings = settings(signing, scope.service())?;
+        let credentials = creds::resolve(&signing.credentials, scope.region(), &mut chain)?;
+        let time = match &signing.date {
+            Some(d) => SigningTime::parse(d)?,
+            None => SigningTime::now(),
+        };
+        Ok(Resolved {
+            request,
+            scope,
+            settings,
+            credentials,
+            time,
+            unsigned_payload: signing.unsigned_payload,
+        })
+    }
+}
+
+/// The service's rules plus the flags.
+fn settings(signing: &SigningArgs, service: &str) -> Result<SigningSettings, CliError> {
+    let mut s = SigningSettings::for_service(service);
+    if signing.content_sha256 {
+        s.content_sha256_header = true;
+    }
+    if signing.no_normalize_path {
+        s.normalize_path = false;
+    }
+    if signing.single_encoding {
+        s.uri_encoding = canreq::UriEncoding::Single;
+    }
+    if signing.token_after_signing {
+        s.session_token = SessionTokenMode::AddedAfterSigning;
+    }
+    for name in &signing.sign_header {
+        s = s.sign_header(name);
+    }
+    for name in &signing.unsign_header {
+        s = s.unsign_header(name)?;
+    }
+    Ok(s)
+}
+
+/// A request ready to sign: what goes on the wire, minus the signature.
+#[derive(Debug)]
+pub struct Prepared {
+    pub method: String,
+    pub url: Url,
+    /// Headers in order, `Host` first unless the user gave one.
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+impl Prepared {
+    /// Builds the request from the flags. `endpoint` (from `--endpoint-url`) replaces scheme,
+    /// host and port; the host returned beside it is the one the scope is inferred from.
+    fn from_args(
+        args: &RequestArgs,
+        endpoint: Option<&str>,
+    ) -> Result<(Prepared, String), CliError> {
+        let mut prepared = match &args.request_file {
+            Some(path) => from_file(path)?,
+            None => {
+                let (Some(method), Some(url)) = (&args.method, &args.url) else {
+                    return Err(CliError::usage(
+                        "give METHOD and URL (e.g. GET https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08), or --request-file FILE",
+                    ));
+                };
+                let method = method.clone();
+                let url = Url::parse(url)?;
+                let mut headers = Vec::with_capacity(args.headers.len() + 1);
+                for h in &args.headers {
+                    headers.push(parse_header(h)?);
+                }
+                Prepared {
+                    method,
+                    url,
+                    headers,
+                    body: Body::from_data(&args.data)?,
+                }
+            }
+        };
+        // The host the scope is inferred from is the URL's, even when sending elsewhere.
+        let scope_host = prepared.url.host.clone();
+        if let Some(endpoint) = endpoint {
+            let e = Url::parse(endpoint)?;
+            prepared.url = Url {
+                target: prepared.url.target.clone(),
+                ..e
+            };
+            prepared
+                .headers
+                .retain(|(n, _)| !n.eq_ignore_ascii_case("host"));
+        }
+        if !prepared
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("host"))
+        {
+            prepared
+                .headers
+                .insert(0, ("Host".to_owned(), prepared.url.host_header()));
+        }
+        Ok((prepared, scope_host))
+    }
+
+    /// Whether the URL is HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.url.scheme == Scheme::Https
+    }
+}
+
+fn from_file(path: &std::path::Path) -> Result<Prepared, CliError> {
+    let bytes = crate::body::read_all(path)?;
+    let raw = canreq::RawRequest::parse(&bytes)?;
+    let host = raw
+        .headers()
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("host"))
+        .map(|(_, v)| v.trim().to_owned())
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "{}: the request has no Host header",
+                path.display()
+            ))
+        })?;
+    // The target is kept exactly as written: it is what the suite and servers see.
+    let mut url = Url::parse(&format!("https://{host}/"))?;
+    url.target = raw.target().to_owned();
+    Ok(Prepared {
+        method: raw.method().to_owned(),
+        url,
+        headers: raw.headers().to_vec(),
+        body: Body::Bytes(raw.body().to_vec()),
+    })
+}
+
+/// `Name: value` (curl's form; the value is kept as typed after the first `:`).
+fn parse_header(text: &str) -> Result<(String, String), CliError> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| CliError::usage(format!("bad header {text:?}: expected 'Name: value'")))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(CliError::usage(format!("bad header {text:?}: empty name")));
+    }
+    Ok((name.to_owned(), value.trim_start().to_owned()))
+}

@@ -1,0 +1,90 @@
+//! Why `serve` refused a request: the verifier said no, or the server's own limits did.
+
+use canreq::verify::AuthError;
+
+/// A refusal, whoever made it; rendered the same way either way (see `render`).
+#[derive(Debug)]
+pub enum Refusal {
+    /// The verifier refused the request (or the server refused it as a verifier would).
+    Verifier(AuthError),
+    /// The server's own limits refused it.
+    Server(ServerRefusal),
+}
+
+impl Refusal {
+    /// The AWS error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Verifier(e) => e.code().as_str(),
+            Refusal::Server(e) => e.code,
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            Refusal::Verifier(e) => e.status(),
+            Refusal::Server(e) => e.status,
+        }
+    }
+
+    /// The message for people.
+    pub fn message(&self) -> &str {
+        match self {
+            Refusal::Verifier(e) => e.message(),
+            Refusal::Server(e) => e.message,
+        }
+    }
+
+    /// Named values the document carries after the message.
+    pub fn details(&self) -> &[(&'static str, String)] {
+        match self {
+            Refusal::Verifier(e) => e.details(),
+            Refusal::Server(e) => &e.details,
+        }
+    }
+}
+
+impl From<AuthError> for Refusal {
+    fn from(e: AuthError) -> Self {
+        Refusal::Verifier(e)
+    }
+}
+
+impl From<ServerRefusal> for Refusal {
+    fn from(e: ServerRefusal) -> Self {
+        Refusal::Server(e)
+    }
+}
+
+/// What the server refuses whatever the signature: a body too large, a client too slow. The
+/// codes and messages are S3's for the same limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerRefusal {
+    status: u16,
+    code: &'static str,
+    message: &'static str,
+    details: Vec<(&'static str, String)>,
+}
+
+impl ServerRefusal {
+    /// The body is larger than `max_bytes`.
+    pub fn too_large(max_bytes: u64) -> Self {
+        ServerRefusal {
+            status: 400,
+            code: "EntityTooLarge",
+            message: "Your proposed upload exceeds the maximum allowed size.",
+            details: vec![("MaxSizeAllowed", max_bytes.to_string())],
+        }
+    }
+
+    /// The client sent nothing of the body for longer than the server waits.
+    pub fn too_slow() -> Self {
+        ServerRefusal {
+            status: 400,
+            code: "RequestTimeout",
+            message: "Your socket connection to the server was not read from or written to within the timeout period.",
+            details: Vec::new(),
+        }
+    }
+}
