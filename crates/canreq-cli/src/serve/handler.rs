@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use canreq::chunked::{ChunkedDecoder, DecodedBody};
-use canreq::verify::{AuthError, ErrorCode, Pending, Verified, Verifier};
+use canreq::chunked::DecodedBody;
+use canreq::verify::{AuthError, Begun, ErrorCode, Verified, Verifier};
 use canreq::{Credentials, Request, SigningTime};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
@@ -114,13 +114,19 @@ async fn handle(
     let mut body_read = body.is_end_stream();
     let verdict = verify(&state, &parts, body, &protocol, &mut body_read).await;
     let (mut response, code, akid) = match verdict {
-        Ok((verified, sniffed, decoded)) => {
+        Ok(Passed {
+            verified,
+            sniffed,
+            decoded,
+            body_length,
+        }) => {
             let akid = verified.access_key_id().to_owned();
             let action = protocol.action(parts.uri.query(), &sniffed);
             (
                 reply::verified(
                     &verified,
                     decoded.as_ref(),
+                    body_length,
                     &protocol,
                     action.as_deref(),
                     &id,
@@ -163,18 +169,14 @@ async fn handle(
     response
 }
 
-/// The body's path through the verifier: hashed whole, or decoded chunk by chunk.
-// `Whole` is the larger (it holds the hasher) and the common case: boxing it would allocate on
-// almost every request to save a few hundred bytes of one future's state.
-#[allow(clippy::large_enum_variant)]
-enum BodyCheck {
-    Whole(Pending<()>),
-    Chunked(Verified<()>, Box<ChunkedDecoder>),
-}
-
 /// What a request that passed verification leaves: the request, the start of a form body, an
-/// aws-chunked summary.
-type Passed = (Verified<()>, Vec<u8>, Option<DecodedBody>);
+/// aws-chunked summary, and the body's length (decoded, for aws-chunked).
+struct Passed {
+    verified: Verified<()>,
+    sniffed: Vec<u8>,
+    decoded: Option<DecodedBody>,
+    body_length: u64,
+}
 
 /// A refused request: why, and the access key id it claimed, for the log (empty if none).
 struct Rejected {
@@ -245,20 +247,14 @@ async fn verify(
             return Err((ServerRefusal::too_large(state.max_body), String::new()).into());
         }
     }
-    let pending = state
+    let mut begun = state
         .verifier
         .begin(&request, SigningTime::now())
         .map_err(|e| {
             let akid = claimed_key(&request);
             (e, akid)
         })?;
-    let akid = pending.verified_so_far().access_key_id().to_owned();
-    let mut check = if pending.is_chunked() {
-        let (verified, decoder) = pending.into_chunked().map_err(|e| (e, akid.clone()))?;
-        BodyCheck::Chunked(verified, Box::new(decoder))
-    } else {
-        BodyCheck::Whole(pending)
-    };
+    let akid = begun.access_key_id().to_owned();
     let mut seen: u64 = 0;
     let mut sniffed = Vec::new();
     let sniff = protocol.wants_body_sniff();
@@ -289,24 +285,29 @@ async fn verify(
             let take = (SNIFF_BYTES - sniffed.len()).min(data.len());
             sniffed.extend_from_slice(&data[..take]);
         }
-        match &mut check {
-            BodyCheck::Whole(pending) => pending.update(&data),
-            // The data is only counted: this endpoint verifies, it stores nothing.
-            BodyCheck::Chunked(_, decoder) => decoder
+        // The data is only checked and counted: this endpoint verifies, it stores nothing.
+        match &mut begun {
+            Begun::Whole(pending) => pending.update(&data),
+            Begun::Chunked(pending) => pending
                 .decode(&data, |_| ())
                 .map_err(|e| (e, akid.clone()))?,
+            Begun::Done(_) => {}
         }
     }
-    match check {
-        BodyCheck::Whole(pending) => {
-            let verified = pending.finish().map_err(|e| (e, akid))?;
-            Ok((verified, sniffed, None))
+    let (verified, decoded) = match begun {
+        Begun::Whole(pending) => (pending.finish().map_err(|e| (e, akid))?, None),
+        Begun::Chunked(pending) => {
+            let (verified, decoded) = pending.finish().map_err(|e| (e, akid))?;
+            (verified, Some(decoded))
         }
-        BodyCheck::Chunked(verified, decoder) => {
-            let decoded = decoder.finish().map_err(|e| (e, akid))?;
-            Ok((verified, sniffed, Some(decoded)))
-        }
-    }
+        Begun::Done(verified) => (verified, None),
+    };
+    Ok(Passed {
+        body_length: decoded.as_ref().map_or(seen, DecodedBody::decoded_length),
+        verified,
+        sniffed,
+        decoded,
+    })
 }
 
 /// The access key id a refused request claimed, for the log line (never a secret).

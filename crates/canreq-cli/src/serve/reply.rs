@@ -161,9 +161,11 @@ fn cbor(value: &Value) -> Vec<u8> {
 }
 
 /// `200`: what was verified.
+#[allow(clippy::too_many_arguments)]
 pub fn verified(
     v: &Verified<()>,
     decoded: Option<&DecodedBody>,
+    body_length: u64,
     protocol: &Protocol,
     action: Option<&str>,
     id: &str,
@@ -187,7 +189,7 @@ pub fn verified(
         return response(
             200,
             "application/xml",
-            s3_xml(v, location, decoded, id),
+            s3_xml(v, location, decoded, body_length, id),
             id,
             method,
         );
@@ -211,7 +213,7 @@ pub fn verified(
         "signed_headers": v.signed_headers(),
         "payload": v.payload().as_str(),
         "expires": v.expires(),
-        "body_length": decoded.map_or(v.body_length(), |d| d.decoded_length()),
+        "body_length": body_length,
         "streaming": streaming,
         "canonical_request": v.canonical_request().redacted(),
     });
@@ -288,7 +290,13 @@ fn identity(xml: &mut XmlDocument, v: &Verified<()>, location: &str) {
 }
 
 /// The report as an S3-style XML document (the root is not `Error`, so SDKs take it as success).
-fn s3_xml(v: &Verified<()>, location: &str, decoded: Option<&DecodedBody>, id: &str) -> Vec<u8> {
+fn s3_xml(
+    v: &Verified<()>,
+    location: &str,
+    decoded: Option<&DecodedBody>,
+    body_length: u64,
+    id: &str,
+) -> Vec<u8> {
     let mut xml = XmlDocument::new();
     xml.open_in("CanreqVerified", NAMESPACE);
     identity(&mut xml, v, location);
@@ -296,8 +304,7 @@ fn s3_xml(v: &Verified<()>, location: &str, decoded: Option<&DecodedBody>, id: &
     if let Some(expires) = v.expires() {
         xml.element("Expires", &expires.to_string());
     }
-    let length = decoded.map_or(v.body_length(), |d| d.decoded_length());
-    xml.element("BodyLength", &length.to_string());
+    xml.element("BodyLength", &body_length.to_string());
     if let Some(d) = decoded {
         xml.element("DecodedLength", &d.decoded_length().to_string())
             .element("Chunks", &d.chunks().to_string());
