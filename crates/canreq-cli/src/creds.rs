@@ -129,6 +129,7 @@ impl AwsChain<'_> {
             }
             let mut builder =
                 aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+                    .configure(crate::aws_http::provider_config())
                     .region(aws_config::Region::new(region.to_owned()));
             if let Some(p) = profile {
                 builder = builder.profile_name(p);

@@ -6,6 +6,7 @@
 #![allow(rustdoc::broken_intra_doc_links, rustdoc::bare_urls)]
 
 mod args;
+mod aws_http;
 mod body;
 mod client;
 mod creds;
