@@ -118,7 +118,10 @@ impl CanonicalRequest {
     pub fn redacted(&self) -> Cow<'_, str> {
         let text = self.as_str();
         let header_lines = || text.split('\n').skip(3).take_while(|l| !l.is_empty());
-        let secret_line = |line: &str| line.split_once(':').is_some_and(|(n, _)| is_secret_header(n));
+        let secret_line = |line: &str| {
+            line.split_once(':')
+                .is_some_and(|(n, _)| is_secret_header(n))
+        };
         let query = text.split('\n').nth(2).unwrap_or_default();
         if !header_lines().any(secret_line) && !query.contains("X-Amz-Security-Token=") {
             return Cow::Borrowed(text);

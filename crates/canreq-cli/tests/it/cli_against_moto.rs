@@ -6,7 +6,7 @@
 //! a user, give it an allow-all policy (without one moto answers AccessDenied) and create its
 //! access key. Those three go through canreq too, so the test needs nothing but the server.
 
-mod peer;
+use crate::peer;
 
 use std::process::Command;
 

@@ -6,7 +6,7 @@
 //! Both URL styles are used: the AWS URL with `--endpoint-url` (scope inferred from the host),
 //! and the loopback URL with `--region us-east-1 --service s3`.
 
-mod peer;
+use crate::peer;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! The CLI's contract outside the happy path: one clear line and exit code 2 for bad input, 3 for
 //! network failures, never a panic; and `demo`, `verify`, completions and the man page.
 
-mod peer;
+use crate::peer;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

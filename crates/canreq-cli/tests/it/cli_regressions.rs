@@ -1,7 +1,7 @@
 //! Defects found auditing the command line: inputs that made `canreq` panic, or echo a secret
 //! into an error message. Each test names what once went wrong.
 
-mod peer;
+use crate::peer;
 
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

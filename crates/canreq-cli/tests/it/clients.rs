@@ -23,7 +23,10 @@ pub const TOKEN: &str = "FwoGZXIvYXdzEJr//////////wEaDCanreqTokenWith+/=odd=char
 pub const OBJECT_LEN: u64 = 33;
 pub const OBJECT_PATH: &str = "/canreq-bucket/dir/hello%20world.txt";
 
-pub const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/serve_client.py");
+pub const SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/it/clients/serve_client.py"
+);
 
 /// The credentials a client signs with.
 #[derive(Clone, Copy)]

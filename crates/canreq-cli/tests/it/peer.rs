@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-#[path = "../../../canreq/tests/common/mod.rs"]
+#[path = "../../../canreq/tests/it/common.rs"]
 pub mod common;
 mod listener;
 

@@ -2,7 +2,7 @@
 //! one that never reads its answers, a target that names another host than `Host`, a request
 //! without a host, and a head too large for hyper. Each test starts its own server.
 
-mod peer;
+use crate::peer;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -7,8 +7,8 @@
 //! - (ignored; run in release) the peak memory of both ends of a 1 GiB `canreq request
 //!   --chunked` upload.
 
-mod clients;
-mod peer;
+use crate::clients;
+use crate::peer;
 
 use std::io::Write;
 use std::path::Path;

@@ -8,8 +8,7 @@
 //! sent with one byte changed after signing, which the server must refuse. The aws-chunked
 //! uploads of issue 6, with larger objects, are in serve_chunked.rs.
 
-mod clients;
-mod peer;
+use crate::clients;
 
 use clients::{
     AKID, KEY, Key, OBJECT_LEN, OBJECT_PATH, SECRET, Serve, TEMP_AKID, TEMP_KEY, TEMP_SECRET,

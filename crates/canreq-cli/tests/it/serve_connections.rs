@@ -2,7 +2,7 @@
 //! client that half-closes its side once its request is sent, and the log lines of
 //! keep-alive connections. Each test starts its own server.
 
-mod peer;
+use crate::peer;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};

@@ -4,8 +4,7 @@
 //! calls that are not object reads (S3 listings, Route 53, CloudFront), REST-JSON (Lambda) and
 //! Smithy RPC v2 CBOR.
 
-mod clients;
-mod peer;
+use crate::clients;
 
 use clients::{AKID, KEY, Key, SECRET, Serve, boto, python};
 

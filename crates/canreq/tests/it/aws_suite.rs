@@ -5,12 +5,13 @@
 //! - `v4-legacy/**` (botocore's copy of the original AWS suite): header form, comparing
 //!   canonical request, string to sign, `Authorization` and the signed request.
 //!
-//! Runs as its own harness so that it can print one summary line with the counts. Nothing is
-//! skipped: a case that cannot be read is a failure.
+//! One test runs every case and prints one summary line with the counts. Nothing is skipped:
+//! a case that cannot be read is a failure.
 
-mod common;
+use crate::common;
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use canreq::{
@@ -24,7 +25,8 @@ const LEGACY_TOKEN: &str = "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4
 /// The token of the legacy `get-vanilla-with-session-token` case (from its `.creq`).
 const VANILLA_TOKEN: &str = "6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267";
 
-fn main() {
+#[test]
+fn every_case_matches_byte_for_byte() {
     let Some(data) = common::testdata() else {
         return;
     };
@@ -46,17 +48,21 @@ fn main() {
         run_legacy(dir, &mut report);
     }
 
-    println!(
+    // Straight to stderr, which the test harness does not capture (it captures `eprintln!`),
+    // so that every run shows the counts.
+    let _ = writeln!(
+        std::io::stderr(),
         "sigv4 suite: {} passed, {} failed",
         report.passed,
         report.failed.len()
     );
-    if !report.failed.is_empty() {
-        for f in &report.failed {
-            eprintln!("FAILED {f}");
-        }
-        std::process::exit(1);
-    }
+    assert!(
+        report.failed.is_empty(),
+        "sigv4 suite: {} cases failed: {}\n\n{}",
+        report.failed.len(),
+        report.names_failed().join(", "),
+        report.failed.join("\n\n")
+    );
 }
 
 #[derive(Default)]
@@ -66,6 +72,14 @@ struct Report {
 }
 
 impl Report {
+    /// The failed cases' names, each failure's first line.
+    fn names_failed(&self) -> Vec<&str> {
+        self.failed
+            .iter()
+            .map(|f| f.lines().next().unwrap_or_default())
+            .collect()
+    }
+
     fn check(&mut self, case: &str, mismatches: Vec<String>) {
         if mismatches.is_empty() {
             self.passed += 1;

@@ -13,9 +13,8 @@
 //!
 //! `CANREQ_ORACLE_SEED` replays or explores another seed.
 
-#[path = "oracle/cases.rs"]
 mod cases;
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -235,7 +234,8 @@ fn python() -> Option<PathBuf> {
 
 /// Runs the script once over all cases; its answers, in case order.
 fn botocore_sign(python: &Path, cases: &[Case]) -> Vec<Value> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/botocore_sign.py");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/botocore_oracle/botocore_sign.py");
     let mut child = Command::new(python)
         .arg(&script)
         .env("PYTHONDONTWRITEBYTECODE", "1")

@@ -2,8 +2,8 @@
 //! single-byte change refused, and the verifier handing streaming bodies to the decoder. The
 //! tampering cases, each with its AWS error code, are in `chunked_rejections.rs`.
 
-mod chunked_support;
-mod common;
+use crate::chunked_support;
+use crate::common;
 
 use std::sync::Arc;
 

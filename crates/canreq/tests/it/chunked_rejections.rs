@@ -1,7 +1,6 @@
 //! aws-chunked: every way a body can be tampered with, each refused with its AWS error code.
 
-mod chunked_support;
-mod common;
+use crate::chunked_support;
 
 use std::sync::Arc;
 

@@ -17,7 +17,7 @@
 //! request that AWS canonicalizes the same way, and canreq's canonical request is checked for
 //! AWS's form. These departures are named at [`AwsEquivalent`].
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};

@@ -1,7 +1,7 @@
 //! Behaviour of the signer beyond the AWS suite: published examples, re-signing, errors,
 //! secrets kept out of `Debug`, the key cache and the `http` integration.
 
-mod common;
+use crate::common;
 
 use canreq::{
     Credentials, Error, KeyCache, Payload, Request, Scope, SessionTokenMode, Signer,

@@ -4,7 +4,7 @@
 use canreq::Credentials;
 use canreq::verify::{Accept, ErrorCode, Verifier};
 
-mod verify_support;
+use crate::verify_support;
 use verify_support::*;
 
 #[test]

@@ -4,7 +4,7 @@
 use canreq::verify::Verifier;
 use canreq::{Credentials, RawRequest, SigningTime};
 
-mod verify_support;
+use crate::verify_support;
 use verify_support::{AKID, creds};
 
 fn store(access_key_id: &str) -> Option<Credentials> {

@@ -4,7 +4,7 @@
 
 use canreq::verify::{ErrorCode, Verifier};
 
-mod verify_support;
+use crate::verify_support;
 use verify_support::*;
 
 fn plain_store(akid: &str) -> Option<canreq::Credentials> {
