@@ -34,7 +34,7 @@ impl Moto {
         let moto = python.with_file_name("moto_server");
         if !moto.is_file() {
             let why = format!("{} not found beside CANREQ_PYTHON", moto.display());
-            if peer::common::in_ci() {
+            if crate::common::in_ci() {
                 panic!("{why}; in CI a missing peer is a failure");
             }
             eprintln!("skipped: {why}");

@@ -11,7 +11,7 @@ use crate::peer;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use peer::common::Rng;
+use crate::common::Rng;
 use peer::{Run, Server, TempDir, canreq, peer, run};
 use sha2::{Digest, Sha256};
 
@@ -381,7 +381,7 @@ fn find_curl() -> Option<PathBuf> {
             .find(|p| p.is_file())
     });
     if found.is_none() {
-        if peer::common::in_ci() {
+        if crate::common::in_ci() {
             panic!("curl is not on PATH; in CI a missing peer is a failure");
         }
         eprintln!("skipped: curl is not on PATH");

@@ -6,19 +6,11 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn testdata() -> Option<PathBuf> {
-    let dir = std::env::var_os("CANREQ_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata"));
-    let suite = dir.join("aws-sigv4-test-suite/v4-crt");
-    if suite.is_dir() {
-        Some(suite)
-    } else if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("the AWS test suite is missing at {} (CI)", suite.display());
-    } else {
-        eprintln!("golden: skipped (no test data at {})", suite.display());
-        None
-    }
+use crate::common;
+
+/// The suite's `v4-crt` cases; `None` (skipped) without test data outside CI.
+fn crt_suite() -> Option<PathBuf> {
+    Some(common::testdata()?.join("aws-sigv4-test-suite/v4-crt"))
 }
 
 fn read(path: &Path) -> String {
@@ -90,7 +82,7 @@ fn rendered(out: &Value, body: &str) -> String {
 
 #[test]
 fn every_crt_case_in_both_forms_matches_the_suite() {
-    let Some(suite) = testdata() else { return };
+    let Some(suite) = crt_suite() else { return };
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&suite)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -167,7 +159,7 @@ fn every_crt_case_in_both_forms_matches_the_suite() {
 
 #[test]
 fn text_output_is_labelled() {
-    let Some(suite) = testdata() else { return };
+    let Some(suite) = crt_suite() else { return };
     let dir = suite.join("get-vanilla-query-order-key-case");
     let context: Value = serde_json::from_str(&read(&dir.join("context.json"))).unwrap();
     let output = canreq(&case_args(&dir, &context));
@@ -201,7 +193,7 @@ fn text_output_is_labelled() {
 
 #[test]
 fn canonical_request_mode_signs_what_it_is_given() {
-    let Some(suite) = testdata() else { return };
+    let Some(suite) = crt_suite() else { return };
     let dir = suite.join("get-vanilla");
     let output = canreq(&[
         "sign".into(),
@@ -243,7 +235,7 @@ fn canonical_request_mode_signs_what_it_is_given() {
 
 #[test]
 fn session_token_is_redacted_unless_asked() {
-    let Some(suite) = testdata() else { return };
+    let Some(suite) = crt_suite() else { return };
     let dir = suite.join("get-vanilla-with-session-token");
     let context: Value = serde_json::from_str(&read(&dir.join("context.json"))).unwrap();
     let token = context["credentials"]["token"].as_str().unwrap();

@@ -3,7 +3,6 @@
 //! environment that holds no AWS setting of the machine, and the checks of the server's answers.
 
 // Each test crate that includes this module uses only part of it.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -13,6 +13,10 @@
 //!
 //! `peer` starts servers and runs `canreq`; `clients` drives boto3, the AWS CLI and curl.
 
+/// Where the AWS suite is, whether this is CI, a seeded generator: canreq's, shared.
+#[path = "../../../canreq/tests/it/common.rs"]
+mod common;
+
 mod clients;
 mod peer;
 

@@ -3,8 +3,6 @@
 //! with a private HOME and no AWS environment, checked never to panic, so nothing leaves
 //! 127.0.0.1.
 
-#![allow(dead_code)]
-
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -14,9 +12,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-#[path = "../../../canreq/tests/it/common.rs"]
-pub mod common;
 mod listener;
+
+use crate::common;
 
 /// A peer program named by an environment variable (`CANREQ_PYTHON`, `CANREQ_S3S_FS`).
 /// Missing: a failure in CI, elsewhere a "skipped" line and `None`.
@@ -380,11 +378,6 @@ fn answers_http(mut stream: TcpStream) -> bool {
             .is_ok()
         && stream.read_exact(&mut head).is_ok()
         && &head == b"HTTP/1."
-}
-
-/// Whether something listens on `port` of 127.0.0.1.
-pub fn listening(port: u16) -> bool {
-    probe(port, Duration::from_millis(200)).is_ok()
 }
 
 /// A connection to `port` of 127.0.0.1. A connection from the port itself is refused: with

@@ -1,4 +1,4 @@
-//! Real AWS clients against `canreq serve`: boto3/botocore (tests/clients/serve_client.py), the
+//! Real AWS clients against `canreq serve`: boto3/botocore (tests/it/clients/serve_client.py), the
 //! AWS CLI and curl's `--aws-sigv4`. Each test starts its own server on a free loopback port.
 //!
 //! A verified request gets `200` and a report: XML for the Query protocol (IAM/STS) and for S3

@@ -3,11 +3,11 @@
 //!
 //! Seeded random requests are signed by canreq and by botocore's `SigV4Auth`, `S3SigV4Auth`,
 //! `SigV4QueryAuth` and `S3SigV4QueryAuth` at the same frozen time; one Python process
-//! (`tests/oracle/botocore_sign.py`) signs them all. The canonical request, the string to sign,
+//! (`botocore_oracle/botocore_sign.py`) signs them all. The canonical request, the string to sign,
 //! the signature and the request as sent (headers, or the presigned URL) must agree.
 //!
 //! botocore does not follow AWS's documented rules everywhere. Where it does not, the generator
-//! (`tests/oracle/cases.rs`) stays inside what botocore gets right, or canreq is configured the
+//! (`botocore_oracle/cases.rs`) stays inside what botocore gets right, or canreq is configured the
 //! way botocore behaves (`settings` here); each such place has a comment naming the botocore
 //! behaviour. Everything else is generated freely.
 //!
@@ -20,8 +20,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::s3_path::percent_decode;
 use canreq::{Credentials, Payload, Request, Scope, Signer, SigningSettings};
-use cases::{Body, Case, KINDS, gen_case, percent_decode};
+use cases::{Body, Case, KINDS, gen_case};
 use common::Rng;
 use serde_json::Value;
 
@@ -42,7 +43,7 @@ struct Ours {
 }
 
 fn settings(case: &Case) -> SigningSettings {
-    // botocore's unsigned-header list, not canreq's (see `HEADER_NAMES` in oracle/cases.rs).
+    // botocore's unsigned-header list, not canreq's (see `HEADER_NAMES` in botocore_oracle/cases.rs).
     let mut settings = SigningSettings::for_service(case.service)
         .unsign_header("baggage")
         .and_then(|s| s.unsign_header("traceparent"))

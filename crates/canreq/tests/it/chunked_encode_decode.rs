@@ -1,6 +1,6 @@
 //! aws-chunked: the S3 documentation's example byte for byte, round trips in every mode, every
 //! single-byte change refused, and the verifier handing streaming bodies to the decoder. The
-//! tampering cases, each with its AWS error code, are in `chunked_rejections.rs`.
+//! tampering cases, each with its AWS error code, are in `chunked_rejections`.
 
 use crate::chunked_support;
 use crate::common;
@@ -15,7 +15,7 @@ use chunked_support::*;
 
 #[test]
 fn s3_documentation_example_byte_for_byte() {
-    let Some(example) = common::ChunkedExample::load() else {
+    let Some(example) = chunked_support::ChunkedExample::load() else {
         return;
     };
     let ex = &example.json;

@@ -1,6 +1,5 @@
-//! Shared by the aws-chunked tests: a signed upload of a body, and decoding it in pieces.
-
-#![allow(dead_code)]
+//! Shared by the aws-chunked tests: a signed upload of a body, decoding it in pieces, and the
+//! S3 documentation's example.
 
 use canreq::chunked::{ChunkedDecoder, StreamingUpload};
 use canreq::verify::{AuthError, ErrorCode};
@@ -109,4 +108,64 @@ pub fn store(access_key_id: &str) -> Option<Credentials> {
 pub fn body(len: usize, seed: u64) -> Vec<u8> {
     let mut rng = common::Rng::new(seed);
     (0..len).map(|_| rng.next() as u8).collect()
+}
+
+/// The S3 documentation's signed aws-chunked upload (`streaming/s3-chunked-upload-example.json`):
+/// its JSON, credentials and signing time. `None` when the test data is missing outside CI.
+pub struct ChunkedExample {
+    pub json: serde_json::Value,
+    pub credentials: canreq::Credentials,
+    pub time: canreq::SigningTime,
+}
+
+impl ChunkedExample {
+    pub fn load() -> Option<ChunkedExample> {
+        let path = common::testdata()?.join("streaming/s3-chunked-upload-example.json");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let json: serde_json::Value = serde_json::from_str(&text).expect("example JSON");
+        let credentials = canreq::Credentials::new(
+            json["credentials"]["access_key_id"].as_str().unwrap(),
+            json["credentials"]["secret_access_key"].as_str().unwrap(),
+        )
+        .unwrap();
+        let time = canreq::SigningTime::parse(json["timestamp"].as_str().unwrap()).unwrap();
+        Some(ChunkedExample {
+            json,
+            credentials,
+            time,
+        })
+    }
+
+    /// A signer for the example's scope and time.
+    pub fn signer(&self) -> canreq::Signer<'_> {
+        let scope = canreq::Scope::new(
+            self.json["region"].as_str().unwrap(),
+            self.json["service"].as_str().unwrap(),
+        )
+        .unwrap();
+        canreq::Signer::new(&self.credentials, scope, self.time)
+    }
+
+    /// The example's request head, as signed.
+    pub fn request(&self) -> canreq::Request<'_> {
+        let r = &self.json["request"];
+        let mut req =
+            canreq::Request::new(r["method"].as_str().unwrap(), r["path"].as_str().unwrap());
+        for h in r["headers"].as_array().unwrap() {
+            req.push_header(h[0].as_str().unwrap(), h[1].as_str().unwrap());
+        }
+        req
+    }
+
+    /// The example's signing key.
+    pub fn signing_key(&self) -> canreq::SigningKey {
+        let scope = self.signer().scope().clone();
+        canreq::SigningKey::derive(
+            self.credentials.secret_access_key().expose(),
+            self.time.date(),
+            scope.region(),
+            scope.service(),
+        )
+    }
 }

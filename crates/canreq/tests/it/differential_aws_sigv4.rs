@@ -17,7 +17,7 @@
 //! request that AWS canonicalizes the same way, and canreq's canonical request is checked for
 //! AWS's form. These departures are named at [`AwsEquivalent`].
 
-use crate::common;
+use crate::s3_path;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
@@ -302,7 +302,7 @@ fn aws_equivalent(case: &Case, sent: &str, normalize: bool) -> AwsEquivalent {
         .map_or((sent, None), |(p, q)| (p, Some(q)));
     let last = path.rsplit('/').next().unwrap_or_default();
     let trailing_dot = normalize && (last == "." || last == "..");
-    let s3_key = canreq::is_s3_family(case.service).then(|| common::s3_key_path(path));
+    let s3_key = canreq::is_s3_family(case.service).then(|| s3_path::s3_key_path(path));
     let mut target = if trailing_dot {
         crt_normalize(path)
     } else if let Some(key) = &s3_key {

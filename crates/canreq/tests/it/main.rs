@@ -15,6 +15,7 @@
 //! (`chunked_rejections`).
 
 mod common;
+mod s3_path;
 
 mod chunked_support;
 mod verify_support;

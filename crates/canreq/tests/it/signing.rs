@@ -1,7 +1,7 @@
 //! Behaviour of the signer beyond the AWS suite: published examples, re-signing, errors,
 //! secrets kept out of `Debug`, the key cache and the `http` integration.
 
-use crate::common;
+use crate::chunked_support;
 
 use canreq::{
     Credentials, Error, KeyCache, Payload, Request, Scope, SessionTokenMode, Signer,
@@ -17,7 +17,7 @@ fn vanilla_time() -> SigningTime {
 
 #[test]
 fn s3_chunked_upload_seed_signature() {
-    let Some(example) = common::ChunkedExample::load() else {
+    let Some(example) = chunked_support::ChunkedExample::load() else {
         return;
     };
     let ex = &example.json;

@@ -1,6 +1,5 @@
 //! What the verifier tests share: received requests, owned and easy to tamper with, and
 //! signing them the way clients do.
-#![allow(dead_code)]
 
 use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
 

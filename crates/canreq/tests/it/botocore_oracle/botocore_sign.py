@@ -1,4 +1,4 @@
-"""Signs requests with botocore, for tests/botocore_oracle.rs.
+"""Signs requests with botocore, for tests/it/botocore_oracle.rs.
 
 Reads one JSON case per line on stdin and writes one JSON line per case on stdout, in order:
 what botocore's own signer computed (canonical request, string to sign, signature) and the

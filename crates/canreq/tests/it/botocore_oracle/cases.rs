@@ -8,6 +8,7 @@ use canreq::SigningTime;
 use serde_json::{Value, json};
 
 use crate::common::Rng;
+use crate::s3_path::{percent_decode, s3_key_path};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Kind {
@@ -268,7 +269,7 @@ fn gen_path(rng: &mut Rng, s3: bool) -> String {
     // serializer having escaped the key (`quote(key, safe='/~')`). S3 signs the key encoded
     // once, whatever the client wrote, and so does canreq. So S3 paths are given in that form,
     // as botocore's own serializer writes them.
-    super::common::s3_key_path(&path)
+    s3_key_path(&path)
 }
 
 /// The query as its decoded pairs, empty pieces left out (canreq ignores them).
@@ -466,8 +467,6 @@ fn gen_value(rng: &mut Rng) -> String {
     }
     value
 }
-
-pub use super::common::percent_decode;
 
 /// What [`features`] looks for; every one must turn up in a run.
 pub const FEATURES: &[&str] = &[
