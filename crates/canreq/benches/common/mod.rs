@@ -340,5 +340,5 @@ pub fn config() -> Criterion {
 
 /// One line of a paired-ratio table.
 pub fn paired_line(label: &str, (median, low, high): (f64, f64, f64)) {
-    println!("{label:<24} median {median:>5.2}x   (rounds: {low:.2}x .. {high:.2}x)");
+    println!("{label:<40} median {median:>6.3}x   (rounds: {low:.3}x .. {high:.3}x)");
 }
