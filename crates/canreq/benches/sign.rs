@@ -3,7 +3,8 @@
 //!
 //! Each group R1..R6 holds a `canreq` and an `aws-sigv4` function for the same request (the
 //! core issue's performance requirements); R4/R5 add a raw `sha2` baseline and report
-//! throughput. `BENCHMARKS.md` has the figures.
+//! throughput; `S3_put-12-headers` signs an S3 PUT with 12 headers. `BENCHMARKS.md` has the
+//! figures.
 //!
 //! Fairness rules followed here:
 //! - both sides build their request description from the same borrowed inputs inside the timed
@@ -19,8 +20,9 @@
 //!   and derives the key on every call; `canreq-cold` (R1) derives it on every call too, for
 //!   information.
 //!
-//! Before the groups run, two tables are printed: allocations per signature (the bench fails
-//! if `canreq` allocates more for 20 headers than for one), and the aws-sigv4/canreq time ratio
+//! Before the groups run, tables are printed: allocations per signature (the bench fails if
+//! `canreq` allocates more for 20 headers than for one), the aws-sigv4/canreq time ratio for
+//! R1..R3, R6 and the 12-header PUT, and R4's signing against raw `sha2` of its body, both
 //! measured in alternating short batches, which a load change on a shared machine skews less
 //! than two separate criterion measurements.
 
@@ -190,7 +192,57 @@ fn paired_report(_c: &mut Criterion) {
         ROUNDS,
     );
     paired_line("R6 presign", ratio);
+
+    let case = s3_put_12_headers();
+    let s = signer(&creds, "s3", Some(&cache));
+    let params = aws_params(&identity, "s3", UNIX, aws_s3_settings());
+    let ratio = paired_ratio(
+        || {
+            black_box(
+                s.sign(&canreq_request(black_box(&case)), Payload::Unsigned)
+                    .expect("sign"),
+            );
+        },
+        || {
+            black_box(aws_sign(
+                black_box(&case),
+                SignableBody::UnsignedPayload,
+                &params,
+            ));
+        },
+        ROUNDS,
+    );
+    paired_line("S3 PUT, 12 headers", ratio);
+
+    println!(
+        "\n== paired ratio: sha2 time / canreq time, R4's 1 MiB body (target: 0.97 or more) =="
+    );
+    let case = s3_put();
+    let body = r4_body();
+    let ratio = paired_ratio(
+        || {
+            black_box(
+                s.sign(&canreq_request(&case), Payload::Bytes(black_box(&body)))
+                    .expect("sign"),
+            );
+        },
+        || {
+            black_box(Sha256::digest(black_box(&body)));
+        },
+        ROUNDS,
+    );
+    paired_line("R4 payload hash, share of sha2", ratio);
     println!();
+}
+
+/// R4's body: 1 MiB.
+fn r4_body() -> Vec<u8> {
+    body_of(1 << 20)
+}
+
+/// `size` bytes of a fixed pattern.
+fn body_of(size: usize) -> Vec<u8> {
+    (0..size).map(|i| (i * 31 % 251) as u8).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,7 +331,7 @@ fn r3(c: &mut Criterion) {
 
 fn s3_put_group(c: &mut Criterion, name: &str, size: usize, big: bool) {
     let case = s3_put();
-    let body: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
+    let body = body_of(size);
     let creds = creds();
     let cache = KeyCache::default();
     let warm = signer(&creds, "s3", Some(&cache));
@@ -328,7 +380,7 @@ fn s3_put_group(c: &mut Criterion, name: &str, size: usize, big: bool) {
 }
 
 fn r4(c: &mut Criterion) {
-    s3_put_group(c, "R4_s3-put-1MiB", 1 << 20, false);
+    s3_put_group(c, "R4_s3-put-1MiB", r4_body().len(), false);
 }
 
 fn r5(c: &mut Criterion) {
@@ -367,9 +419,49 @@ fn r6(c: &mut Criterion) {
     g.finish();
 }
 
+// ---------------------------------------------------------------------------------------------
+// An S3 PUT with 12 headers, payload unsigned
+// ---------------------------------------------------------------------------------------------
+
+fn s3_put_12(c: &mut Criterion) {
+    let case = s3_put_12_headers();
+    let creds = creds();
+    let cache = KeyCache::default();
+    let warm = signer(&creds, "s3", Some(&cache));
+    let identity = aws_identity(AKID, SECRET);
+    let params = aws_params(&identity, "s3", UNIX, aws_s3_settings());
+
+    let ours = warm
+        .sign(&canreq_request(&case), Payload::Unsigned)
+        .expect("sign");
+    let (_, theirs) = aws_sign(&case, SignableBody::UnsignedPayload, &params);
+    assert_eq!(ours.signature(), theirs, "the libraries disagree");
+    // Every header is signed, and the two the signer adds.
+    assert_eq!(
+        ours.steps()
+            .canonical_request()
+            .signed_headers()
+            .split(';')
+            .count(),
+        case.headers.len() + 2
+    );
+
+    let mut g = c.benchmark_group("S3_put-12-headers");
+    g.bench_function("canreq", |b| {
+        b.iter(|| {
+            warm.sign(&canreq_request(black_box(&case)), Payload::Unsigned)
+                .expect("sign")
+        })
+    });
+    g.bench_function("aws-sigv4", |b| {
+        b.iter(|| aws_sign(black_box(&case), SignableBody::UnsignedPayload, &params))
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = allocation_report, paired_report, r1, r2, r3, r4, r5, r6
+    targets = allocation_report, paired_report, r1, r2, r3, r4, r5, r6, s3_put_12
 }
 criterion_main!(benches);
