@@ -1,6 +1,7 @@
-//! Shared by serve_clients.rs and serve_chunked.rs: `canreq serve` started per test, the keys
-//! it accepts, the three clients (serve_client.py for boto3, the AWS CLI, curl) run in an
-//! environment that holds no AWS setting of the machine, and the checks of the server's answers.
+//! Shared by serve_clients, serve_chunked and serve_protocols: `canreq serve` started per test,
+//! the keys it accepts, the three clients (serve_client.py for boto3, the AWS CLI, curl) run in
+//! an environment that holds no AWS setting of the machine, and the checks of the server's
+//! answers.
 
 // Each test crate that includes this module uses only part of it.
 

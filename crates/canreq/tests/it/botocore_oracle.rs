@@ -43,7 +43,7 @@ struct Ours {
 }
 
 fn settings(case: &Case) -> SigningSettings {
-    // botocore's unsigned-header list, not canreq's (see `HEADER_NAMES` in botocore_oracle/cases.rs).
+    // botocore's unsigned-header list, not canreq's (see `HEADER_NAMES` in cases.rs).
     let mut settings = SigningSettings::for_service(case.service)
         .unsign_header("baggage")
         .and_then(|s| s.unsign_header("traceparent"))
