@@ -3,8 +3,9 @@
 //!
 //! The streaming issue asks for encoding and verifying at 95 % of raw SHA-256 throughput or
 //! more on one core, and for the parallel mode (chunk hashes on two threads, HMAC chain in
-//! order) at 1.8x one core or more. Every function below processes the same 64 MiB in 64 KiB chunks, in one
-//! criterion group, so the ratios compare functions measured minutes apart at most:
+//! order) at 1.8x one core or more. Every function below processes the same 64 MiB in 64 KiB
+//! chunks, in one criterion group, so the ratios compare functions measured minutes apart at
+//! most:
 //!
 //! - `sha2`: one `Sha256::digest` over the whole body, the baseline;
 //! - `sha2_2threads`: the same bytes as two halves on two threads, the ceiling for any parallel
@@ -27,14 +28,13 @@
 //!
 //! Before timing, every encoder's output is checked byte for byte against the others, decoded
 //! and verified, and aws-sigv4's chain is checked to give canreq's signatures. Then the main
-//! ratios are measured paired (one call of each side per round, alternating), which a load
-//! change on the shared host skews far less than two criterion measurements; after the group,
-//! criterion's estimates of this run are printed as shares of `sha2`, with the targets.
+//! ratios are measured paired (`common::paired_ratio`: at 40 ms a call, one call of each side
+//! per round, which one goes first alternating), which a load change on the shared host skews
+//! far less than two criterion measurements, and the targets are judged on them. Criterion's
+//! group follows, with each function's time and throughput.
 
-use std::fs;
 use std::hint::black_box;
-use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use aws_sigv4::sign::v4;
 use canreq::chunked::{
@@ -179,40 +179,8 @@ fn sha2_halves(body: &[u8]) -> ([u8; 32], [u8; 32]) {
     })
 }
 
+/// Rounds of the paired ratios: each is one call of about 40 ms per side.
 const PAIRED_ROUNDS: usize = 15;
-
-/// `time(reference) / time(subject)` per round, one call of each, which one goes first
-/// alternating; the median, lowest and highest over the rounds, after one warm-up call each.
-fn paired(reference: &mut dyn FnMut(), subject: &mut dyn FnMut()) -> (f64, f64, f64) {
-    let time = |f: &mut dyn FnMut()| {
-        let start = Instant::now();
-        f();
-        start.elapsed().as_secs_f64()
-    };
-    reference();
-    subject();
-    let mut ratios: Vec<f64> = (0..PAIRED_ROUNDS)
-        .map(|round| {
-            if round % 2 == 0 {
-                let r = time(reference);
-                r / time(subject)
-            } else {
-                let s = time(subject);
-                time(reference) / s
-            }
-        })
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    (
-        ratios[PAIRED_ROUNDS / 2],
-        ratios[0],
-        ratios[PAIRED_ROUNDS - 1],
-    )
-}
-
-fn paired_row(label: &str, (median, low, high): (f64, f64, f64)) {
-    println!("{label:<38} {median:>6.3}x   ({low:.3}x .. {high:.3}x)");
-}
 
 fn chunked(c: &mut Criterion) {
     // Leaked: aws-sigv4 wants chunks as `Bytes`, which borrow a `'static` slice for free.
@@ -281,64 +249,73 @@ fn chunked(c: &mut Criterion) {
     let seed = signed.signed.signature().to_owned();
 
     // Paired ratios: on a shared 2-core host, two criterion measurements a minute apart can
-    // differ by more than the 5 % margin; alternating single calls share the load changes.
+    // differ by more than the 5 % margin; alternating calls share the load changes.
     println!("\n== paired, {PAIRED_ROUNDS} rounds of one call each, order alternating ==");
-    println!("{:<38} {:>7}   (lowest .. highest)", "", "median");
-    let sha2 = || {
+    let mut sha2 = || {
         black_box(Sha256::digest(black_box(body)));
     };
-    let encode = || {
+    let mut encode = || {
         black_box(signed.frame(black_box(body), None, None));
     };
     let mut push_out = Vec::with_capacity(wire.len());
-    let rows: [(&str, &mut dyn FnMut()); 8] = [
-        ("encode, share of sha2", &mut { encode }),
-        ("decode, share of sha2", &mut || {
-            black_box(signed.decode(black_box(&wire), usize::MAX));
-        }),
-        ("decode_64KiB, share of sha2", &mut || {
-            black_box(signed.decode(black_box(&wire), CHUNK));
-        }),
-        ("encode_push, share of sha2", &mut || {
-            push_out.clear();
-            black_box(signed.push(black_box(body), BODY, &mut push_out, false));
-        }),
-        ("encode_crc32c, share of sha2", &mut || {
-            black_box(crc.frame(black_box(body), None, None));
-        }),
-        ("decode_crc32c, share of sha2", &mut || {
-            black_box(crc.decode(black_box(&crc_wire), usize::MAX));
-        }),
-        ("aws-sigv4, share of sha2", &mut || {
-            black_box(aws_chain(black_box(body), &seed, &params));
-        }),
-        ("sha2_2threads, speed-up over sha2", &mut || {
-            black_box(sha2_halves(black_box(body)));
-        }),
-    ];
-    for (label, subject) in rows {
-        paired_row(label, paired(&mut { sha2 }, subject));
-    }
-    let parallel = &mut || {
+    let mut share_of_sha2 = |label: &str, subject: &mut dyn FnMut()| {
+        let ratio = paired_ratio(subject, &mut sha2, PAIRED_ROUNDS);
+        paired_line(&format!("{label}, share of sha2"), ratio);
+        ratio.0
+    };
+    let encode_share = share_of_sha2("encode", &mut encode);
+    let decode_share = share_of_sha2("decode", &mut || {
+        black_box(signed.decode(black_box(&wire), usize::MAX));
+    });
+    share_of_sha2("decode_64KiB", &mut || {
+        black_box(signed.decode(black_box(&wire), CHUNK));
+    });
+    share_of_sha2("encode_push", &mut || {
+        push_out.clear();
+        black_box(signed.push(black_box(body), BODY, &mut push_out, false));
+    });
+    share_of_sha2("encode_crc32c", &mut || {
+        black_box(crc.frame(black_box(body), None, None));
+    });
+    share_of_sha2("decode_crc32c", &mut || {
+        black_box(crc.decode(black_box(&crc_wire), usize::MAX));
+    });
+    share_of_sha2("aws-sigv4", &mut || {
+        black_box(aws_chain(black_box(body), &seed, &params));
+    });
+    let mut sha2_2threads = || {
+        black_box(sha2_halves(black_box(body)));
+    };
+    let ceiling = paired_ratio(&mut sha2_2threads, &mut sha2, PAIRED_ROUNDS);
+    paired_line("sha2_2threads, speed-up over sha2", ceiling);
+    let mut parallel = || {
         let hashes = hash_chunks_parallel(black_box(body), CHUNK, 2);
         black_box(signed.frame(body, Some(&hashes), None));
     };
-    paired_row(
-        "encode_parallel, speed-up over encode",
-        paired(&mut { encode }, parallel),
-    );
+    let speed_up = paired_ratio(&mut parallel, &mut encode, PAIRED_ROUNDS);
+    paired_line("encode_parallel, speed-up over encode", speed_up);
     // Against what two threads of raw SHA-256 reach at the same moment: whether the other core
     // was free or not, this shows what the parallel mode itself costs.
-    paired_row(
+    paired_line(
         "encode_parallel, share of sha2_2threads",
-        paired(
-            &mut || {
-                black_box(sha2_halves(black_box(body)));
-            },
-            parallel,
-        ),
+        paired_ratio(&mut parallel, &mut sha2_2threads, PAIRED_ROUNDS),
     );
     drop(push_out);
+
+    let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+    for (name, share) in [("encode", encode_share), ("decode", decode_share)] {
+        println!(
+            "target {name} >= 95 % of sha2: {:.1} % ({})",
+            100.0 * share,
+            verdict(share >= 0.95)
+        );
+    }
+    let threads = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "target encode_parallel >= 1.8x encode: {:.2}x ({}; {threads} cores here)\n",
+        speed_up.0,
+        verdict(speed_up.0 >= 1.8)
+    );
 
     let mut g = c.benchmark_group(GROUP);
     g.throughput(Throughput::Bytes(BODY as u64))
@@ -389,110 +366,6 @@ fn chunked(c: &mut Criterion) {
     g.finish();
 }
 
-// ---------------------------------------------------------------------------------------------
-// Summary from this run's estimates
-// ---------------------------------------------------------------------------------------------
-
-/// Where criterion writes its estimates: as criterion decides it, except that the target
-/// directory is taken from this executable's path (`<target>/release/deps/chunked-…`) rather
-/// than from `cargo metadata`.
-fn criterion_dir() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return Some(PathBuf::from(home));
-    }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Some(PathBuf::from(target).join("criterion"));
-    }
-    let exe = std::env::current_exe().ok()?;
-    Some(exe.parent()?.parent()?.parent()?.join("criterion"))
-}
-
-/// Seconds per iteration of `function` as criterion reports it (slope, else mean), if it was
-/// measured by this process (a filtered run leaves older estimates behind).
-fn estimate(function: &str, since: SystemTime) -> Option<f64> {
-    let path = criterion_dir()?
-        .join(GROUP)
-        .join(function)
-        .join("new/estimates.json");
-    if fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None;
-    }
-    let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).ok()?).ok()?;
-    let typical = json
-        .get("slope")
-        .filter(|s| !s.is_null())
-        .unwrap_or(&json["mean"]);
-    typical["point_estimate"].as_f64().map(|ns| ns * 1e-9)
-}
-
-fn summary(_c: &mut Criterion) {
-    let since = *STARTED.get_or_init(SystemTime::now);
-    let Some(sha2) = estimate("sha2", since) else {
-        println!("\n(no sha2 estimate from this run: no summary)");
-        return;
-    };
-    let gib = |secs: f64| BODY as f64 / secs / f64::from(1u32 << 30);
-    println!("\n== {GROUP}: time, throughput, share of raw sha2 throughput (one core) ==");
-    let functions = [
-        "sha2",
-        "sha2_2threads",
-        "encode",
-        "encode_push",
-        "encode_push_16KiB",
-        "encode_parallel",
-        "aws-sigv4",
-        "decode",
-        "decode_64KiB",
-        "encode_crc32c",
-        "decode_crc32c",
-    ];
-    for name in functions {
-        if let Some(t) = estimate(name, since) {
-            println!(
-                "{name:<20} {:>8.2} ms {:>6.2} GiB/s {:>7.1} %",
-                t * 1e3,
-                gib(t),
-                100.0 * sha2 / t
-            );
-        }
-    }
-    let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
-    for name in ["encode", "decode"] {
-        if let Some(t) = estimate(name, since) {
-            let share = sha2 / t;
-            println!(
-                "target {name} >= 95 % of sha2: {:.1} % ({})",
-                100.0 * share,
-                verdict(share >= 0.95)
-            );
-        }
-    }
-    if let (Some(one), Some(two)) = (
-        estimate("encode", since),
-        estimate("encode_parallel", since),
-    ) {
-        let threads = std::thread::available_parallelism().map_or(0, |n| n.get());
-        println!(
-            "target encode_parallel >= 1.8x encode: {:.2}x ({}; {threads} cores here)",
-            one / two,
-            verdict(one / two >= 1.8)
-        );
-    }
-    if let (Some(one), Some(two)) = (estimate("sha2", since), estimate("sha2_2threads", since)) {
-        println!(
-            "sha2_2threads / sha2: {:.2}x (the machine's ceiling)",
-            one / two
-        );
-    }
-}
-
-/// When this process started measuring: estimates older than this are not from this run.
-static STARTED: std::sync::OnceLock<SystemTime> = std::sync::OnceLock::new();
-
-fn start(_c: &mut Criterion) {
-    STARTED.get_or_init(SystemTime::now);
-}
-
 /// 10 flat samples per function (each iteration is ~40 ms), 1 s warm-up, 5 s of measurement:
 /// the whole run takes about 1.5 minutes. Command-line flags override these.
 fn config() -> Criterion {
@@ -505,6 +378,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = start, chunked, summary
+    targets = chunked
 }
 criterion_main!(benches);

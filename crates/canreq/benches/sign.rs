@@ -3,7 +3,8 @@
 //!
 //! Each group R1..R6 holds a `canreq` and an `aws-sigv4` function for the same request (the
 //! core issue's performance requirements); R4/R5 add a raw `sha2` baseline and report
-//! throughput. `BENCHMARKS.md` has the figures.
+//! throughput; `S3_put-12-headers` signs an S3 PUT with 12 headers. `BENCHMARKS.md` has the
+//! figures.
 //!
 //! Fairness rules followed here:
 //! - both sides build their request description from the same borrowed inputs inside the timed
@@ -19,8 +20,9 @@
 //!   and derives the key on every call; `canreq-cold` (R1) derives it on every call too, for
 //!   information.
 //!
-//! Before the groups run, two tables are printed: allocations per signature (the bench fails
-//! if `canreq` allocates more for 20 headers than for one), and the aws-sigv4/canreq time ratio
+//! Before the groups run, tables are printed: allocations per signature (the bench fails if
+//! `canreq` allocates more for 20 headers than for one), the aws-sigv4/canreq time ratio for
+//! R1..R3, R6 and the 12-header PUT, and R4's signing against raw `sha2` of its body, both
 //! measured in alternating short batches, which a load change on a shared machine skews less
 //! than two separate criterion measurements.
 
@@ -144,15 +146,34 @@ fn paired_report(_c: &mut Criterion) {
     let cache = KeyCache::default();
     let identity = aws_identity(AKID, SECRET);
     let rows = [
-        ("R1 get-vanilla", r1_get_vanilla(), None),
-        ("R2 ssm GetParameter", r2_ssm(), Some(SSM_BODY)),
-        ("R3 iam ListUsers", r3_iam(), None),
+        (
+            "R1 get-vanilla",
+            r1_get_vanilla(),
+            Payload::Empty,
+            AwsSettings::default(),
+        ),
+        (
+            "R2 ssm GetParameter",
+            r2_ssm(),
+            Payload::Bytes(SSM_BODY),
+            AwsSettings::default(),
+        ),
+        (
+            "R3 iam ListUsers",
+            r3_iam(),
+            Payload::Empty,
+            AwsSettings::default(),
+        ),
+        (
+            "S3 PUT, 12 headers",
+            s3_put_12_headers(),
+            Payload::Unsigned,
+            aws_s3_settings(),
+        ),
     ];
-    for (label, case, body) in rows {
+    for (label, case, payload, settings) in rows {
         let s = signer(&creds, case.service, Some(&cache));
-        let payload = body.map_or(Payload::Empty, Payload::Bytes);
-        let params = aws_params(&identity, case.service, UNIX, AwsSettings::default());
-        let aws_body = || body.map_or(SignableBody::empty(), SignableBody::Bytes);
+        let params = aws_params(&identity, case.service, UNIX, settings);
         let ratio = paired_ratio(
             || {
                 black_box(
@@ -161,7 +182,7 @@ fn paired_report(_c: &mut Criterion) {
                 );
             },
             || {
-                black_box(aws_sign(black_box(&case), aws_body(), &params));
+                black_box(aws_sign(black_box(&case), aws_body(payload), &params));
             },
             ROUNDS,
         );
@@ -190,20 +211,60 @@ fn paired_report(_c: &mut Criterion) {
         ROUNDS,
     );
     paired_line("R6 presign", ratio);
+
+    println!(
+        "\n== paired ratio: sha2 time / canreq time, R4's 1 MiB body (target: 0.97 or more) =="
+    );
+    let s = signer(&creds, "s3", Some(&cache));
+    let case = s3_put();
+    let body = r4_body();
+    let ratio = paired_ratio(
+        || {
+            black_box(
+                s.sign(&canreq_request(&case), Payload::Bytes(black_box(&body)))
+                    .expect("sign"),
+            );
+        },
+        || {
+            black_box(Sha256::digest(black_box(&body)));
+        },
+        ROUNDS,
+    );
+    paired_line("R4 payload hash, share of sha2", ratio);
     println!();
+}
+
+/// What aws-sigv4 is given for the payload canreq is given.
+fn aws_body(payload: Payload<'_>) -> SignableBody<'_> {
+    match payload {
+        Payload::Empty => SignableBody::empty(),
+        Payload::Bytes(body) => SignableBody::Bytes(body),
+        Payload::Unsigned => SignableBody::UnsignedPayload,
+        _ => unimplemented!("no bench signs this payload"),
+    }
+}
+
+/// R4's body: 1 MiB.
+fn r4_body() -> Vec<u8> {
+    body_of(1 << 20)
+}
+
+/// `size` bytes of a fixed pattern.
+fn body_of(size: usize) -> Vec<u8> {
+    (0..size).map(|i| (i * 31 % 251) as u8).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
 // R1..R3: small Authorization-header signatures
 // ---------------------------------------------------------------------------------------------
 
-/// A header-signature group: `canreq` (warm cache) and `aws-sigv4`, after checking that they
-/// agree, plus `canreq-cold` when asked.
+/// A header-signature group: `canreq` (warm cache) and `aws-sigv4` (with `settings`), after
+/// checking that they agree, plus `canreq-cold` when asked.
 fn header_group(
     c: &mut Criterion,
     name: &str,
     case: &Case,
-    body: Option<&'static [u8]>,
+    (payload, settings): (Payload<'static>, AwsSettings),
     expected: Option<&str>,
     with_cold: bool,
 ) {
@@ -212,9 +273,8 @@ fn header_group(
     let warm = signer(&creds, case.service, Some(&cache));
     let cold = signer(&creds, case.service, None);
     let identity = aws_identity(AKID, SECRET);
-    let params = aws_params(&identity, case.service, UNIX, AwsSettings::default());
-    let payload = body.map_or(Payload::Empty, Payload::Bytes);
-    let aws_body = || body.map_or(SignableBody::empty(), SignableBody::Bytes);
+    let params = aws_params(&identity, case.service, UNIX, settings);
+    let aws_body = || aws_body(payload);
 
     let ours = warm.sign(&canreq_request(case), payload).expect("sign");
     let (_, theirs) = aws_sign(case, aws_body(), &params);
@@ -250,7 +310,7 @@ fn r1(c: &mut Criterion) {
         c,
         "R1_get-vanilla",
         &case,
-        None,
+        (Payload::Empty, AwsSettings::default()),
         Some(GET_VANILLA_SIGNATURE),
         true,
     );
@@ -266,11 +326,13 @@ fn r2(c: &mut Criterion) {
         signed.steps().canonical_request().signed_headers(),
         "content-type;host;x-amz-date;x-amz-target"
     );
-    header_group(c, "R2_ssm-GetParameter", &case, Some(SSM_BODY), None, false);
+    let payload = (Payload::Bytes(SSM_BODY), AwsSettings::default());
+    header_group(c, "R2_ssm-GetParameter", &case, payload, None, false);
 }
 
 fn r3(c: &mut Criterion) {
-    header_group(c, "R3_iam-ListUsers", &r3_iam(), None, None, false);
+    let payload = (Payload::Empty, AwsSettings::default());
+    header_group(c, "R3_iam-ListUsers", &r3_iam(), payload, None, false);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,7 +341,7 @@ fn r3(c: &mut Criterion) {
 
 fn s3_put_group(c: &mut Criterion, name: &str, size: usize, big: bool) {
     let case = s3_put();
-    let body: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
+    let body = body_of(size);
     let creds = creds();
     let cache = KeyCache::default();
     let warm = signer(&creds, "s3", Some(&cache));
@@ -328,7 +390,7 @@ fn s3_put_group(c: &mut Criterion, name: &str, size: usize, big: bool) {
 }
 
 fn r4(c: &mut Criterion) {
-    s3_put_group(c, "R4_s3-put-1MiB", 1 << 20, false);
+    s3_put_group(c, "R4_s3-put-1MiB", r4_body().len(), false);
 }
 
 fn r5(c: &mut Criterion) {
@@ -367,9 +429,32 @@ fn r6(c: &mut Criterion) {
     g.finish();
 }
 
+// ---------------------------------------------------------------------------------------------
+// An S3 PUT with 12 headers, payload unsigned
+// ---------------------------------------------------------------------------------------------
+
+fn s3_put_12(c: &mut Criterion) {
+    let case = s3_put_12_headers();
+    // Every header is signed, and the two the signer adds.
+    let signed = signer(&creds(), "s3", None)
+        .sign(&canreq_request(&case), Payload::Unsigned)
+        .expect("sign");
+    assert_eq!(
+        signed
+            .steps()
+            .canonical_request()
+            .signed_headers()
+            .split(';')
+            .count(),
+        case.headers.len() + 2
+    );
+    let payload = (Payload::Unsigned, aws_s3_settings());
+    header_group(c, "S3_put-12-headers", &case, payload, None, false);
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = allocation_report, paired_report, r1, r2, r3, r4, r5, r6
+    targets = allocation_report, paired_report, r1, r2, r3, r4, r5, r6, s3_put_12
 }
 criterion_main!(benches);

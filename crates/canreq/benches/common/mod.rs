@@ -177,6 +177,32 @@ pub fn s3_put() -> Case {
     }
 }
 
+/// An S3 PUT with 12 headers as an SDK sends it (`host` and 11 others: content type, length
+/// and MD5, cache control, disposition, ACL, storage class, encryption, a checksum, two
+/// metadata headers), to be signed with `UNSIGNED-PAYLOAD` as over HTTPS.
+pub fn s3_put_12_headers() -> Case {
+    Case {
+        method: "PUT",
+        target: "/reports/2026/q4.pdf",
+        uri: "https://my-bucket.s3.us-east-1.amazonaws.com/reports/2026/q4.pdf",
+        headers: vec![
+            ("Host", "my-bucket.s3.us-east-1.amazonaws.com"),
+            ("Content-Type", "application/pdf"),
+            ("Content-Length", "1048576"),
+            ("Content-MD5", "1B2M2Y8AsgTpgAmY7PhCfg=="),
+            ("Cache-Control", "max-age=3600"),
+            ("Content-Disposition", "attachment; filename=\"q4.pdf\""),
+            ("X-Amz-Acl", "private"),
+            ("X-Amz-Storage-Class", "STANDARD_IA"),
+            ("X-Amz-Server-Side-Encryption", "AES256"),
+            ("X-Amz-Checksum-Crc32", "i9aeUg=="),
+            ("X-Amz-Meta-Project", "canreq"),
+            ("X-Amz-Meta-Owner", "benchmarks"),
+        ],
+        service: "s3",
+    }
+}
+
 /// R6: the S3 documentation's presigned GET.
 pub fn r6_presign() -> Case {
     Case {
@@ -340,5 +366,5 @@ pub fn config() -> Criterion {
 
 /// One line of a paired-ratio table.
 pub fn paired_line(label: &str, (median, low, high): (f64, f64, f64)) {
-    println!("{label:<24} median {median:>5.2}x   (rounds: {low:.2}x .. {high:.2}x)");
+    println!("{label:<40} median {median:>6.3}x   (rounds: {low:.3}x .. {high:.3}x)");
 }

@@ -1,0 +1,32 @@
+//! The `canreq` command's integration tests, one binary (`cargo test -p canreq-cli --test it`),
+//! one module per subject. Run one subject with its module path:
+//! `cargo test -p canreq-cli --test it serve_clients`.
+//!
+//! The command: `sign` against the AWS suite's expected files (`cli_sign_golden`), errors, exit
+//! codes and the other commands (`cli_errors_and_commands`), defects once found
+//! (`cli_regressions`), `request` and `presign` against real servers (`cli_against_moto`,
+//! `cli_against_s3s`).
+//!
+//! `canreq serve`: real AWS clients (`serve_clients`, `serve_protocols`), aws-chunked uploads
+//! (`serve_chunked`), connection handling (`serve_connections`) and clients that misbehave at
+//! the HTTP level (`serve_bad_http`).
+//!
+//! `peer` starts servers and runs `canreq`; `clients` drives boto3, the AWS CLI and curl.
+
+/// Where the AWS suite is, whether this is CI, a seeded generator: canreq's, shared.
+#[path = "../../../canreq/tests/it/common.rs"]
+mod common;
+
+mod clients;
+mod peer;
+
+mod cli_against_moto;
+mod cli_against_s3s;
+mod cli_errors_and_commands;
+mod cli_regressions;
+mod cli_sign_golden;
+mod serve_bad_http;
+mod serve_chunked;
+mod serve_clients;
+mod serve_connections;
+mod serve_protocols;

@@ -1,0 +1,38 @@
+//! canreq's integration tests, one binary (`cargo test -p canreq --test it`), one module per
+//! subject. Run one subject with its module path: `cargo test -p canreq --test it verify_matrix`.
+//!
+//! Signing: the AWS suite (`aws_suite`), published examples and the signer's API (`signing`),
+//! two independent oracles (`differential_aws_sigv4`, `botocore_oracle`), arbitrary input
+//! (`sign_no_panic`).
+//!
+//! Verifying: the adversarial matrix (`verify_matrix`), what a claim says is signed
+//! (`verify_what_is_signed`), claims bent by a hostile client (`verify_hostile_claims`), the
+//! signer's and the verifier's agreement (`verify_round_trip`), the server's steps
+//! (`verify_steps`), requests as real SDKs and signers send them
+//! (`verify_{js_sdk,rust_sdk,third_party}_requests`), arbitrary input (`verify_no_panic`).
+//!
+//! aws-chunked: encoding and decoding (`chunked_encode_decode`), every tampering refused
+//! (`chunked_rejections`).
+
+mod common;
+mod s3_path;
+
+mod chunked_support;
+mod verify_support;
+
+mod aws_suite;
+mod botocore_oracle;
+mod chunked_encode_decode;
+mod chunked_rejections;
+mod differential_aws_sigv4;
+mod sign_no_panic;
+mod signing;
+mod verify_hostile_claims;
+mod verify_js_sdk_requests;
+mod verify_matrix;
+mod verify_no_panic;
+mod verify_round_trip;
+mod verify_rust_sdk_requests;
+mod verify_steps;
+mod verify_third_party_requests;
+mod verify_what_is_signed;
