@@ -5,7 +5,8 @@
 //! The command: `sign` against the AWS suite's expected files (`cli_sign_golden`), errors, exit
 //! codes and the other commands (`cli_errors_and_commands`), defects once found
 //! (`cli_regressions`), `request` and `presign` against real servers (`cli_against_moto`,
-//! `cli_against_s3s`).
+//! `cli_against_s3s`), the AWS credential chain through aws-config's HTTPS client
+//! (`cli_credential_chain`).
 //!
 //! `canreq serve`: real AWS clients (`serve_clients`, `serve_protocols`), aws-chunked uploads
 //! (`serve_chunked`), connection handling (`serve_connections`) and clients that misbehave at
@@ -22,6 +23,7 @@ mod peer;
 
 mod cli_against_moto;
 mod cli_against_s3s;
+mod cli_credential_chain;
 mod cli_errors_and_commands;
 mod cli_regressions;
 mod cli_sign_golden;

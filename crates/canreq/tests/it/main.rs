@@ -1,6 +1,9 @@
 //! canreq's integration tests, one binary (`cargo test -p canreq --test it`), one module per
 //! subject. Run one subject with its module path: `cargo test -p canreq --test it verify_matrix`.
 //!
+//! The algorithm seam: an algorithm known but not implemented is refused everywhere
+//! (`algorithm_seam`).
+//!
 //! Signing: the AWS suite (`aws_suite`), published examples and the signer's API (`signing`),
 //! two independent oracles (`differential_aws_sigv4`, `botocore_oracle`), arbitrary input
 //! (`sign_no_panic`).
@@ -20,6 +23,7 @@ mod s3_path;
 mod chunked_support;
 mod verify_support;
 
+mod algorithm_seam;
 mod aws_suite;
 mod botocore_oracle;
 mod chunked_encode_decode;

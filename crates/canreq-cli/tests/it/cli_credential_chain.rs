@@ -3,14 +3,12 @@
 //! servers are small stand-ins on 127.0.0.1; STS's certificate is self-signed and trusted
 //! through `SSL_CERT_FILE`, so the chain's own TLS client (rustls on ring) does the handshake.
 
-mod peer;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use peer::{TempDir, canreq, output_checked as run};
+use crate::peer::{TempDir, canreq, output_checked as run};
 
 const EXPIRATION: &str = "2099-01-01T00:00:00Z";
 
