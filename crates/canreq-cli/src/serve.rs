@@ -91,6 +91,8 @@ pub struct ServeArgs {
     /// Refuse UNSIGNED-PAYLOAD requests (presigned URLs included).
     #[arg(long)]
     no_unsigned_payload: bool,
+    #[command(flatten)]
+    path_rules: crate::verify_cmd::PathRuleArgs,
     /// Print no log line per request.
     #[arg(long)]
     quiet: bool,
@@ -138,6 +140,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             max_chunk_size: args.max_chunk_bytes,
             ..DecodeLimits::default()
         });
+    let verifier = args.path_rules.apply(verifier);
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(server::tls_acceptor(cert, key)?),
         _ => None,

@@ -3,7 +3,7 @@
 //! `cargo test -p canreq-cli --test it serve_clients`.
 //!
 //! The command: `sign` against the AWS suite's expected files (`cli_sign_golden`), errors, exit
-//! codes and the other commands (`cli_errors_and_commands`), defects once found
+//! codes and the other commands (`cli_errors_and_commands`), `verify` on captures (`cli_verify`), defects once found
 //! (`cli_regressions`), `request` and `presign` against real servers (`cli_against_moto`,
 //! `cli_against_s3s`), the AWS credential chain through aws-config's HTTPS client
 //! (`cli_credential_chain`).
@@ -27,6 +27,7 @@ mod cli_credential_chain;
 mod cli_errors_and_commands;
 mod cli_regressions;
 mod cli_sign_golden;
+mod cli_verify;
 mod serve_bad_http;
 mod serve_chunked;
 mod serve_clients;
