@@ -4,8 +4,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use canreq::chunked::DecodedBody;
-use canreq::verify::{Accept, AuthError, Begun, CredentialStore, Verified, Verifier};
-use canreq::{Credentials, RawRequest, SigningSettings, SigningTime, UriEncoding};
+use canreq::verify::{Accept, AuthError, Begun, CredentialStore, ErrorCode, Verified, Verifier};
+use canreq::{
+    Credentials, Framing, Message, RawRequest, SigningSettings, SigningTime, UriEncoding,
+};
 
 use crate::args::Format;
 use crate::error::CliError;
@@ -51,11 +53,26 @@ pub struct VerifyArgs {
 
 pub fn run(args: VerifyArgs) -> Result<(), CliError> {
     let bytes = crate::body::read_all(&args.request_file)?;
-    let raw = RawRequest::parse(&bytes)?;
+    // Framed as a server frames it: what a server would not read as this request's body is
+    // not vouched for by its signature.
+    let message = match RawRequest::read_message(&bytes) {
+        Ok(message) => message,
+        Err(e @ canreq::Error::InvalidFraming { .. }) => {
+            return refuse(
+                &AuthError::new(
+                    ErrorCode::InvalidRequest,
+                    format!("A server would not read this request as sent: {e}."),
+                ),
+                args.format,
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let raw = message.request();
     let request = raw.request();
     let now = match args.date.as_deref() {
         None => SigningTime::now(),
-        Some("request") => request_time(&raw).ok_or_else(|| {
+        Some("request") => request_time(raw).ok_or_else(|| {
             CliError::usage("--date request: the request has no X-Amz-Date header or parameter")
         })?,
         Some(d) => SigningTime::parse(d)?,
@@ -78,20 +95,66 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
         .clock_skew_seconds(args.clock_skew)
         .allow_unsigned_payload(!args.no_unsigned_payload);
     let verifier = args.path_rules.apply(verifier);
+    if let Some(error) = unsigned_framing(&message) {
+        return refuse(&error, args.format);
+    }
     match check(&verifier, &request, raw.body(), now) {
         Ok((verified, decoded)) => {
             print_valid(&verified, decoded.as_ref(), args.format)?;
             Ok(())
         }
-        Err(error) => {
-            print_invalid(&error, args.format)?;
-            Err(CliError::refused(format!(
-                "invalid: {} ({})",
-                error.code().as_str(),
-                error.message()
-            )))
-        }
+        Err(error) => refuse(&error, args.format),
     }
+}
+
+/// Prints the invalid verdict and returns the exit it means.
+fn refuse(error: &AuthError, format: Format) -> Result<(), CliError> {
+    print_invalid(error, format)?;
+    Err(CliError::refused(format!(
+        "invalid: {} ({})",
+        error.code().as_str(),
+        error.message()
+    )))
+}
+
+/// What the capture carries that no signature can cover: HTTP trailer fields that name
+/// `x-amz-*` headers (they come after the signed head), and bytes after the message.
+fn unsigned_framing(message: &Message) -> Option<AuthError> {
+    if let Framing::Chunked { trailers } = message.framing()
+        && let Some((name, _)) = trailers
+            .iter()
+            .find(|(name, _)| name.to_ascii_lowercase().starts_with("x-amz-"))
+    {
+        return Some(
+            AuthError::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "The HTTP trailer field {name} cannot be signed: SigV4 signs the head, and a \
+                     trailer comes after the body (aws-chunked bodies carry their own signed trailer)."
+                ),
+            )
+            .with_detail("Trailer", name.clone()),
+        );
+    }
+    let after = message.after();
+    if after.is_empty() {
+        return None;
+    }
+    let first_line = after.split(|&b| b == b'\n').next().unwrap_or_default();
+    Some(
+        AuthError::new(
+            ErrorCode::InvalidRequest,
+            format!(
+                "{} bytes follow the message: a second request follows, not covered by this \
+                 signature (a server reads the body by its framing, then the next request).",
+                after.len()
+            ),
+        )
+        .with_detail(
+            "FollowingLine",
+            String::from_utf8_lossy(first_line).trim_end().to_owned(),
+        ),
+    )
 }
 
 /// Verifies the head, then the body: hashed whole, or decoded chunk by chunk when it is

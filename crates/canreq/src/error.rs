@@ -117,6 +117,15 @@ pub enum Error {
         /// The region set, e.g. `us-east-1,us-west-2` or `*`.
         regions: String,
     },
+    /// A captured request whose body cannot be delimited as a server would (RFC 9112 §6).
+    InvalidFraming {
+        /// `Content-Length` or `Transfer-Encoding`.
+        header: &'static str,
+        /// The offending value or line, shortened and escaped for display.
+        value: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
     /// A payload choice that does not fit the operation (e.g. a chunk encoder for a payload that
     /// is not a `STREAMING-*` mode).
     PayloadMismatch {
@@ -193,6 +202,11 @@ impl fmt::Display for Error {
                 f,
                 "region set \"{regions}\" needs SigV4a (AWS4-ECDSA-P256-SHA256); SigV4 signs for one region"
             ),
+            Error::InvalidFraming {
+                header,
+                value,
+                reason,
+            } => write!(f, "{header} \"{value}\" cannot frame the body: {reason}"),
             Error::PayloadMismatch { expected, found } => {
                 write!(f, "payload is {found}, expected {expected}")
             }

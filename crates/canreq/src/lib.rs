@@ -92,7 +92,7 @@ pub use error::{Error, Result};
 #[cfg(feature = "http")]
 pub use http_request::{presign_http_request, sign_http_request};
 pub use key::{KeyCache, SigningKey};
-pub use raw::RawRequest;
+pub use raw::{Framing, Message, RawRequest};
 pub use request::{Request, wire_target};
 pub use settings::{
     DEFAULT_UNSIGNED_HEADERS, EMPTY_SHA256, Payload, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER,

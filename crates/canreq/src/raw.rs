@@ -9,6 +9,10 @@
 use crate::error::{Error, Result, shown, shown_bytes};
 use crate::request::Request;
 
+mod message;
+
+pub use message::{Framing, Message};
+
 /// An owned request read from raw HTTP/1.1 text.
 ///
 /// ```

@@ -255,3 +255,165 @@ fn verify_takes_the_path_rules_the_client_signed_with() {
         assert!(text.contains("Verdict:           valid"), "{flag}: {text}");
     }
 }
+
+/// A request signed for `body` (its hash in the canonical request: no x-amz-content-sha256),
+/// as `(head lines without the blank line, body)`; `token` is signed when given.
+fn signed_post(body: &[u8], token: Option<&str>) -> String {
+    let mut creds = canreq::Credentials::new(AK, SK).unwrap();
+    if let Some(token) = token {
+        creds = creds.with_session_token(token).unwrap();
+    }
+    let time = canreq::SigningTime::parse("20240102T030405Z").unwrap();
+    let scope = canreq::Scope::new("us-east-1", "sts").unwrap();
+    let request = canreq::Request::new("POST", "/")
+        .header("Host", "sts.amazonaws.com")
+        .header("Content-Type", "application/x-www-form-urlencoded");
+    let signed = canreq::Signer::new(&creds, scope, time)
+        .sign(&request, canreq::Payload::Bytes(body))
+        .unwrap();
+    let mut head = "POST / HTTP/1.1\r\nHost: sts.amazonaws.com\r\n\
+                    Content-Type: application/x-www-form-urlencoded\r\n"
+        .to_owned();
+    for (name, value) in signed.headers() {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head
+}
+
+const FORM: &[u8] = b"Action=GetCallerIdentity&Version=2011-06-15";
+
+/// The verdict and the text `verify` printed for `capture`.
+fn verdict(home: &Path, name: &str, capture: &[u8], extra: &[&str]) -> (Option<i32>, String) {
+    let file = home.join(name);
+    std::fs::write(&file, capture).unwrap();
+    let (out, stderr) = run(canreq(home)
+        .args(["verify", "--request-file"])
+        .arg(&file)
+        .args(["--access-key", AK, "--secret-key", SK, "--date", "request"])
+        .args(extra));
+    let text = format!("{}{stderr}", String::from_utf8_lossy(&out.stdout));
+    (out.status.code(), text)
+}
+
+/// `verify` reads a capture's body as a server does: by Content-Length or the chunked transfer
+/// coding, not as "everything after the head".
+#[test]
+fn verify_frames_a_capture_as_a_server_does() {
+    let home = temp_home("verify-framing");
+    let head = signed_post(FORM, None);
+    let length = format!("Content-Length: {}\r\n\r\n", FORM.len());
+
+    // Framed by Content-Length: valid.
+    let capture = [head.as_bytes(), length.as_bytes(), FORM].concat();
+    let (code, text) = verdict(&home, "length.http", &capture, &[]);
+    assert_eq!(code, Some(0), "{text}");
+
+    // The same with a second, unsigned request after it: a server would run both.
+    let smuggled = [
+        &capture[..],
+        b"DELETE /everything HTTP/1.1\r\nHost: sts.amazonaws.com\r\n\r\n",
+    ]
+    .concat();
+    let (code, text) = verdict(&home, "second.http", &smuggled, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("a second request follows, not covered by this signature"),
+        "{text}"
+    );
+    assert!(text.contains("DELETE /everything HTTP/1.1"), "{text}");
+
+    // A signature over body + second request, sent with a short Content-Length: what the
+    // signature covers is not what a server reads as the body.
+    let both = [FORM, b"GET /x HTTP/1.1\r\n\r\n"].concat();
+    let head_both = signed_post(&both, None);
+    let capture = [head_both.as_bytes(), length.as_bytes(), &both[..]].concat();
+    let (code, text) = verdict(&home, "short-length.http", &capture, &[]);
+    assert_eq!(code, Some(1), "{text}");
+
+    // Chunked transfer coding, decoded: the signature covers the data, not the framing.
+    let chunked = |head: &str| {
+        let mut c = format!("{head}Transfer-Encoding: chunked\r\n\r\n").into_bytes();
+        for piece in FORM.chunks(10) {
+            c.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+            c.extend_from_slice(piece);
+            c.extend_from_slice(b"\r\n");
+        }
+        c.extend_from_slice(b"0\r\n\r\n");
+        c
+    };
+    let (code, text) = verdict(&home, "chunked.http", &chunked(&head), &[]);
+    assert_eq!(code, Some(0), "{text}");
+    // Signed over the framing itself: refused, as a server would.
+    let framed = chunked(&head);
+    let wire_body = &framed[framed.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4..];
+    let (code, text) = verdict(
+        &home,
+        "framing-hashed.http",
+        &chunked(&signed_post(wire_body, None)),
+        &[],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("SignatureDoesNotMatch"), "{text}");
+
+    // Both headers: the classic smuggling shape.
+    let both_headers = [
+        head.as_bytes(),
+        format!("Content-Length: {}\r\n", FORM.len()).as_bytes(),
+        &chunked("")[..],
+    ]
+    .concat();
+    let (code, text) = verdict(&home, "both.http", &both_headers, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("request smuggling"), "{text}");
+
+    // An HTTP trailer naming an x-amz-* field: nothing can sign it.
+    let mut trailer = chunked(&head);
+    trailer.truncate(trailer.len() - 2);
+    trailer.extend_from_slice(b"x-amz-checksum-crc32: AAAAAA==\r\n\r\n");
+    let (code, text) = verdict(&home, "trailer.http", &trailer, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("HTTP trailer field x-amz-checksum-crc32 cannot be signed"),
+        "{text}"
+    );
+}
+
+/// A header value is compared as a server reads it (blanks around it trimmed), and a target
+/// with a fragment is refused.
+#[test]
+fn verify_reads_header_values_and_targets_as_a_server_does() {
+    let home = temp_home("verify-token-fragment");
+    let head = signed_post(FORM, Some("THE-TOKEN"));
+    assert!(
+        head.contains("X-Amz-Security-Token: THE-TOKEN\r\n"),
+        "{head}"
+    );
+    let capture = [head.as_bytes(), b"\r\n", FORM].concat();
+    let (code, text) = verdict(
+        &home,
+        "token.http",
+        &capture,
+        &["--session-token", "THE-TOKEN"],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = verdict(
+        &home,
+        "token-wrong.http",
+        &capture,
+        &["--session-token", "OTHER"],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("InvalidToken"), "{text}");
+
+    let with_fragment = [
+        head.replacen("POST / HTTP/1.1", "POST /#section HTTP/1.1", 1)
+            .as_bytes(),
+        b"\r\n",
+        FORM,
+    ]
+    .concat();
+    let (code, text) = verdict(&home, "fragment.http", &with_fragment, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("InvalidRequest (HTTP 400)"), "{text}");
+    assert!(text.contains("a URL's fragment is never sent"), "{text}");
+}

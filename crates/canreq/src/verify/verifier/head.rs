@@ -13,6 +13,7 @@ use crate::settings::{
     EMPTY_SHA256, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER,
     UNSIGNED_PAYLOAD, is_s3_family,
 };
+use crate::text::find_byte;
 use crate::time::SigningTime;
 use crate::verify::claim::{AuthLocation, Claim, KnownHeaders, eq_lowercase, read_claim};
 use crate::verify::pending::{BodyRule, Head, check_signature};
@@ -32,6 +33,9 @@ impl<S: CredentialStore> Verifier<S> {
         now: SigningTime,
         body: Option<&[u8]>,
     ) -> Result<Head<S::Data>, AuthError> {
+        if find_byte(request.target().as_bytes(), b'#').is_some() {
+            return Err(fragment_error(request.target()));
+        }
         let known = KnownHeaders::scan(request);
         // Borrowed where it was returned: moving the claim out of the `Result` copies it
         // whole, and it is a quarter of a kilobyte.
@@ -403,6 +407,19 @@ impl<S: CredentialStore> Verifier<S> {
             }
         }
     }
+}
+
+/// A target with `#`: a fragment is never sent on the wire, so a request holding one was not
+/// sent by an HTTP client, and what it signed is unclear (the part after `#`, or not).
+#[cold]
+fn fragment_error(target: &str) -> AuthError {
+    AuthError::new(
+        ErrorCode::InvalidRequest,
+        format!(
+            "The request target '{}' holds '#': a URL's fragment is never sent to a server.",
+            crate::error::shown(target)
+        ),
+    )
 }
 
 /// The credential's scope, sliced once: the scope checks, the payload rules, the canonical

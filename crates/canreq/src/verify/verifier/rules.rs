@@ -1,6 +1,7 @@
 //! Checks of the claim that need no verifier settings: the request time, the unsigned-header
 //! and signed-list refusals, and the session token.
 
+use crate::canonical::trim_blanks;
 use crate::credentials::Credentials;
 use crate::crypto::constant_time_eq;
 use crate::refusal::{AuthError, ErrorCode};
@@ -134,7 +135,8 @@ pub(super) fn check_token(
     known: &KnownHeaders<'_>,
     credentials: &Credentials,
 ) -> Result<(), AuthError> {
-    let header_token = known.security_token.first;
+    // A header value is read as a server reads it, without the blanks around it.
+    let header_token = known.security_token.first.map(trim_blanks);
     if known.security_token.repeated {
         return Err(AuthError::new(
             ErrorCode::InvalidArgument,
