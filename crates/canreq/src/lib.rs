@@ -71,6 +71,7 @@ mod canonical;
 pub mod chunked;
 mod credentials;
 mod crypto;
+pub mod diagnose;
 mod encode;
 mod error;
 #[cfg(feature = "http")]

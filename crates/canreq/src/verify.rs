@@ -63,7 +63,7 @@
 //! # Ok::<(), canreq::Error>(())
 //! ```
 
-mod claim;
+pub(crate) mod claim;
 mod pending;
 mod policy;
 mod verified;

@@ -14,6 +14,9 @@
 //! (`verify_steps`), requests as real SDKs and signers send them
 //! (`verify_{js_sdk,rust_sdk,third_party}_requests`), arbitrary input (`verify_no_panic`).
 //!
+//! Diagnosis: every catalogued signing mistake, made by an independent signer, is named
+//! (`diagnose_catalogue`).
+//!
 //! aws-chunked: encoding and decoding (`chunked_encode_decode`), every tampering refused
 //! (`chunked_rejections`).
 
@@ -28,6 +31,7 @@ mod aws_suite;
 mod botocore_oracle;
 mod chunked_encode_decode;
 mod chunked_rejections;
+mod diagnose_catalogue;
 mod differential_aws_sigv4;
 mod sign_no_panic;
 mod signing;
