@@ -277,3 +277,78 @@ fn params(query: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "GET\n/a%20b\nq=a%2Bb\nhost:example.com\nx-amz-date:20150830T123600Z\nx-tag:one two\n\nhost;x-amz-date;x-tag\nUNSIGNED-PAYLOAD";
+    const STS: &str =
+        "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/s3/aws4_request\nHASH";
+
+    fn codes(server: &str, client: &str) -> Vec<CauseCode> {
+        let side = |creq| Side {
+            canonical_request: Some(creq),
+            ..Side::default()
+        };
+        compare(&side(server), &side(client))
+            .into_iter()
+            .map(|c| c.code)
+            .collect()
+    }
+
+    #[test]
+    fn each_part_of_the_canonical_request_is_named() {
+        let cases = [
+            (BASE.replace("GET\n", "PUT\n"), CauseCode::Method),
+            (BASE.replace("/a%20b", "/a%2520b"), CauseCode::PathEncoding),
+            (BASE.replace("/a%20b", "/other"), CauseCode::Path),
+            (BASE.replace("q=a%2Bb", "q=a%20b"), CauseCode::QueryEncoding),
+            (BASE.replace("q=a%2Bb", "q=c"), CauseCode::Query),
+            (
+                BASE.replace("host:example.com", "host:example.com:443"),
+                CauseCode::Host,
+            ),
+            (
+                BASE.replace("x-tag:one two", "x-tag:one  two"),
+                CauseCode::HeaderWhitespace,
+            ),
+            (
+                BASE.replace("x-tag:one two", "x-tag:three"),
+                CauseCode::HeaderChanged,
+            ),
+            (
+                BASE.replace("\n\nhost;", "\nhost;"),
+                CauseCode::CanonicalNewline,
+            ),
+            (BASE.replace("UNSIGNED-PAYLOAD", "e3b0"), CauseCode::Payload),
+        ];
+        for (client, code) in cases {
+            assert_eq!(codes(BASE, &client), [code], "{client}");
+        }
+        // A header the server received empty: dropped on the way.
+        let server = BASE.replace("x-tag:one two", "x-tag:");
+        assert_eq!(codes(&server, BASE), [CauseCode::HeaderMissing]);
+    }
+
+    #[test]
+    fn the_string_to_sign_and_the_secret() {
+        let side = |sts, signature| Side {
+            canonical_request: Some(BASE),
+            string_to_sign: Some(sts),
+            signature: Some(signature),
+        };
+        let skewed = STS.replace("T123600Z", "T124600Z");
+        let other_region = STS.replace("us-east-1", "eu-west-1");
+        let found = |client: &Side<'_>| -> Vec<CauseCode> {
+            compare(&side(STS, "aa"), client)
+                .into_iter()
+                .map(|c| c.code)
+                .collect()
+        };
+        assert_eq!(found(&side(&skewed, "bb")), [CauseCode::Clock]);
+        assert_eq!(found(&side(&other_region, "bb")), [CauseCode::ScopeRegion]);
+        assert_eq!(found(&side(STS, "bb")), [CauseCode::SecretKey]);
+        assert_eq!(found(&side(STS, "AA")), []);
+    }
+}
