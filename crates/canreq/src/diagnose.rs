@@ -39,7 +39,7 @@ use crate::credentials::Credentials;
 use crate::refusal::{AuthError, ErrorCode};
 use crate::request::Request;
 use crate::settings::{UNSIGNED_PAYLOAD, is_s3_family};
-use crate::verify::claim::{AuthLocation, KnownHeaders, read_claim};
+use crate::verify::claim::{AuthLocation, Claim, KnownHeaders, read_claim};
 
 use catalogue::{KeyMistake, Subject};
 pub use compare::{Side, compare};
@@ -267,18 +267,47 @@ pub struct Diagnosis {
     pub tried: usize,
 }
 
-/// Re-signs `request` (as received, signature included) with `credentials` the way each known
-/// client mistake would, and names the one that gives the signature the request carries.
+/// The steps a server computes for `request` (as received, signature included): its canonical
+/// request and string to sign, what a client that signed correctly signed. With a server's
+/// answer, [`compare`] tells what changed between the two.
 ///
-/// `body` is the request's body (its hash is signed when no `x-amz-content-sha256` declares
-/// one). Fails only when the request carries no readable signature claim.
-pub fn search(
-    request: &Request<'_>,
-    body: &[u8],
-    credentials: &Credentials,
-) -> Result<Diagnosis, AuthError> {
+/// ```
+/// use canreq::diagnose::server_steps;
+/// use canreq::Request;
+///
+/// let request = Request::new("GET", "/?Action=ListUsers&Version=2010-05-08")
+///     .header("Host", "iam.amazonaws.com")
+///     .header("X-Amz-Date", "20150830T123600Z")
+///     .header("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=host;x-amz-date, Signature=00");
+/// let (creq, sts) = server_steps(&request, b"").unwrap();
+/// assert!(creq.starts_with("GET\n/\nAction=ListUsers&Version=2010-05-08\nhost:iam.amazonaws.com\n"));
+/// assert!(sts.starts_with("AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n"));
+/// ```
+pub fn server_steps(request: &Request<'_>, body: &[u8]) -> Result<(String, String), AuthError> {
     let known = KnownHeaders::scan(request);
     let claim = read_claim(request, &known)?;
+    let subject = subject(request, body, &known, &claim)?;
+    let creq = subject
+        .canonical()
+        .map_err(|e| AuthError::new(ErrorCode::InvalidArgument, e.to_string()))?;
+    let sts = format!(
+        "AWS4-HMAC-SHA256\n{}\n{}/{}/{}/aws4_request\n{}",
+        subject.amz_date,
+        subject.date,
+        subject.region,
+        subject.service,
+        crate::encode::hex(&crate::crypto::sha256(creq.as_bytes()))
+    );
+    Ok((creq, sts))
+}
+
+/// The request's parts as the catalogue varies them.
+fn subject<'r>(
+    request: &'r Request<'_>,
+    body: &[u8],
+    known: &KnownHeaders<'r>,
+    claim: &'r Claim<'r>,
+) -> Result<Subject<'r>, AuthError> {
     let credential = &claim.credential;
     let amz_date = claim.amz_date.as_deref().ok_or_else(|| {
         AuthError::new(
@@ -314,7 +343,7 @@ pub fn search(
         .filter(|p| !p.is_empty())
         .filter(|p| !(claim.location == AuthLocation::Query && p.starts_with("X-Amz-Signature=")))
         .collect();
-    let subject = Subject {
+    Ok(Subject {
         method: request.method(),
         path: request.path(),
         query_pairs,
@@ -326,7 +355,22 @@ pub fn search(
         date: credential.date(),
         region: credential.region(),
         service: credential.service(),
-    };
+    })
+}
+
+/// Re-signs `request` (as received, signature included) with `credentials` the way each known
+/// client mistake would, and names the one that gives the signature the request carries.
+///
+/// `body` is the request's body (its hash is signed when no `x-amz-content-sha256` declares
+/// one). Fails only when the request carries no readable signature claim.
+pub fn search(
+    request: &Request<'_>,
+    body: &[u8],
+    credentials: &Credentials,
+) -> Result<Diagnosis, AuthError> {
+    let known = KnownHeaders::scan(request);
+    let claim = read_claim(request, &known)?;
+    let subject = subject(request, body, &known, &claim)?;
     let written = subject
         .written()
         .map_err(|e| AuthError::new(ErrorCode::InvalidArgument, e.to_string()))?;
