@@ -12,6 +12,7 @@ mod client;
 mod creds;
 mod demo;
 mod error;
+mod explain;
 mod infer;
 mod out;
 mod presets;
@@ -52,6 +53,9 @@ enum Command {
     Verify(verify_cmd::VerifyArgs),
     /// Run a local AWS-style endpoint that verifies SigV4 signatures and reports what it saw.
     Serve(serve::ServeArgs),
+    /// Name the cause of a SignatureDoesNotMatch: from the server's answer, or from the
+    /// request and the secret.
+    Explain(explain::ExplainArgs),
     /// The walkthrough: sign IAM and SSM requests, send them to a local verifying endpoint,
     /// show a tampered one refused. No AWS account, no network.
     Demo(demo::DemoArgs),
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
         Command::Request(args) => request_cmd::run(*args),
         Command::Verify(args) => verify_cmd::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Completions { shell } => {
             // Into memory first: clap_complete panics when its writer fails (`| head`).

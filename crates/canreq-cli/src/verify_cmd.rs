@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use canreq::chunked::DecodedBody;
+use canreq::diagnose::Cause;
 use canreq::verify::{Accept, AuthError, Begun, CredentialStore, ErrorCode, Verified, Verifier};
 use canreq::{
     Credentials, Framing, Message, RawRequest, SigningSettings, SigningTime, UriEncoding,
@@ -81,7 +82,7 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
     if let Some(token) = &args.session_token {
         creds = creds.with_session_token(token.clone())?;
     }
-    let store: HashMap<String, Credentials> = [(args.access_key.clone(), creds)].into();
+    let store: HashMap<String, Credentials> = [(args.access_key.clone(), creds.clone())].into();
     let accept = |v: &[String]| {
         if v.is_empty() {
             Accept::Any
@@ -103,18 +104,33 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
             print_valid(&verified, decoded.as_ref(), args.format)?;
             Ok(())
         }
-        Err(error) => refuse(&error, args.format),
+        Err(error) => {
+            // A signature that does not match: with the secret at hand, name the mistake.
+            let causes = if error.code() == ErrorCode::SignatureDoesNotMatch
+                && let Ok(found) = canreq::diagnose::search(&request, raw.body(), &creds)
+            {
+                found.causes
+            } else {
+                Vec::new()
+            };
+            print_invalid(&error, &causes, args.format)?;
+            Err(refused(&error))
+        }
     }
 }
 
 /// Prints the invalid verdict and returns the exit it means.
 fn refuse(error: &AuthError, format: Format) -> Result<(), CliError> {
-    print_invalid(error, format)?;
-    Err(CliError::refused(format!(
+    print_invalid(error, &[], format)?;
+    Err(refused(error))
+}
+
+fn refused(error: &AuthError) -> CliError {
+    CliError::refused(format!(
         "invalid: {} ({})",
         error.code().as_str(),
         error.message()
-    )))
+    ))
 }
 
 /// What the capture carries that no signature can cover: HTTP trailer fields that name
@@ -302,7 +318,7 @@ fn print_valid(
     Ok(())
 }
 
-fn print_invalid(e: &AuthError, format: Format) -> Result<(), CliError> {
+fn print_invalid(e: &AuthError, causes: &[Cause], format: Format) -> Result<(), CliError> {
     match format {
         Format::Text => {
             outln!("Verdict:           invalid")?;
@@ -312,6 +328,9 @@ fn print_invalid(e: &AuthError, format: Format) -> Result<(), CliError> {
                 e.status()
             )?;
             outln!("Message:           {}", e.message())?;
+            for cause in causes {
+                outln!("Cause:             {} — {}", cause.code, cause.explanation)?;
+            }
             for (name, value) in e.details() {
                 if value.contains('\n') {
                     outln!("\n{name}:\n{value}")?;
@@ -332,6 +351,10 @@ fn print_invalid(e: &AuthError, format: Format) -> Result<(), CliError> {
                 "status": e.status(),
                 "message": e.message(),
                 "details": details,
+                "causes": causes
+                    .iter()
+                    .map(|c| serde_json::json!({"code": c.code.as_str(), "explanation": c.explanation}))
+                    .collect::<Vec<_>>(),
             });
             outln!(
                 "{}",

@@ -3,7 +3,7 @@
 //! `cargo test -p canreq-cli --test it serve_clients`.
 //!
 //! The command: `sign` against the AWS suite's expected files (`cli_sign_golden`), errors, exit
-//! codes and the other commands (`cli_errors_and_commands`), `verify` on captures (`cli_verify`), defects once found
+//! codes and the other commands (`cli_errors_and_commands`), `verify` on captures (`cli_verify`), `explain` (`cli_explain`), defects once found
 //! (`cli_regressions`), `request` and `presign` against real servers (`cli_against_moto`,
 //! `cli_against_s3s`), the AWS credential chain through aws-config's HTTPS client
 //! (`cli_credential_chain`).
@@ -25,6 +25,7 @@ mod cli_against_moto;
 mod cli_against_s3s;
 mod cli_credential_chain;
 mod cli_errors_and_commands;
+mod cli_explain;
 mod cli_regressions;
 mod cli_sign_golden;
 mod cli_verify;
