@@ -3,7 +3,9 @@
 //! Every request, any method and path, is verified with `canreq::verify`. A verified request
 //! gets `200` and a report of what was verified; a refused one gets the AWS error document
 //! with AWS's code and status. Everything is bounded: header size, body size (the body is
-//! streamed through the hasher, never held), connections, and time.
+//! streamed through the hasher, never held; smaller for a body read before its signature can
+//! be checked), connections (in all and per client address), and time (a body's too: a
+//! deadline and a least rate), so that a client without the secret cannot hold the server.
 //!
 //! The connections themselves (accepting, TLS, deadlines, closing) are the shared
 //! [`crate::server`] core's; this module is its verifying [`crate::server::Handler`]
@@ -67,7 +69,7 @@ pub struct ServeArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
-    /// Largest accepted body, in bytes (S3's largest single PUT).
+    /// Largest accepted body, in bytes (the default is S3's largest single PUT).
     #[arg(long, default_value_t = 5 * 1024 * 1024 * 1024)]
     max_body_bytes: u64,
     /// Largest body whose signature can only be checked once it is read (a payload hash that
@@ -76,16 +78,17 @@ pub struct ServeArgs {
     /// read. Bodies whose signature is checked from the head get --max-body-bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024)]
     max_unverified_body: u64,
-    /// Seconds a request body may take in all [default: 10, or 2 per MiB of its length if
-    /// that is longer]; 1 to 604800.
+    /// Seconds a request body may take in all, whatever its length; 1 to 604800 [default: 10,
+    /// or 2 per MiB of its length if that is longer].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=604_800))]
     body_timeout: Option<u64>,
     /// Least average rate of a request body, in bytes per second, once --body-grace has
     /// passed (a slower client is answered RequestTimeout and disconnected); 0: no such rule.
     #[arg(long, default_value_t = 4096)]
     min_body_rate: u64,
-    /// Seconds a request body may take before --min-body-rate applies; 0 to 3600.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    /// Seconds a request body may take before --min-body-rate applies (connection set-up,
+    /// a slow start, the `100 Continue` round trip); 1 to 3600.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_grace: u64,
     /// Largest signed aws-chunked chunk, in bytes: a signed chunk is held until its signature
     /// is checked, so this bounds memory per connection (the AWS SDKs sign 64 KiB to 1 MiB).
