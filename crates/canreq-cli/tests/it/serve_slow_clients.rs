@@ -218,8 +218,9 @@ fn slow_bodies_from_one_address_cannot_keep_a_signed_client_waiting() {
         );
     }
     assert_eq!(closed.len(), attackers - share);
+    // At once: long before the share's connections, served, could meet the rate rule (5 s).
     let last_close = closed.iter().map(|a| a.held).max().unwrap();
-    assert!(last_close < Duration::from_secs(2), "{last_close:?}");
+    assert!(last_close < Duration::from_secs(4), "{last_close:?}");
     let log = server.log();
     assert_eq!(
         log.matches(" 127.0.0.2:").count(),
