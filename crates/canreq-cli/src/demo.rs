@@ -21,7 +21,7 @@ use crate::error::CliError;
 use crate::out::{out, outln};
 use crate::pretty::{self, Syntax};
 use crate::resolve::{Prepared, Resolved};
-use crate::serve::State;
+use crate::serve::{BodyLimits, State};
 use crate::server;
 use crate::signing::{self, Placement, Signed};
 use crate::steps;
@@ -85,9 +85,21 @@ async fn demo() -> Result<(), CliError> {
     let verifier = Verifier::new(store)
         .regions(Accept::Any)
         .services(Accept::Any);
-    let state = Arc::new(State::new(verifier, 1 << 20, Duration::from_secs(10), true));
+    // Only the demo's own requests come: the limits need only keep them small.
+    let bodies = BodyLimits {
+        max_body: 1 << 20,
+        max_unverified: 1 << 20,
+        time: server::BodyTime {
+            total: None,
+            min_rate: 0,
+            grace: Duration::ZERO,
+            between_pieces: Duration::from_secs(10),
+        },
+    };
+    let state = Arc::new(State::new(verifier, bodies, true));
     let limits = server::Limits {
         max_connections: 16,
+        max_connections_per_address: 16,
         timeout: Duration::from_secs(10),
         max_header_bytes: 64 * 1024,
     };

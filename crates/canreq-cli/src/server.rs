@@ -9,14 +9,20 @@
 //!   what passes.
 //!
 //! What every connection gets, whoever handles it:
-//! - at most [`Limits::max_connections`] at once (more wait to be accepted);
+//! - at most [`Limits::max_connections`] at once (more wait to be accepted), and at most
+//!   [`Limits::max_connections_per_address`] from one client address: a connection over its
+//!   address's share is closed as soon as it is accepted (`address_slots`);
 //! - [`Limits::timeout`] to send a request head (hyper's header timeout), to finish the TLS
-//!   handshake, and to take each piece of an answer (`deadline`); the time between pieces of a
-//!   request body is the handler's to bound, as only it reads the body;
+//!   handshake, and to take each piece of an answer (`deadline`);
+//! - a request body read through a [`BodyClock`](body_time::BodyClock): a total deadline, a least
+//!   rate and a longest pause. Only the handler reads the body, so it starts the clock, but
+//!   the rules are the same for every handler;
 //! - a kept-alive connection closed when idle is not an error (`idle`);
 //! - a lingering close, so an answer sent before the request body was read still arrives
 //!   (`linger`).
 
+mod address_slots;
+mod body_time;
 mod deadline;
 mod idle;
 mod linger;
@@ -39,9 +45,11 @@ use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
 use crate::error::CliError;
+use address_slots::AddressSlots;
 use deadline::WriteDeadline;
 use idle::{Activity, Watched};
 
+pub use body_time::BodyTime;
 pub use tls::acceptor as tls_acceptor;
 
 /// What answers the requests of a server: `serve`'s verifier today, a proxy's forwarder later.
@@ -63,6 +71,9 @@ pub trait Handler: Send + Sync + 'static {
     /// [`Handler::handle`], and the handler may still log it.
     fn connection_failed(&self, remote: SocketAddr, error: &hyper::Error);
 
+    /// A connection closed as soon as accepted: its address held `limit` connections already.
+    fn address_full(&self, remote: SocketAddr, limit: usize);
+
     /// `accept` failed (e.g. out of file descriptors); the loop waits a moment and goes on.
     fn accept_failed(&self, error: &std::io::Error);
 }
@@ -83,6 +94,8 @@ pub async fn bind(address: SocketAddr) -> Result<(TcpListener, SocketAddr), CliE
 pub struct Limits {
     /// Most connections served at once.
     pub max_connections: usize,
+    /// Most connections served at once from one client address (an IPv6 /64).
+    pub max_connections_per_address: usize,
     /// Time allowed for the request head, the TLS handshake, and each write to the client.
     pub timeout: Duration,
     /// Largest request head.
@@ -122,6 +135,7 @@ pub async fn accept_loop<H: Handler>(
     limits: Limits,
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let address_slots = AddressSlots::new(limits.max_connections_per_address);
     let timeout = limits.timeout;
     loop {
         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
@@ -135,11 +149,18 @@ pub async fn accept_loop<H: Handler>(
                 continue;
             }
         };
+        // Closed at once rather than left waiting: a waiting connection would still hold
+        // the server's attention, and its client learns at once to back off.
+        let Some(address_slot) = address_slots.take(remote.ip()) else {
+            drop(stream);
+            handler.address_full(remote, address_slots.limit());
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let handler = Arc::clone(&handler);
         let tls = tls.clone();
         tokio::spawn(async move {
-            let _permit = permit;
+            let _slots = (permit, address_slot);
             let builder = {
                 let mut b = http1::Builder::new();
                 b.timer(TokioTimer::new())

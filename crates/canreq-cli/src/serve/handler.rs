@@ -5,36 +5,58 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use canreq::chunked::DecodedBody;
 use canreq::verify::{AuthError, Begun, ErrorCode, Verified, Verifier};
 use canreq::{Credentials, Request, SigningTime};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::{Body, Incoming};
 
 use super::refusal::{Refusal, ServerRefusal};
 use super::reply::{self, Protocol};
-use crate::server;
+use crate::server::{self, BodyTime};
 
 type Store = HashMap<String, Credentials>;
 
 /// What every connection shares.
 pub struct State {
     verifier: Verifier<Store>,
-    max_body: u64,
-    idle: Duration,
+    bodies: BodyLimits,
     quiet: bool,
     next_id: AtomicU64,
 }
 
+/// How much of a request body is read, and how long it may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimits {
+    /// The largest body of any request.
+    pub max_body: u64,
+    /// The largest body whose signature waits for it (the payload hash is the body's): such a
+    /// body is read whole by a client not yet known to hold the secret.
+    pub max_unverified: u64,
+    /// The body's time (see [`BodyTime`]).
+    pub time: BodyTime,
+}
+
+impl BodyLimits {
+    /// The largest body the request may send, by whether its signature is already checked.
+    fn max_for(&self, begun: &Begun<()>) -> u64 {
+        match begun {
+            Begun::Whole(pending) if !pending.signature_checked() => {
+                self.max_unverified.min(self.max_body)
+            }
+            _ => self.max_body,
+        }
+    }
+}
+
 impl State {
-    pub fn new(verifier: Verifier<Store>, max_body: u64, idle: Duration, quiet: bool) -> Self {
+    pub fn new(verifier: Verifier<Store>, bodies: BodyLimits, quiet: bool) -> Self {
         State {
             verifier,
-            max_body,
-            idle,
+            bodies,
             quiet,
             next_id: AtomicU64::new(1),
         }
@@ -89,6 +111,16 @@ impl server::Handler for State {
 
     fn connection_failed(&self, remote: SocketAddr, error: &hyper::Error) {
         self.log_connection_error(remote, error);
+    }
+
+    fn address_full(&self, remote: SocketAddr, limit: usize) {
+        if !self.quiet {
+            eprintln!(
+                "{} {remote} - - - TooManyConnections - - (closed: this address has {limit} \
+                 connections open, the most --max-connections-per-ip allows)",
+                log_time()
+            );
+        }
     }
 
     fn accept_failed(&self, error: &std::io::Error) {
@@ -237,16 +269,19 @@ async fn verify(
     for (n, v) in headers {
         request.push_header(n, v);
     }
-    if let Some(length) = parts.headers.get(http::header::CONTENT_LENGTH) {
-        let declared: u64 = length
-            .to_str()
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        if declared > state.max_body {
-            return Err((ServerRefusal::too_large(state.max_body), String::new()).into());
-        }
+    // hyper has refused a Content-Length that is not a number.
+    let declared: Option<u64> = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    let limits = &state.bodies;
+    if let Some(declared) = declared
+        && declared > limits.max_body
+    {
+        return Err((ServerRefusal::too_large(limits.max_body), String::new()).into());
     }
+    // The signature is checked here when the head holds all it covers: a bad one is refused
+    // before any byte of the body is read (and no `100 Continue` is sent for it).
     let mut begun = state
         .verifier
         .begin(&request, SigningTime::now())
@@ -255,11 +290,16 @@ async fn verify(
             (e, akid)
         })?;
     let akid = begun.access_key_id().to_owned();
+    let max_body = limits.max_for(&begun);
+    if declared.is_some_and(|declared| declared > max_body) {
+        return Err((ServerRefusal::too_large(max_body), akid).into());
+    }
+    let mut clock = limits.time.start(declared.unwrap_or(max_body));
     let mut seen: u64 = 0;
     let mut sniffed = Vec::new();
     let sniff = protocol.wants_body_sniff();
     loop {
-        let frame = match tokio::time::timeout(state.idle, body.frame()).await {
+        let frame = match clock.next_frame(&mut body).await {
             Err(_) => return Err((ServerRefusal::too_slow(), akid).into()),
             Ok(None) => {
                 *body_read = true;
@@ -278,8 +318,8 @@ async fn verify(
             continue;
         };
         seen += data.len() as u64;
-        if seen > state.max_body {
-            return Err((ServerRefusal::too_large(state.max_body), akid).into());
+        if seen > max_body {
+            return Err((ServerRefusal::too_large(max_body), akid).into());
         }
         if sniff && sniffed.len() < SNIFF_BYTES {
             let take = (SNIFF_BYTES - sniffed.len()).min(data.len());

@@ -58,7 +58,9 @@ impl From<ServerRefusal> for Refusal {
 }
 
 /// What the server refuses whatever the signature: a body too large, a client too slow. The
-/// codes and messages are S3's for the same limits.
+/// codes, messages and statuses are S3's for the same limits: its error list ("Error
+/// responses", Amazon S3 API Reference) gives both `EntityTooLarge` and `RequestTimeout` as
+/// `400 Bad Request`, not HTTP's `413`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerRefusal {
     status: u16,

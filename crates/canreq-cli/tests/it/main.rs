@@ -9,8 +9,9 @@
 //! (`cli_credential_chain`).
 //!
 //! `canreq serve`: real AWS clients (`serve_clients`, `serve_protocols`), aws-chunked uploads
-//! (`serve_chunked`), connection handling (`serve_connections`) and clients that misbehave at
-//! the HTTP level (`serve_bad_http`).
+//! (`serve_chunked`), connection handling (`serve_connections`), clients that misbehave at
+//! the HTTP level (`serve_bad_http`) and clients that would hold it without the secret
+//! (`serve_slow_clients`).
 //!
 //! `peer` starts servers and runs `canreq`; `clients` drives boto3, the AWS CLI and curl.
 
@@ -34,3 +35,4 @@ mod serve_chunked;
 mod serve_clients;
 mod serve_connections;
 mod serve_protocols;
+mod serve_slow_clients;
