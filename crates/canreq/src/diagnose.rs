@@ -286,7 +286,7 @@ pub struct Diagnosis {
 pub fn server_steps(request: &Request<'_>, body: &[u8]) -> Result<(String, String), AuthError> {
     let known = KnownHeaders::scan(request);
     let claim = read_claim(request, &known)?;
-    let subject = subject(request, body, &known, &claim)?;
+    let subject = subject(request, Body::Bytes(body), &known, &claim)?;
     let creq = subject
         .canonical()
         .map_err(|e| AuthError::new(ErrorCode::InvalidArgument, e.to_string()))?;
@@ -304,7 +304,7 @@ pub fn server_steps(request: &Request<'_>, body: &[u8]) -> Result<(String, Strin
 /// The request's parts as the catalogue varies them.
 fn subject<'r>(
     request: &'r Request<'_>,
-    body: &[u8],
+    body: Body<'_>,
     known: &KnownHeaders<'r>,
     claim: &'r Claim<'r>,
 ) -> Result<Subject<'r>, AuthError> {
@@ -330,12 +330,15 @@ fn subject<'r>(
             headers.push((name, ""));
         }
     }
-    let payload_hash = match known.content_sha256.first.map(trim_blanks) {
-        Some(declared) => declared.to_owned(),
-        None if claim.location == AuthLocation::Query && is_s3_family(credential.service()) => {
+    let payload_hash = match (known.content_sha256.first.map(trim_blanks), body) {
+        (_, Body::Hash(hash)) => hash.to_owned(),
+        (Some(declared), _) => declared.to_owned(),
+        (None, _)
+            if claim.location == AuthLocation::Query && is_s3_family(credential.service()) =>
+        {
             UNSIGNED_PAYLOAD.to_owned()
         }
-        None => crate::encode::hex(&crate::crypto::sha256(body)),
+        (None, Body::Bytes(body)) => crate::encode::hex(&crate::crypto::sha256(body)),
     };
     let query_pairs: Vec<&str> = request
         .query()
@@ -366,6 +369,34 @@ fn subject<'r>(
 pub fn search(
     request: &Request<'_>,
     body: &[u8],
+    credentials: &Credentials,
+) -> Result<Diagnosis, AuthError> {
+    search_with(request, Body::Bytes(body), credentials)
+}
+
+/// [`search`] for a server that has streamed the body away: given the payload hash its
+/// canonical request held (the last line of a refusal's `CanonicalRequest` detail) instead of
+/// the body.
+pub fn search_with_payload_hash(
+    request: &Request<'_>,
+    payload_hash: &str,
+    credentials: &Credentials,
+) -> Result<Diagnosis, AuthError> {
+    search_with(request, Body::Hash(payload_hash), credentials)
+}
+
+/// Where the payload hash comes from.
+#[derive(Clone, Copy)]
+enum Body<'b> {
+    /// The body, hashed unless a header declares the hash.
+    Bytes(&'b [u8]),
+    /// The hash itself.
+    Hash(&'b str),
+}
+
+fn search_with(
+    request: &Request<'_>,
+    body: Body<'_>,
     credentials: &Credentials,
 ) -> Result<Diagnosis, AuthError> {
     let known = KnownHeaders::scan(request);

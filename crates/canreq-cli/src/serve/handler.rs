@@ -287,7 +287,7 @@ async fn verify(
         .begin(&request, SigningTime::now())
         .map_err(|e| {
             let akid = claimed_key(&request);
-            (e, akid)
+            (explained(&state.verifier, &request, e), akid)
         })?;
     let akid = begun.access_key_id().to_owned();
     let max_body = limits.max_for(&begun);
@@ -335,7 +335,12 @@ async fn verify(
         }
     }
     let (verified, decoded) = match begun {
-        Begun::Whole(pending) => (pending.finish().map_err(|e| (e, akid))?, None),
+        Begun::Whole(pending) => (
+            pending
+                .finish()
+                .map_err(|e| (explained(&state.verifier, &request, e), akid))?,
+            None,
+        ),
         Begun::Chunked(pending) => {
             let (verified, decoded) = pending.finish().map_err(|e| (e, akid))?;
             (verified, Some(decoded))
@@ -348,6 +353,36 @@ async fn verify(
         sniffed,
         decoded,
     })
+}
+
+/// A signature that does not match, with the mistake that reproduces it named (the catalogue
+/// of `canreq::diagnose`, with the secret the store holds): what the client needs to fix. Any
+/// other refusal as it is. The search costs about a millisecond, and only a client that holds
+/// a known access key id and sends a wrong signature pays it.
+fn explained(verifier: &Verifier<Store>, request: &Request<'_>, error: AuthError) -> AuthError {
+    if error.code() != ErrorCode::SignatureDoesNotMatch {
+        return error;
+    }
+    let payload_hash = error
+        .detail("CanonicalRequest")
+        .and_then(|creq| creq.rsplit('\n').next());
+    let creds = error
+        .detail("AWSAccessKeyId")
+        .and_then(|akid| verifier.store().get(akid));
+    let (Some(payload_hash), Some(creds)) = (payload_hash, creds) else {
+        return error;
+    };
+    match canreq::diagnose::search_with_payload_hash(request, payload_hash, creds) {
+        Ok(found) if !found.causes.is_empty() => {
+            let named: Vec<String> = found
+                .causes
+                .iter()
+                .map(|c| format!("{}: {}", c.code, c.explanation))
+                .collect();
+            error.with_detail("CanreqDiagnosis", named.join(" "))
+        }
+        _ => error,
+    }
 }
 
 /// The access key id a refused request claimed, for the log line (never a secret).

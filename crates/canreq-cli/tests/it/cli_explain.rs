@@ -118,18 +118,18 @@ fn a_request_changed_in_flight_is_explained_from_the_servers_answer() {
     }
 }
 
-/// A request signed by the independent Python signer with `mistakes`, as raw HTTP.
-fn mistaken_capture(mistakes: &[&str]) -> String {
+/// A request signed at `amz_date` by the independent Python signer with `mistakes`, as raw HTTP.
+fn mistaken_capture(mistakes: &[&str], amz_date: &str) -> String {
     let request = serde_json::json!({
         "method": "POST", "path": "/", "s3": false, "query": "",
         "host": "sts.amazonaws.com",
         "headers": [
             ["Host", "sts.amazonaws.com"],
             ["Content-Type", "application/x-www-form-urlencoded"],
-            ["X-Amz-Date", AMZ_DATE],
+            ["X-Amz-Date", amz_date],
         ],
         "body": "Action=GetCallerIdentity&Version=2011-06-15",
-        "akid": SERVE_AKID, "secret": SERVE_SECRET, "amz_date": AMZ_DATE,
+        "akid": SERVE_AKID, "secret": SERVE_SECRET, "amz_date": amz_date,
         "region": "us-east-1", "service": "sts", "mistakes": mistakes,
     });
     let script = concat!(
@@ -154,7 +154,8 @@ fn mistaken_capture(mistakes: &[&str]) -> String {
     let authorization = String::from_utf8(out.stdout).unwrap();
     format!(
         "POST / HTTP/1.1\r\nHost: sts.amazonaws.com\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-         X-Amz-Date: {AMZ_DATE}\r\nAuthorization: {}\r\n\r\nAction=GetCallerIdentity&Version=2011-06-15",
+         X-Amz-Date: {amz_date}\r\nContent-Length: 43\r\nAuthorization: {}\r\n\r\n\
+         Action=GetCallerIdentity&Version=2011-06-15",
         authorization.trim()
     )
 }
@@ -164,7 +165,7 @@ fn a_clients_mistake_is_named_from_the_request_and_the_secret() {
     let dir = TempDir::new("explain-catalogue");
     let file = dir.path().join("mistaken.http");
     // The seeds' own case: crypto-js takes HMAC's key and message in the other order.
-    std::fs::write(&file, mistaken_capture(&["hmac-argument-order"])).unwrap();
+    std::fs::write(&file, mistaken_capture(&["hmac-argument-order"], AMZ_DATE)).unwrap();
     let (out, stderr) = run(canreq(dir.path())
         .args(["explain", "--request-file"])
         .arg(&file)
@@ -194,11 +195,31 @@ fn a_clients_mistake_is_named_from_the_request_and_the_secret() {
     );
 
     // A correct signature: nothing to explain.
-    std::fs::write(&file, mistaken_capture(&[])).unwrap();
+    std::fs::write(&file, mistaken_capture(&[], AMZ_DATE)).unwrap();
     let (out, _) = run(canreq(dir.path())
         .args(["explain", "--format", "json", "--request-file"])
         .arg(&file)
         .args(["--access-key", SERVE_AKID, "--secret-key", SERVE_SECRET]));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["verdict"], "signature-matches", "{report}");
+}
+
+/// `canreq serve` names the mistake in its refusal: it holds the secret.
+#[test]
+fn serve_names_the_clients_mistake_in_its_refusal() {
+    let (serve, _dir) = serve_one_key("explain-serve", &[]);
+    let now = canreq::SigningTime::now();
+    let capture = mistaken_capture(&["key-not-prefixed"], now.amz_date());
+    let (head, body) = capture.split_once("\r\n\r\n").unwrap();
+    let mut stream = TcpStream::connect(("127.0.0.1", serve.port)).unwrap();
+    stream
+        .write_all(format!("{head}\r\nConnection: close\r\n\r\n{body}").as_bytes())
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.contains("SignatureDoesNotMatch"), "{answer}");
+    assert!(
+        answer.contains("<CanreqDiagnosis>key-not-prefixed: "),
+        "{answer}"
+    );
 }

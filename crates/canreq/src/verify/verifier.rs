@@ -287,6 +287,12 @@ impl<S: CredentialStore> Verifier<S> {
         self
     }
 
+    /// The credential store, for a server that consults it beyond verifying (e.g. to name the
+    /// mistake behind a refused signature with [`crate::diagnose`]).
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
     /// Bounds for aws-chunked bodies (chunk size, line lengths).
     pub fn chunk_limits(mut self, limits: DecodeLimits) -> Self {
         self.chunk_limits = limits;
