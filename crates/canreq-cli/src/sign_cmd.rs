@@ -99,7 +99,7 @@ fn print_signed(signed: &Signed, format: Format, show_secrets: bool) -> Result<(
                 "credential_scope": signed.steps.credential_scope(),
                 "canonical_request": steps::canonical_text(&signed.steps, show_secrets),
                 "string_to_sign": signed.steps.string_to_sign(),
-                "signing_key": signed.steps.signing_key().to_hex(),
+                "signing_key": signed.steps.signing_key().map(|key| key.to_hex()),
                 "signature": signed.steps.signature(),
                 "authorization": signed.authorization,
                 "method": p.method,

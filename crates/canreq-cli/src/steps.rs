@@ -25,7 +25,10 @@ pub fn labelled(steps: &Steps, show_secrets: bool, show_key: bool) -> String {
     );
     let _ = writeln!(out, "String to sign:\n{}\n", steps.string_to_sign());
     let key = if show_key || show_secrets {
-        steps.signing_key().to_hex()
+        // Every key the CLI signs with is SigV4's.
+        steps
+            .signing_key()
+            .map_or_else(String::new, |key| key.to_hex())
     } else {
         REDACTED.to_owned()
     };

@@ -50,7 +50,9 @@ fn show(title: &str, request: &Request<'_>, signed: &SignedRequest) {
         steps.canonical_request().redacted()
     );
     println!("--- string to sign\n{}", steps.string_to_sign());
-    println!("--- signing key (hex)\n{}", steps.signing_key().to_hex());
+    if let Some(key) = steps.signing_key() {
+        println!("--- signing key (hex)\n{}", key.to_hex());
+    }
     println!("--- signature\n{}", steps.signature());
     println!("--- signed request");
     println!("{} {} HTTP/1.1", request.method(), request.target());

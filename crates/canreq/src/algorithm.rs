@@ -11,9 +11,11 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 
-/// A SigV4 signing algorithm. Only [`Algorithm::HmacSha256`] is implemented; the others are
-/// recognised so that they are refused by name ([`Error::UnsupportedAlgorithm`] when signing,
-/// `NotImplemented` when verifying), never mistaken for a malformed request.
+/// A SigV4 signing algorithm: SigV4 ([`Algorithm::HmacSha256`]) and SigV4a
+/// ([`Algorithm::EcdsaP256Sha256`]) both sign and verify. An algorithm known but not
+/// implemented would be refused by name ([`Error::UnsupportedAlgorithm`] when signing,
+/// `NotImplemented` when verifying), never mistaken for a malformed request; so are SigV4a's
+/// aws-chunked chunk signatures for now ([`Algorithm::signs_chunks`]).
 ///
 /// ```
 /// use canreq::Algorithm;
@@ -21,7 +23,8 @@ use crate::error::{Error, Result};
 /// assert_eq!(Algorithm::HmacSha256.name(), "AWS4-HMAC-SHA256");
 /// assert_eq!(Algorithm::from_name("AWS4-ECDSA-P256-SHA256"), Some(Algorithm::EcdsaP256Sha256));
 /// assert_eq!(Algorithm::from_name("AWS4-HMAC-SHA1"), None);
-/// assert!(Algorithm::HmacSha256.is_supported() && !Algorithm::EcdsaP256Sha256.is_supported());
+/// assert!(Algorithm::ALL.iter().all(|a| a.is_supported()));
+/// assert!(Algorithm::HmacSha256.signs_chunks() && !Algorithm::EcdsaP256Sha256.signs_chunks());
 /// assert_eq!(Algorithm::HmacSha256.chunk_name(), "AWS4-HMAC-SHA256-PAYLOAD");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -31,7 +34,7 @@ pub enum Algorithm {
     #[default]
     HmacSha256,
     /// SigV4a: `AWS4-ECDSA-P256-SHA256`, a region set, an ECDSA P-256 key derived from the
-    /// secret. Recognised, not implemented yet.
+    /// secret.
     EcdsaP256Sha256,
 }
 
@@ -83,22 +86,44 @@ impl Algorithm {
 
     /// Whether this crate can sign and verify with it.
     pub const fn is_supported(self) -> bool {
-        matches!(self, Algorithm::HmacSha256)
+        matches!(self, Algorithm::HmacSha256 | Algorithm::EcdsaP256Sha256)
     }
 
     /// `Ok` for a supported algorithm, else the error that names it.
     ///
     /// ```
-    /// use canreq::{Algorithm, Error};
+    /// use canreq::Algorithm;
     ///
-    /// let err = Algorithm::EcdsaP256Sha256.require_supported().unwrap_err();
-    /// assert!(matches!(err, Error::UnsupportedAlgorithm { name: "AWS4-ECDSA-P256-SHA256" }));
+    /// assert!(Algorithm::EcdsaP256Sha256.require_supported().is_ok());
     /// ```
     pub fn require_supported(self) -> Result<()> {
         if self.is_supported() {
             Ok(())
         } else {
             Err(Error::UnsupportedAlgorithm { name: self.name() })
+        }
+    }
+
+    /// Whether this crate signs and verifies aws-chunked chunk signatures with it
+    /// (`STREAMING-…-PAYLOAD`): SigV4's, not yet SigV4a's.
+    pub const fn signs_chunks(self) -> bool {
+        matches!(self, Algorithm::HmacSha256)
+    }
+
+    /// `Ok` when this crate signs chunks with it, else [`Error::UnsupportedChunkSigning`].
+    ///
+    /// ```
+    /// use canreq::{Algorithm, Error};
+    ///
+    /// let err = Algorithm::EcdsaP256Sha256.require_chunk_signing().unwrap_err();
+    /// assert!(matches!(err, Error::UnsupportedChunkSigning { name: "AWS4-ECDSA-P256-SHA256" }));
+    /// ```
+    pub fn require_chunk_signing(self) -> Result<()> {
+        self.require_supported()?;
+        if self.signs_chunks() {
+            Ok(())
+        } else {
+            Err(Error::UnsupportedChunkSigning { name: self.name() })
         }
     }
 

@@ -322,7 +322,7 @@ impl StreamingUpload {
         }
         Ok(ChunkedEncoder::new(
             *self,
-            SignatureChain::from_steps(steps),
+            SignatureChain::from_steps(steps)?,
         ))
     }
 }

@@ -150,8 +150,8 @@ pub(crate) const SCOPE_TERMINATOR: &str = "aws4_request";
 /// `DATE/REGION/SERVICE/aws4_request`.
 ///
 /// A scope names one region (SigV4) or a region set (SigV4a, which signs the set in
-/// `X-Amz-Region-Set` and leaves the region out of the credential scope). Only SigV4 is
-/// implemented, and its signer refuses a set ([`Error::RegionSetNeedsSigV4a`]).
+/// `X-Amz-Region-Set` and leaves the region out of the credential scope). SigV4 refuses a set
+/// ([`Error::RegionSetNeedsSigV4a`]); SigV4a signs a one-region scope as the set of that region.
 ///
 /// ```
 /// use canreq::Scope;
@@ -249,26 +249,42 @@ impl Scope {
     /// `DATE/REGION/SERVICE/aws4_request` for the given `YYYYMMDD` date; SigV4a's
     /// `DATE/SERVICE/aws4_request` for a region set.
     pub fn credential_scope(&self, date: &str) -> String {
-        let mut out = String::with_capacity(self.credential_scope_len(date));
-        self.write_credential_scope(&mut out, date);
+        let algorithm = if self.is_region_set {
+            Algorithm::EcdsaP256Sha256
+        } else {
+            Algorithm::HmacSha256
+        };
+        let mut out = String::with_capacity(self.credential_scope_len(date, algorithm));
+        self.write_credential_scope(&mut out, date, algorithm);
         out
     }
 
-    /// The length of [`credential_scope`](Self::credential_scope)'s text.
-    pub(crate) fn credential_scope_len(&self, date: &str) -> usize {
-        let region = if self.is_region_set {
-            0
-        } else {
+    /// Whether the credential scope names the region: SigV4's does, SigV4a's never (a one-region
+    /// scope signed with SigV4a sends its region as the set).
+    fn scope_names_region(&self, algorithm: Algorithm) -> bool {
+        !self.is_region_set && !algorithm.uses_region_set()
+    }
+
+    /// The length of the credential scope's text for `algorithm`.
+    pub(crate) fn credential_scope_len(&self, date: &str, algorithm: Algorithm) -> usize {
+        let region = if self.scope_names_region(algorithm) {
             self.region.len() + 1
+        } else {
+            0
         };
         date.len() + 1 + region + self.service.len() + 1 + SCOPE_TERMINATOR.len()
     }
 
-    /// Appends [`credential_scope`](Self::credential_scope)'s text to `out`.
-    pub(crate) fn write_credential_scope(&self, out: &mut String, date: &str) {
+    /// Appends the credential scope of `algorithm` to `out`.
+    pub(crate) fn write_credential_scope(
+        &self,
+        out: &mut String,
+        date: &str,
+        algorithm: Algorithm,
+    ) {
         out.push_str(date);
         out.push('/');
-        if !self.is_region_set {
+        if self.scope_names_region(algorithm) {
             out.push_str(&self.region);
             out.push('/');
         }
@@ -277,7 +293,13 @@ impl Scope {
         out.push_str(SCOPE_TERMINATOR);
     }
 
-    /// `Ok` when `algorithm` signs this scope: SigV4 one region, SigV4a a region set.
+    /// What `X-Amz-Region-Set` says when signing with SigV4a: the set, or the one region.
+    pub(crate) fn region_set_value(&self) -> &str {
+        &self.region
+    }
+
+    /// `Ok` when `algorithm` signs this scope: SigV4 one region, SigV4a a region set or one
+    /// region (sent as the set).
     pub(crate) fn check_algorithm(&self, algorithm: Algorithm) -> Result<()> {
         if self.is_region_set && !algorithm.uses_region_set() {
             return Err(Error::RegionSetNeedsSigV4a {

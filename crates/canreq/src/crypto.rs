@@ -1,5 +1,5 @@
 //! The crypto seam: SHA-256, HMAC-SHA256 and constant-time comparison, the only primitives the
-//! rest of the crate calls. A second algorithm's primitives (SigV4a's ECDSA P-256) go here too.
+//! rest of the crate calls, and SigV4a's key derivation and ECDSA P-256 ([`ecdsa`]).
 //!
 //! SHA-256 and HMAC-SHA256 are of short messages, on top of `sha2`'s block function.
 //!
@@ -12,6 +12,8 @@
 use sha2::block_api::compress256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
+
+pub(crate) mod ecdsa;
 
 /// The SHA-256 initial hash value (FIPS 180-4, section 5.3.3).
 const IV: [u32; 8] = [

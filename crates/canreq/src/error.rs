@@ -107,7 +107,7 @@ pub enum Error {
         /// The size as given.
         value: usize,
     },
-    /// A signing algorithm this crate knows but does not implement (SigV4a for now).
+    /// A signing algorithm this crate knows but does not implement.
     UnsupportedAlgorithm {
         /// The algorithm's name, e.g. `AWS4-ECDSA-P256-SHA256`.
         name: &'static str,
@@ -126,6 +126,15 @@ pub enum Error {
         /// Why it was refused.
         reason: &'static str,
     },
+    /// aws-chunked chunk signatures with an algorithm whose chunk signing is not implemented
+    /// (SigV4a's `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD`, for now).
+    UnsupportedChunkSigning {
+        /// The algorithm's name, e.g. `AWS4-ECDSA-P256-SHA256`.
+        name: &'static str,
+    },
+    /// No SigV4a key could be derived from the credentials: every KDF counter up to 254 gave a
+    /// candidate out of range (a chance of about 2^-8000; AWS's signers give up too).
+    KeyDerivationFailed,
     /// A payload choice that does not fit the operation (e.g. a chunk encoder for a payload that
     /// is not a `STREAMING-*` mode).
     PayloadMismatch {
@@ -201,6 +210,14 @@ impl fmt::Display for Error {
             Error::RegionSetNeedsSigV4a { regions } => write!(
                 f,
                 "region set \"{regions}\" needs SigV4a (AWS4-ECDSA-P256-SHA256); SigV4 signs for one region"
+            ),
+            Error::UnsupportedChunkSigning { name } => write!(
+                f,
+                "aws-chunked bodies with chunks signed by {name} are not supported yet"
+            ),
+            Error::KeyDerivationFailed => f.write_str(
+                "no SigV4a key can be derived from these credentials (every KDF counter gave a \
+                 candidate out of range)",
             ),
             Error::InvalidFraming {
                 header,

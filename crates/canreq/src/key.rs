@@ -1,4 +1,5 @@
-//! The signing key: `AWS4`+secret → date → region → service → `aws4_request`, and its cache.
+//! The signing key: `AWS4`+secret → date → region → service → `aws4_request`, SigV4a's
+//! P-256 key derived from the credentials ([`EcdsaKey`]), and the cache of both.
 //!
 //! Deriving a key costs four HMACs (eight SHA-256 compressions plus key padding); a signature
 //! with a known key costs one. The key is the same for a whole day per (secret, region,
@@ -17,6 +18,10 @@ use crate::credentials::{Credentials, SCOPE_TERMINATOR, Scope};
 use crate::encode;
 
 use crate::crypto::{HmacKey, constant_time_eq};
+use crate::error::Result;
+
+mod ecdsa;
+pub use ecdsa::{EcdsaKey, EcdsaPublicKey};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -89,8 +94,9 @@ impl fmt::Debug for SigningKey {
     }
 }
 
-/// A bounded, thread-safe cache of derived signing keys, keyed by (secret, date, region,
-/// service).
+/// A bounded, thread-safe cache of derived signing keys: SigV4's keyed by (secret, date,
+/// region, service), SigV4a's by (access key id, secret) ([`ecdsa_key`](Self::ecdsa_key)), each
+/// kind up to the capacity.
 ///
 /// A hit does no key derivation: it compares the date, region and service, then the secret in
 /// constant time, and hands out a shared [`SigningKey`]. The cache holds copies of the secrets it
@@ -120,6 +126,31 @@ struct Entries {
     slots: Vec<Entry>,
     /// Where the next insertion goes once the cache is full (oldest first).
     next_victim: usize,
+    ecdsa: Vec<EcdsaEntry>,
+    next_ecdsa_victim: usize,
+}
+
+/// Puts `entry` in `slots`, or in place of the oldest once `capacity` are held.
+fn insert_bounded<T>(slots: &mut Vec<T>, next_victim: &mut usize, capacity: usize, entry: T) {
+    if slots.len() < capacity {
+        slots.push(entry);
+    } else if let Some(slot) = slots.get_mut(*next_victim) {
+        *slot = entry;
+        *next_victim = (*next_victim + 1) % capacity;
+    }
+}
+
+/// A SigV4a key and what it was derived from.
+struct EcdsaEntry {
+    secret: Zeroizing<Box<[u8]>>,
+    access_key_id: Box<str>,
+    key: Arc<EcdsaKey>,
+}
+
+impl EcdsaEntry {
+    fn matches(&self, access_key_id: &str, secret: &[u8]) -> bool {
+        access_key_id == &*self.access_key_id && constant_time_eq(secret, &self.secret)
+    }
 }
 
 struct Entry {
@@ -219,14 +250,64 @@ impl KeyCache {
             service: service.into(),
             key: Arc::clone(&key),
         };
-        if entries.slots.len() < self.capacity {
-            entries.slots.push(entry);
-        } else {
-            let victim = entries.next_victim;
-            entries.slots[victim] = entry;
-            entries.next_victim = (victim + 1) % self.capacity;
-        }
+        let Entries {
+            slots, next_victim, ..
+        } = &mut *entries;
+        insert_bounded(slots, next_victim, self.capacity, entry);
         key
+    }
+
+    /// The SigV4a key of these credentials: from the cache, or derived and stored. Derivation
+    /// costs an HMAC and a P-256 scalar multiplication, a hit a comparison of the access key id
+    /// and, in constant time, the secret.
+    ///
+    /// ```
+    /// use canreq::{Credentials, KeyCache};
+    ///
+    /// let cache = KeyCache::new(4);
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
+    /// let first = cache.ecdsa_key(&creds)?;
+    /// let again = cache.ecdsa_key(&creds)?;
+    /// assert_eq!(first.public_key(), again.public_key());
+    /// assert_eq!((cache.derivations(), cache.hits()), (1, 1));
+    /// # Ok::<(), canreq::Error>(())
+    /// ```
+    pub fn ecdsa_key(&self, credentials: &Credentials) -> Result<Arc<EcdsaKey>> {
+        let access_key_id = credentials.access_key_id();
+        let secret = credentials.secret_access_key().expose();
+        {
+            let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(e) = entries
+                .ecdsa
+                .iter()
+                .find(|e| e.matches(access_key_id, secret.as_bytes()))
+            {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(Arc::clone(&e.key));
+            }
+        }
+        let key = Arc::new(EcdsaKey::derive(access_key_id, secret)?);
+        self.derivations.fetch_add(1, Ordering::Relaxed);
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries
+            .ecdsa
+            .iter()
+            .any(|e| e.matches(access_key_id, secret.as_bytes()))
+        {
+            return Ok(key);
+        }
+        let entry = EcdsaEntry {
+            secret: Zeroizing::new(secret.as_bytes().into()),
+            access_key_id: access_key_id.into(),
+            key: Arc::clone(&key),
+        };
+        let Entries {
+            ecdsa,
+            next_ecdsa_victim,
+            ..
+        } = &mut *entries;
+        insert_bounded(ecdsa, next_ecdsa_victim, self.capacity, entry);
+        Ok(key)
     }
 
     /// How many keys this cache has derived (misses).
@@ -239,13 +320,10 @@ impl KeyCache {
         self.hits.load(Ordering::Relaxed)
     }
 
-    /// How many keys are held now.
+    /// How many keys are held now (SigV4's and SigV4a's).
     pub fn len(&self) -> usize {
-        self.entries
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .slots
-            .len()
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries.slots.len() + entries.ecdsa.len()
     }
 
     /// Whether no key is held.

@@ -56,7 +56,7 @@
 //! let signed = signer.sign(&req, Payload::Empty)?;
 //!
 //! let steps = signed.steps();
-//! assert_eq!(steps.signing_key().to_hex(), "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
+//! assert_eq!(steps.signing_key().unwrap().to_hex(), "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
 //! assert!(steps.string_to_sign().starts_with("AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n"));
 //! for (name, value) in signed.headers() {
 //!     println!("{name}: {value}");
@@ -92,7 +92,7 @@ pub use credentials::{Credentials, Scope, Secret};
 pub use error::{Error, Result};
 #[cfg(feature = "http")]
 pub use http_request::{presign_http_request, sign_http_request};
-pub use key::{KeyCache, SigningKey};
+pub use key::{EcdsaKey, EcdsaPublicKey, KeyCache, SigningKey};
 pub use raw::{Framing, Message, RawRequest};
 pub use request::{Request, wire_target};
 pub use settings::{

@@ -10,13 +10,19 @@ use crate::credentials::SCOPE_TERMINATOR;
 use crate::credentials::{Credentials, Scope};
 use crate::encode::{self, Hex64};
 use crate::error::{Error, Result};
-use crate::key::{KeyCache, SigningKey};
+use crate::key::{EcdsaKey, KeyCache, SigningKey};
 use crate::request::Request;
 use crate::settings::{EMPTY_SHA256, Payload, SessionTokenMode, SigningSettings, UNSIGNED_PAYLOAD};
 use crate::time::SigningTime;
 
 mod output;
+mod string_to_sign;
+pub(crate) use output::{KeyUsed, SignatureText};
 pub use output::{PresignedRequest, SignedRequest, Steps};
+pub use string_to_sign::string_to_sign_for;
+pub(crate) use string_to_sign::{
+    string_to_sign_in_scope, string_to_sign_len, write_string_to_sign,
+};
 
 /// The SigV4 algorithm name ([`Algorithm::HmacSha256`]'s).
 ///
@@ -43,7 +49,11 @@ pub const ALGORITHM: &str = Algorithm::HmacSha256.name();
 /// ```
 pub const MAX_EXPIRES_SECONDS: u32 = 604_800;
 
-/// Query parameters that carry a presigned signature; the signer owns them.
+/// SigV4a's header and query parameter naming the regions a signature is valid in.
+pub(crate) const REGION_SET: &str = "X-Amz-Region-Set";
+
+/// Query parameters that carry a presigned signature; the signer owns them (and, signing with
+/// SigV4a, [`REGION_SET`]).
 pub(crate) const PRESIGN_PARAMS: [&str; 7] = [
     "X-Amz-Algorithm",
     "X-Amz-Credential",
@@ -103,19 +113,27 @@ impl<'c> Signer<'c> {
         }
     }
 
-    /// Signs with `algorithm` (SigV4's [`Algorithm::HmacSha256`] unless set). Signing with an
-    /// algorithm this crate does not implement, or a region-set scope with SigV4, is refused
-    /// with an error that names it.
+    /// Signs with `algorithm` (SigV4's [`Algorithm::HmacSha256`] unless set). SigV4a
+    /// ([`Algorithm::EcdsaP256Sha256`]) sends the scope's region set in `X-Amz-Region-Set` (a
+    /// one-region scope's region, as the AWS SDKs do), leaves the region out of the credential
+    /// scope and signs with the P-256 key derived from the credentials; [`Steps`] shows its
+    /// public key. A region-set scope with SigV4 is refused with an error that names it.
     ///
     /// ```
     /// use canreq::{Algorithm, Credentials, Error, Payload, Request, Scope, Signer, SigningTime};
     ///
-    /// let creds = Credentials::new("AKIDEXAMPLE", "secret")?;
+    /// let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
     /// let time = SigningTime::parse("20150830T123600Z")?;
     /// let req = Request::new("GET", "/").header("Host", "example.amazonaws.com");
-    /// let sigv4a = Signer::new(&creds, Scope::new("us-east-1", "s3")?, time)
+    /// let sigv4a = Signer::new(&creds, Scope::for_region_set(["us-east-1", "us-west-2"], "s3")?, time)
     ///     .with_algorithm(Algorithm::EcdsaP256Sha256);
-    /// assert!(matches!(sigv4a.sign(&req, Payload::Empty), Err(Error::UnsupportedAlgorithm { .. })));
+    /// let signed = sigv4a.sign(&req, Payload::Empty)?;
+    /// assert!(signed.authorization().starts_with(
+    ///     "AWS4-ECDSA-P256-SHA256 Credential=AKIDEXAMPLE/20150830/s3/aws4_request, \
+    ///      SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-region-set, Signature=30"));
+    /// assert!(signed.headers().contains(&("X-Amz-Region-Set", "us-east-1,us-west-2".to_string())));
+    /// let public_key = signed.steps().ecdsa_key().unwrap().public_key();
+    /// assert!(public_key.verify(signed.steps().string_to_sign().as_bytes(), signed.signature()));
     ///
     /// let set = Signer::new(&creds, Scope::for_region_set(["*"], "s3")?, time);
     /// assert!(matches!(set.sign(&req, Payload::Empty), Err(Error::RegionSetNeedsSigV4a { .. })));
@@ -168,6 +186,32 @@ impl<'c> Signer<'c> {
         self.key_for(self.time.date())
     }
 
+    /// The SigV4a key of this signer's credentials (cached when a cache is set).
+    pub fn ecdsa_key(&self) -> Result<Arc<EcdsaKey>> {
+        match self.cache {
+            Some(cache) => cache.ecdsa_key(self.credentials),
+            None => Ok(Arc::new(EcdsaKey::derive(
+                self.credentials.access_key_id(),
+                self.credentials.secret_access_key().expose(),
+            )?)),
+        }
+    }
+
+    /// Whether this signer sends `X-Amz-Region-Set` (SigV4a).
+    fn sends_region_set(&self) -> bool {
+        self.algorithm.uses_region_set()
+    }
+
+    /// `Ok` unless `payload` is aws-chunked and this algorithm's chunks are not implemented.
+    fn check_payload(&self, payload: Payload<'_>) -> Result<()> {
+        match payload {
+            Payload::StreamingSigned
+            | Payload::StreamingSignedTrailer
+            | Payload::StreamingUnsignedTrailer => self.algorithm.require_chunk_signing(),
+            _ => Ok(()),
+        }
+    }
+
     /// The signing key for `date`, this signer's `YYYYMMDD`.
     fn key_for(&self, date: &str) -> Arc<SigningKey> {
         match self.cache {
@@ -203,6 +247,7 @@ impl<'c> Signer<'c> {
     /// ```
     pub fn sign(&self, request: &Request<'_>, payload: Payload<'_>) -> Result<SignedRequest> {
         self.scope.check_algorithm(self.algorithm)?;
+        self.check_payload(payload)?;
         let mut scratch = Hex64::new(&[]);
         let payload_hash = payload_line(payload, &mut scratch)?;
         let amz_date = self.time.amz_date();
@@ -216,6 +261,15 @@ impl<'c> Signer<'c> {
             name: "X-Amz-Date",
             value: amz_date,
         });
+        let region_set = self
+            .sends_region_set()
+            .then(|| self.scope.region_set_value());
+        if let Some(value) = region_set {
+            headers.push(HeaderRef {
+                name: REGION_SET,
+                value,
+            });
+        }
         if let (Some(token), true) = (token, sign_token) {
             headers.push(HeaderRef {
                 name: "X-Amz-Security-Token",
@@ -242,14 +296,14 @@ impl<'c> Signer<'c> {
         })?;
         // The list borrows `payload_hash`, which the output below takes.
         drop(headers);
-        let steps = self.finish(canonical, amz_date);
+        let steps = self.finish(canonical, amz_date)?;
 
         let mut authorization = String::with_capacity(
             self.algorithm.name().len()
                 + self.credentials.access_key_id().len()
                 + steps.credential_scope().len()
                 + steps.canonical_request.signed_headers().len()
-                + 64
+                + steps.signature().len()
                 + " Credential=/, SignedHeaders=, Signature=".len(),
         );
         authorization.push_str(self.algorithm.name());
@@ -262,11 +316,14 @@ impl<'c> Signer<'c> {
         authorization.push_str(", Signature=");
         authorization.push_str(steps.signature.as_str());
 
-        let mut out = Vec::with_capacity(4);
+        let mut out = Vec::with_capacity(5);
         if let Some(token) = token {
             out.push(("X-Amz-Security-Token", token.to_owned()));
         }
         out.push(("X-Amz-Date", amz_date.to_owned()));
+        if let Some(value) = region_set {
+            out.push((REGION_SET, value.to_owned()));
+        }
         if send_sha {
             out.push(("x-amz-content-sha256", payload_hash.into_owned()));
         }
@@ -303,6 +360,7 @@ impl<'c> Signer<'c> {
         expires_seconds: u32,
     ) -> Result<PresignedRequest> {
         self.scope.check_algorithm(self.algorithm)?;
+        self.check_payload(payload)?;
         if !(1..=MAX_EXPIRES_SECONDS).contains(&expires_seconds) {
             return Err(Error::ExpiresOutOfRange {
                 value: expires_seconds.into(),
@@ -327,13 +385,21 @@ impl<'c> Signer<'c> {
             + self.scope.region().len()
             + self.scope.service().len()
             + signed_names.len()
-            + token.map_or(0, str::len);
+            + token.map_or(0, str::len)
+            + if self.sends_region_set() {
+                REGION_SET.len() + 2 + self.scope.region_set_value().len()
+            } else {
+                0
+            };
         let mut target = String::with_capacity(request.target().len() + 260 + 3 * encoded);
         target.push_str(path);
         target.push('?');
+        let owned_param = |key: &[u8]| {
+            is_presign_param(key) || (self.sends_region_set() && key == REGION_SET.as_bytes())
+        };
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let key = pair.split_once('=').map_or(pair, |(k, _)| k);
-            let dropped = encode::percent_decode(key).is_ok_and(|k| is_presign_param(&k));
+            let dropped = encode::percent_decode(key).is_ok_and(|k| owned_param(&k));
             if !dropped {
                 target.push_str(pair);
                 target.push('&');
@@ -342,16 +408,18 @@ impl<'c> Signer<'c> {
         let params_start = target.len();
         target.push_str("X-Amz-Algorithm=");
         target.push_str(self.algorithm.name());
-        // `AKID/DATE/REGION/SERVICE/aws4_request`, each part encoded, the slashes as `%2F`.
+        // `AKID/DATE/REGION/SERVICE/aws4_request` (SigV4a's without the region), each part
+        // encoded, the slashes as `%2F`.
         target.push_str("&X-Amz-Credential=");
         let credential_start = target.len();
+        let region = (!self.sends_region_set()).then(|| self.scope.region());
         let parts = [
-            self.credentials.access_key_id(),
-            amz_date.get(..8).unwrap_or_default(),
-            self.scope.region(),
-            self.scope.service(),
+            Some(self.credentials.access_key_id()),
+            amz_date.get(..8),
+            region,
+            Some(self.scope.service()),
         ];
-        for part in parts {
+        for part in parts.into_iter().flatten() {
             encode::uri_encode_str_into(&mut target, part, false);
             target.push_str("%2F");
         }
@@ -367,16 +435,22 @@ impl<'c> Signer<'c> {
         let expires_start = target.len();
         push_decimal(&mut target, expires_seconds);
         let expires = expires_start..target.len();
-        let push_token = |target: &mut String, token: &str| {
+        // The token (signed or not) and SigV4a's region set follow, as aws-c-auth writes them.
+        let token_range = token.map(|token| {
             target.push_str("&X-Amz-Security-Token=");
             let start = target.len();
-            encode::uri_encode_str_into(target, token, false);
+            encode::uri_encode_str_into(&mut target, token, false);
             start..target.len()
-        };
-        let signed_token = match (token, sign_token) {
-            (Some(token), true) => Some(push_token(&mut target, token)),
-            _ => None,
-        };
+        });
+        let signed_token = token_range.filter(|_| sign_token);
+        let region_set = self.sends_region_set().then(|| {
+            target.push('&');
+            target.push_str(REGION_SET);
+            target.push('=');
+            let start = target.len();
+            encode::uri_encode_str_into(&mut target, self.scope.region_set_value(), false);
+            start..target.len()
+        });
         let written = |range: Range<usize>| target.get(range).unwrap_or_default();
         let mut extra = [
             ("X-Amz-Algorithm", self.algorithm.name()),
@@ -384,16 +458,20 @@ impl<'c> Signer<'c> {
             ("X-Amz-Date", amz_date),
             ("X-Amz-SignedHeaders", written(names)),
             ("X-Amz-Expires", written(expires)),
-            ("X-Amz-Security-Token", ""),
+            ("", ""),
+            ("", ""),
         ];
-        let extra_len = match signed_token {
-            Some(range) => {
-                extra[5].1 = written(range);
-                6
+        let mut extra_len = 5;
+        for (name, range) in [
+            ("X-Amz-Security-Token", signed_token),
+            (REGION_SET, region_set),
+        ] {
+            if let Some(range) = range {
+                extra[extra_len] = (name, written(range));
+                extra_len += 1;
             }
-            None => 5,
-        };
-        let drop_key = |key: &[u8]| is_presign_param(key);
+        }
+        let drop_key = |key: &[u8]| owned_param(key);
         let canonical = canonical::build(&Input {
             method: request.method(),
             path,
@@ -405,10 +483,7 @@ impl<'c> Signer<'c> {
             headers: headers.as_slice(),
             payload_hash: &payload_hash,
         })?;
-        let steps = self.finish(canonical, amz_date);
-        if let (Some(token), false) = (token, sign_token) {
-            push_token(&mut target, token);
-        }
+        let steps = self.finish(canonical, amz_date)?;
         target.push_str("&X-Amz-Signature=");
         target.push_str(steps.signature());
         Ok(PresignedRequest {
@@ -430,7 +505,8 @@ impl<'c> Signer<'c> {
             let owned = name.eq_ignore_ascii_case("x-amz-date")
                 || name.eq_ignore_ascii_case("x-amz-security-token")
                 || name.eq_ignore_ascii_case("authorization")
-                || (replacing_sha && name.eq_ignore_ascii_case("x-amz-content-sha256"));
+                || (replacing_sha && name.eq_ignore_ascii_case("x-amz-content-sha256"))
+                || (self.sends_region_set() && name.eq_ignore_ascii_case(REGION_SET));
             if owned || !self.settings.is_signed(name) {
                 continue;
             }
@@ -444,24 +520,34 @@ impl<'c> Signer<'c> {
     }
 
     /// Canonical request → string to sign → signature. `amz_date` is this signer's time.
-    fn finish(&self, canonical_request: CanonicalRequest, amz_date: &str) -> Steps {
+    fn finish(&self, canonical_request: CanonicalRequest, amz_date: &str) -> Result<Steps> {
         let (string_to_sign, credential_scope) = string_to_sign_in_scope(
             self.algorithm,
             amz_date,
             &self.scope,
             &canonical_request.digest(),
         );
-        let signing_key = self.key_for(amz_date.get(..8).unwrap_or_default());
-        let signature = Hex64::new(&signing_key.sign(string_to_sign.as_bytes()));
-        Steps {
+        let (key, signature) = match self.algorithm {
+            Algorithm::HmacSha256 => {
+                let key = self.key_for(amz_date.get(..8).unwrap_or_default());
+                let signature = Hex64::new(&key.sign(string_to_sign.as_bytes()));
+                (KeyUsed::Hmac(key), SignatureText::Hmac(signature))
+            }
+            Algorithm::EcdsaP256Sha256 => {
+                let key = self.ecdsa_key()?;
+                let signature = key.sign(string_to_sign.as_bytes());
+                (KeyUsed::Ecdsa(key), SignatureText::Der(signature))
+            }
+        };
+        Ok(Steps {
             algorithm: self.algorithm,
             time: self.time,
             credential_scope,
             canonical_request,
             string_to_sign,
-            signing_key,
+            key,
             signature,
-        }
+        })
     }
 }
 
@@ -500,96 +586,6 @@ fn payload_line<'p>(payload: Payload<'p>, scratch: &'p mut Hex64) -> Result<Cow<
     })
 }
 
-/// The string to sign, `ALGORITHM\n<amz date>\n<scope>\n<hex SHA-256 of the canonical
-/// request>`, and where its scope line lies in it (what [`Steps::credential_scope`] shows,
-/// without a second copy).
-pub(crate) fn string_to_sign_in_scope(
-    algorithm: Algorithm,
-    amz_date: &str,
-    scope: &Scope,
-    canonical_digest: &[u8; 32],
-) -> (String, Range<usize>) {
-    // The scope's date is the day of `X-Amz-Date` (`YYYYMMDD` of `YYYYMMDDTHHMMSSZ`).
-    let date = amz_date.get(..8).unwrap_or_default();
-    let mut out = String::with_capacity(string_to_sign_len(
-        algorithm,
-        scope.credential_scope_len(date),
-    ));
-    let range = write_string_to_sign(
-        &mut out,
-        algorithm,
-        amz_date,
-        |out| scope.write_credential_scope(out, date),
-        canonical_digest,
-    );
-    (out, range)
-}
-
-/// The length of a string to sign whose scope line is `scope_len` bytes: the algorithm, the
-/// 16-byte `X-Amz-Date`, the scope and the 64-digit hash, each line ended but the last.
-pub(crate) fn string_to_sign_len(algorithm: Algorithm, scope_len: usize) -> usize {
-    algorithm.name().len() + 1 + 16 + 1 + scope_len + 1 + 64
-}
-
-/// Appends the string to sign to `out`, its scope line written by `write_scope`, and returns
-/// where the scope lies.
-pub(crate) fn write_string_to_sign(
-    out: &mut String,
-    algorithm: Algorithm,
-    amz_date: &str,
-    write_scope: impl FnOnce(&mut String),
-    canonical_digest: &[u8; 32],
-) -> Range<usize> {
-    out.push_str(algorithm.name());
-    out.push('\n');
-    out.push_str(amz_date);
-    out.push('\n');
-    let start = out.len();
-    write_scope(out);
-    let end = out.len();
-    out.push('\n');
-    encode::hex_into(out, canonical_digest);
-    start..end
-}
-
-/// The string to sign for a canonical request given as text, for example one built by hand.
-///
-/// ```
-/// use canreq::{Scope, SigningKey, SigningTime, string_to_sign_for};
-///
-/// let creq = "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\
-///             e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-/// let time = SigningTime::parse("20150830T123600Z")?;
-/// let scope = Scope::new("us-east-1", "service")?;
-/// let sts = string_to_sign_for(creq, time, &scope);
-/// let key = SigningKey::derive("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", time.date(), "us-east-1", "service");
-/// let signature: String = key.sign(sts.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-/// assert_eq!(signature, "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
-/// # Ok::<(), canreq::Error>(())
-/// ```
-pub fn string_to_sign_for(canonical_request: &str, time: SigningTime, scope: &Scope) -> String {
-    let digest = crate::crypto::sha256(canonical_request.as_bytes());
-    string_to_sign_in_scope(Algorithm::HmacSha256, time.amz_date(), scope, &digest).0
-}
-
 fn is_presign_param(key: &[u8]) -> bool {
     PRESIGN_PARAMS.iter().any(|p| p.as_bytes() == key)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_string_to_sign_is_as_long_as_its_length_says() {
-        let scope = Scope::new("us-east-1", "iam").unwrap();
-        let (text, range) =
-            string_to_sign_in_scope(Algorithm::HmacSha256, "20150830T123600Z", &scope, &[7; 32]);
-        assert_eq!(&text[range.clone()], "20150830/us-east-1/iam/aws4_request");
-        assert_eq!(
-            text.len(),
-            string_to_sign_len(Algorithm::HmacSha256, range.len())
-        );
-        assert_eq!(text.capacity(), text.len(), "allocated once, exactly");
-    }
 }

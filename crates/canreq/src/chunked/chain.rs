@@ -64,8 +64,8 @@ impl SignatureChain {
         )
     }
 
-    /// [`new`](Self::new) for the chunk signatures of `algorithm`; one this crate does not
-    /// implement is refused by name.
+    /// [`new`](Self::new) for the chunk signatures of `algorithm`; one whose chunk signing this
+    /// crate does not implement (SigV4a's, for now) is refused by name.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -77,7 +77,7 @@ impl SignatureChain {
     /// let time = SigningTime::parse("20130524T000000Z")?;
     /// let err = SignatureChain::for_algorithm(Algorithm::EcdsaP256Sha256, key, time, "20130524/s3/aws4_request", seed)
     ///     .unwrap_err();
-    /// assert!(matches!(err, Error::UnsupportedAlgorithm { .. }));
+    /// assert!(matches!(err, Error::UnsupportedChunkSigning { .. }));
     /// # Ok::<(), canreq::Error>(())
     /// ```
     pub fn for_algorithm(
@@ -87,7 +87,7 @@ impl SignatureChain {
         credential_scope: &str,
         seed_signature: &str,
     ) -> Result<Self> {
-        algorithm.require_supported()?;
+        algorithm.require_chunk_signing()?;
         let mut seed = [0u8; 32];
         if !encode::parse_lower_hex(seed_signature, &mut seed) {
             return Err(Error::InvalidPayloadHash {
@@ -124,14 +124,20 @@ impl SignatureChain {
     }
 
     /// The chain of a request this process signed: its key, time, scope and signature.
-    pub(crate) fn from_steps(steps: &crate::Steps) -> Self {
-        Self::from_seed(
-            steps.signing_key_shared(),
+    pub(crate) fn from_steps(steps: &crate::Steps) -> Result<Self> {
+        steps.algorithm().require_chunk_signing()?;
+        let key = steps
+            .signing_key_shared()
+            .ok_or(Error::UnsupportedChunkSigning {
+                name: steps.algorithm().name(),
+            })?;
+        Ok(Self::from_seed(
+            key,
             steps.algorithm(),
             steps.time(),
             steps.credential_scope(),
             steps.signature_bytes(),
-        )
+        ))
     }
 
     /// Signs the next chunk and makes its signature the previous one.

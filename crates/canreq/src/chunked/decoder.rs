@@ -250,7 +250,9 @@ impl ChunkedDecoder {
                 shown(marker)
             ))
         })?;
-        let chain = SignatureChain::from_steps(steps);
+        let chain = SignatureChain::from_steps(steps).map_err(|e| {
+            AuthError::new(crate::refusal::ErrorCode::NotImplemented, e.to_string())
+        })?;
         Self::from_request(mode, chain, request, DecodeLimits::default())
     }
 

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use crate::algorithm::Algorithm;
 use crate::canonical::CanonicalRequest;
 use crate::encode::Hex64;
-use crate::key::SigningKey;
+use crate::key::{EcdsaKey, SigningKey};
 use crate::time::SigningTime;
 
 /// Every intermediate value of one signature, for display and debugging.
 ///
-/// `Debug` shows everything but the signing key and the session token; the accessors give
-/// them on request.
+/// `Debug` shows everything but the signing key and the session token (a SigV4a key shows its
+/// public key only); the accessors give them on request.
 ///
 /// ```
 /// use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
@@ -30,7 +30,7 @@ use crate::time::SigningTime;
 ///      bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63"
 /// );
 /// assert_eq!(steps.signature(), "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
-/// assert!(!format!("{steps:?}").contains(&steps.signing_key().to_hex()));
+/// assert!(!format!("{steps:?}").contains(&steps.signing_key().unwrap().to_hex()));
 /// # Ok::<(), canreq::Error>(())
 /// ```
 #[derive(Clone)]
@@ -41,8 +41,33 @@ pub struct Steps {
     pub(super) credential_scope: Range<usize>,
     pub(super) canonical_request: CanonicalRequest,
     pub(super) string_to_sign: String,
-    pub(super) signing_key: Arc<SigningKey>,
-    pub(super) signature: Hex64,
+    pub(super) key: KeyUsed,
+    pub(super) signature: SignatureText,
+}
+
+/// The key a signature was made with.
+#[derive(Clone)]
+pub(crate) enum KeyUsed {
+    /// SigV4's HMAC key for the day, region and service.
+    Hmac(Arc<SigningKey>),
+    /// SigV4a's P-256 key for the credentials.
+    Ecdsa(Arc<EcdsaKey>),
+}
+
+/// A signature as sent: SigV4's 64 hex digits, or SigV4a's DER in hex (up to 144 digits).
+#[derive(Clone)]
+pub(crate) enum SignatureText {
+    Hmac(Hex64),
+    Der(String),
+}
+
+impl SignatureText {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            SignatureText::Hmac(hex) => hex.as_str(),
+            SignatureText::Der(hex) => hex,
+        }
+    }
 }
 
 impl Steps {
@@ -56,7 +81,7 @@ impl Steps {
         self.time
     }
 
-    /// `DATE/REGION/SERVICE/aws4_request`.
+    /// `DATE/REGION/SERVICE/aws4_request` (SigV4a's `DATE/SERVICE/aws4_request`).
     pub fn credential_scope(&self) -> &str {
         &self.string_to_sign[self.credential_scope.clone()]
     }
@@ -71,22 +96,38 @@ impl Steps {
         &self.string_to_sign
     }
 
-    /// The signing key (a secret for its day, region and service).
-    pub fn signing_key(&self) -> &SigningKey {
-        &self.signing_key
+    /// SigV4's signing key (a secret for its day, region and service); `None` for SigV4a.
+    pub fn signing_key(&self) -> Option<&SigningKey> {
+        match &self.key {
+            KeyUsed::Hmac(key) => Some(key),
+            KeyUsed::Ecdsa(_) => None,
+        }
     }
 
-    /// The signature, 64 lowercase hex digits.
+    /// SigV4a's key (its [`public_key`](EcdsaKey::public_key) is what a verifier checks the
+    /// signature with); `None` for SigV4.
+    pub fn ecdsa_key(&self) -> Option<&EcdsaKey> {
+        match &self.key {
+            KeyUsed::Ecdsa(key) => Some(key),
+            KeyUsed::Hmac(_) => None,
+        }
+    }
+
+    /// The signature: SigV4's 64 lowercase hex digits, SigV4a's DER-encoded ECDSA signature
+    /// in lowercase hex.
     pub fn signature(&self) -> &str {
         self.signature.as_str()
     }
 
-    /// The signing key, shared (for the aws-chunked signature chain).
-    pub(crate) fn signing_key_shared(&self) -> Arc<SigningKey> {
-        Arc::clone(&self.signing_key)
+    /// SigV4's signing key, shared (for the aws-chunked signature chain).
+    pub(crate) fn signing_key_shared(&self) -> Option<Arc<SigningKey>> {
+        match &self.key {
+            KeyUsed::Hmac(key) => Some(Arc::clone(key)),
+            KeyUsed::Ecdsa(_) => None,
+        }
     }
 
-    /// The signature's bytes (the seed of an aws-chunked chain).
+    /// The signature's bytes (the seed of a SigV4 aws-chunked chain).
     pub(crate) fn signature_bytes(&self) -> [u8; 32] {
         let mut bytes = [0u8; 32];
         crate::encode::parse_lower_hex(self.signature.as_str(), &mut bytes);
@@ -101,7 +142,8 @@ impl fmt::Debug for Steps {
             .field("credential_scope", &self.credential_scope())
             .field("canonical_request", &self.canonical_request.redacted())
             .field("string_to_sign", &self.string_to_sign)
-            .field("signing_key", &self.signing_key)
+            .field("signing_key", &self.signing_key())
+            .field("ecdsa_key", &self.ecdsa_key())
             .field("signature", &self.signature())
             .finish()
     }

@@ -57,6 +57,9 @@ pub(crate) struct Claim<'r> {
     /// The `X-Amz-Security-Token` query parameter (a header claim's too: it must not go
     /// unchecked).
     pub query_token: Option<Cow<'r, str>>,
+    /// SigV4a's region set: the `X-Amz-Region-Set` header of a header claim, the parameter of a
+    /// presigned one.
+    pub region_set: Option<Cow<'r, str>>,
     /// Where each signed header name ends in `signed_headers`, and whether `host` is one.
     pub names: SignedNames,
 }
@@ -138,6 +141,7 @@ pub(crate) struct KnownHeaders<'r> {
     pub amz_date: Seen<'r>,
     pub content_sha256: Seen<'r>,
     pub security_token: Seen<'r>,
+    pub region_set: Seen<'r>,
 }
 
 impl<'r> KnownHeaders<'r> {
@@ -155,6 +159,7 @@ impl<'r> KnownHeaders<'r> {
                 20 if eq_lowercase(name.as_bytes(), b"x-amz-security-token") => {
                     &mut found.security_token
                 }
+                16 if eq_lowercase(name.as_bytes(), b"x-amz-region-set") => &mut found.region_set,
                 _ => continue,
             };
             slot.see(value);
@@ -223,7 +228,7 @@ pub(super) fn check_algorithm(name: &str, location: AuthLocation) -> Result<Algo
             Err(AuthError::new(
                 code,
                 format!(
-                    "Unsupported signing algorithm '{}'; please use AWS4-HMAC-SHA256.",
+                    "Unsupported signing algorithm '{}'; please use AWS4-HMAC-SHA256 or AWS4-ECDSA-P256-SHA256.",
                     crate::error::shown(name)
                 ),
             ))

@@ -2,16 +2,14 @@
 //! of its states offers only the calls that make sense in it.
 
 use std::fmt;
-use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
 use crate::chunked::{ChunkedDecoder, DecodedBody};
 use crate::crypto::constant_time_eq;
 use crate::encode::{self, Hex64};
-use crate::key::SigningKey;
 use crate::refusal::{AuthError, ErrorCode};
-use crate::sign::write_string_to_sign;
+use crate::sign::{KeyUsed, write_string_to_sign};
 
 use super::verified::Verified;
 
@@ -20,6 +18,36 @@ const EMPTY_BODY_SHA256: [u8; 32] = [
     0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
     0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
 ];
+
+/// The longest signature kept while the body is read: SigV4a's DER-encoded ECDSA signature in
+/// hex. A longer one cannot match, and is not kept.
+const MAX_SIGNATURE_LEN: usize = 2 * crate::crypto::ecdsa::MAX_DER_LEN;
+
+/// A signature as sent, kept while the body is read: SigV4's 64 digits in place, any other of
+/// a length that could match (SigV4a's) on the heap.
+pub(super) enum KeptSignature {
+    Hex64([u8; 64]),
+    Other(Box<[u8]>),
+}
+
+impl KeptSignature {
+    pub fn of(sent: &str) -> Self {
+        match <[u8; 64]>::try_from(sent.as_bytes()) {
+            Ok(digits) => KeptSignature::Hex64(digits),
+            Err(_) if sent.len() <= MAX_SIGNATURE_LEN => {
+                KeptSignature::Other(sent.as_bytes().into())
+            }
+            Err(_) => KeptSignature::Other(Box::default()),
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            KeptSignature::Hex64(digits) => digits,
+            KeptSignature::Other(bytes) => bytes,
+        }
+    }
+}
 
 /// A request whose head passed [`Verifier::begin`](super::Verifier::begin), by what its body
 /// still needs. Nothing of a body is trusted until the state that reads it says so.
@@ -209,7 +237,7 @@ impl<D> fmt::Debug for PendingChunks<D> {
 /// says it waits), the key, and what the body still needs.
 pub(super) struct Head<D> {
     pub verified: Verified<D>,
-    pub key: Arc<SigningKey>,
+    pub key: KeyUsed,
     pub body: BodyRule,
 }
 
@@ -219,9 +247,9 @@ pub(super) enum BodyRule {
     Nothing,
     /// The signature matched; the body must hash to this declared `x-amz-content-sha256`.
     HashTo([u8; 32]),
-    /// The body's hash is the canonical request's last line: the signature, as sent when it
-    /// has the length of one, is checked once the hash is known.
-    SignatureAwaits(Option<[u8; 64]>),
+    /// The body's hash is the canonical request's last line: the signature, as sent, is checked
+    /// once the hash is known.
+    SignatureAwaits(KeptSignature),
     /// aws-chunked: the head's signature matched and seeds this decoder's chain.
     Chunked(Box<ChunkedDecoder>),
 }
@@ -273,22 +301,19 @@ impl<D> Head<D> {
                 self.verified
                     .canonical_request
                     .replace_payload_hash(Hex64::new(digest).as_str());
-                check_signature(
-                    &mut self.verified,
-                    &self.key,
-                    provided.as_ref().map_or(&[], |p| p.as_slice()),
-                )
+                check_signature(&mut self.verified, &self.key, provided.as_bytes())
             }
             _ => Ok(()),
         }
     }
 }
 
-/// Writes the string to sign of `verified`'s canonical request and compares the signature
-/// `provided` (as sent) with the one the key gives.
+/// Writes the string to sign of `verified`'s canonical request and checks the signature
+/// `provided` (as sent): compared with the one SigV4's key gives, or verified with SigV4a's
+/// public key.
 pub(super) fn check_signature<D>(
     verified: &mut Verified<D>,
-    key: &SigningKey,
+    key: &KeyUsed,
     provided: &[u8],
 ) -> Result<(), AuthError> {
     let digest = verified.canonical_request.digest();
@@ -305,9 +330,18 @@ pub(super) fn check_signature<D>(
         &digest,
     );
     verified.string_to_sign = string_to_sign;
-    let expected = Hex64::new(&key.sign(verified.string_to_sign.as_bytes()));
-    // Lowercase hex only: an uppercase signature differs from `expected` here.
-    if constant_time_eq(expected.digits(), provided) {
+    let string_to_sign = verified.string_to_sign.as_bytes();
+    // Lowercase hex only: an uppercase signature differs from `expected` here, and SigV4a's
+    // public key reads lowercase hex only.
+    let matched = match key {
+        KeyUsed::Hmac(key) => {
+            let expected = Hex64::new(&key.sign(string_to_sign));
+            constant_time_eq(expected.digits(), provided)
+        }
+        KeyUsed::Ecdsa(key) => std::str::from_utf8(provided)
+            .is_ok_and(|signature| key.public_key().verify(string_to_sign, signature)),
+    };
+    if matched {
         return Ok(());
     }
     Err(AuthError::new(

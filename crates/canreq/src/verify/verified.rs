@@ -78,6 +78,8 @@ impl PayloadMode {
 #[derive(Clone)]
 pub struct Verified<D> {
     pub(super) algorithm: Algorithm,
+    /// SigV4a's `X-Amz-Region-Set`, as sent.
+    pub(super) region_set: Option<String>,
     /// `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`, as the claim sent it.
     pub(super) credential: String,
     pub(super) shape: CredentialShape,
@@ -103,15 +105,22 @@ impl<D> Verified<D> {
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
     }
-    /// The region of the credential scope.
+    /// The region of the credential scope; empty for SigV4a, whose regions are its
+    /// [`region_set`](Self::region_set).
     pub fn region(&self) -> &str {
         self.shape.region(&self.credential)
+    }
+    /// SigV4a's region set (`X-Amz-Region-Set`, e.g. `us-east-1,us-west-2` or `*`) as sent;
+    /// `None` for SigV4.
+    pub fn region_set(&self) -> Option<&str> {
+        self.region_set.as_deref()
     }
     /// The service of the credential scope.
     pub fn service(&self) -> &str {
         self.shape.service(&self.credential)
     }
-    /// The credential scope, `YYYYMMDD/REGION/SERVICE/aws4_request`.
+    /// The credential scope, `YYYYMMDD/REGION/SERVICE/aws4_request` (SigV4a's without the
+    /// region).
     pub fn credential_scope(&self) -> &str {
         self.shape.scope(&self.credential)
     }
@@ -153,6 +162,7 @@ impl<D: fmt::Debug> fmt::Debug for Verified<D> {
             .field("data", &self.data)
             .field("algorithm", &self.algorithm)
             .field("credential_scope", &self.credential_scope())
+            .field("region_set", &self.region_set)
             .field("time", &self.time)
             .field("location", &self.location)
             .field("payload", &self.payload)

@@ -65,22 +65,23 @@ fn every_case_matches_byte_for_byte() {
     );
 }
 
+/// Passed and failed cases, each failure with its mismatches.
 #[derive(Default)]
-struct Report {
-    passed: usize,
-    failed: Vec<String>,
+pub(crate) struct Report {
+    pub(crate) passed: usize,
+    pub(crate) failed: Vec<String>,
 }
 
 impl Report {
     /// The failed cases' names, each failure's first line.
-    fn names_failed(&self) -> Vec<&str> {
+    pub(crate) fn names_failed(&self) -> Vec<&str> {
         self.failed
             .iter()
             .map(|f| f.lines().next().unwrap_or_default())
             .collect()
     }
 
-    fn check(&mut self, case: &str, mismatches: Vec<String>) {
+    pub(crate) fn check(&mut self, case: &str, mismatches: Vec<String>) {
         if mismatches.is_empty() {
             self.passed += 1;
         } else {
@@ -92,7 +93,7 @@ impl Report {
 
 /// Every directory below `root` holding a file named `marker` (or, for the legacy suite, a file
 /// with that extension).
-fn case_dirs(root: &Path, marker: &str) -> Vec<PathBuf> {
+pub(crate) fn case_dirs(root: &Path, marker: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -115,11 +116,11 @@ fn case_dirs(root: &Path, marker: &str) -> Vec<PathBuf> {
     out
 }
 
-fn read(path: &Path) -> String {
+pub(crate) fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn expect(mismatches: &mut Vec<String>, what: &str, expected: &str, actual: &str) {
+pub(crate) fn expect(mismatches: &mut Vec<String>, what: &str, expected: &str, actual: &str) {
     if expected != actual {
         mismatches.push(format!(
             "  {what}:\n    expected {expected:?}\n    actual   {actual:?}"
@@ -127,32 +128,66 @@ fn expect(mismatches: &mut Vec<String>, what: &str, expected: &str, actual: &str
     }
 }
 
+/// A case of the CRT suites (`v4-crt`, `v4a`): its request and its `context.json`.
+pub(crate) struct CrtCase {
+    pub(crate) name: String,
+    pub(crate) raw: RawRequest,
+    pub(crate) creds: Credentials,
+    pub(crate) scope: Scope,
+    pub(crate) time: SigningTime,
+    pub(crate) settings: SigningSettings,
+    pub(crate) expires: u32,
+}
+
+impl CrtCase {
+    pub(crate) fn read(dir: &Path) -> CrtCase {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let ctx: Value = serde_json::from_str(&read(&dir.join("context.json"))).unwrap();
+        let raw = RawRequest::parse(&fs::read(dir.join("request.txt")).unwrap()).unwrap();
+        let creds_json = &ctx["credentials"];
+        let mut creds = Credentials::new(
+            creds_json["access_key_id"].as_str().unwrap(),
+            creds_json["secret_access_key"].as_str().unwrap(),
+        )
+        .unwrap();
+        if let Some(token) = creds_json["token"].as_str() {
+            creds = creds.with_session_token(token).unwrap();
+        }
+        let scope = Scope::new(
+            ctx["region"].as_str().unwrap(),
+            ctx["service"].as_str().unwrap(),
+        )
+        .unwrap();
+        let time = SigningTime::parse(ctx["timestamp"].as_str().unwrap()).unwrap();
+        let mut settings = SigningSettings::for_service(scope.service());
+        settings.normalize_path = ctx["normalize"].as_bool().unwrap();
+        settings.content_sha256_header = ctx["sign_body"].as_bool().unwrap_or(false);
+        if ctx["omit_session_token"].as_bool().unwrap_or(false) {
+            settings.session_token = SessionTokenMode::AddedAfterSigning;
+        }
+        let expires = ctx["expiration_in_seconds"].as_u64().unwrap() as u32;
+        CrtCase {
+            name,
+            raw,
+            creds,
+            scope,
+            time,
+            settings,
+            expires,
+        }
+    }
+}
+
 fn run_crt(dir: &Path, report: &mut Report) {
-    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-    let ctx: Value = serde_json::from_str(&read(&dir.join("context.json"))).unwrap();
-    let raw = RawRequest::parse(&fs::read(dir.join("request.txt")).unwrap()).unwrap();
-    let creds_json = &ctx["credentials"];
-    let mut creds = Credentials::new(
-        creds_json["access_key_id"].as_str().unwrap(),
-        creds_json["secret_access_key"].as_str().unwrap(),
-    )
-    .unwrap();
-    if let Some(token) = creds_json["token"].as_str() {
-        creds = creds.with_session_token(token).unwrap();
-    }
-    let scope = Scope::new(
-        ctx["region"].as_str().unwrap(),
-        ctx["service"].as_str().unwrap(),
-    )
-    .unwrap();
-    let time = SigningTime::parse(ctx["timestamp"].as_str().unwrap()).unwrap();
-    let mut settings = SigningSettings::for_service(scope.service());
-    settings.normalize_path = ctx["normalize"].as_bool().unwrap();
-    settings.content_sha256_header = ctx["sign_body"].as_bool().unwrap_or(false);
-    if ctx["omit_session_token"].as_bool().unwrap_or(false) {
-        settings.session_token = SessionTokenMode::AddedAfterSigning;
-    }
-    let expires = ctx["expiration_in_seconds"].as_u64().unwrap() as u32;
+    let CrtCase {
+        name,
+        raw,
+        creds,
+        scope,
+        time,
+        settings,
+        expires,
+    } = CrtCase::read(dir);
     let signer = Signer::new(&creds, scope, time).with_settings(settings);
     let request = raw.request();
     let payload = Payload::Bytes(raw.body());
@@ -228,7 +263,7 @@ fn run_crt(dir: &Path, report: &mut Report) {
 
 /// The CRT suite's rendering: request line, `Name:value` lines (folded values as received), a
 /// blank line, the body.
-fn render_crt(raw: &RawRequest, target: &str, signed: Option<&SignedRequest>) -> String {
+pub(crate) fn render_crt(raw: &RawRequest, target: &str, signed: Option<&SignedRequest>) -> String {
     let mut headers = raw.headers().to_vec();
     if let Some(signed) = signed {
         signed.apply(&mut headers);

@@ -4,7 +4,7 @@
 //! The algorithm seam: an algorithm known but not implemented is refused everywhere
 //! (`algorithm_seam`).
 //!
-//! Signing: the AWS suite (`aws_suite`), published examples and the signer's API (`signing`),
+//! Signing: the AWS suite (`aws_suite`), its SigV4a part (`sigv4a_suite`), published examples and the signer's API (`signing`),
 //! two independent oracles (`differential_aws_sigv4`, `botocore_oracle`), arbitrary input
 //! (`sign_no_panic`).
 //!
@@ -35,6 +35,7 @@ mod diagnose_catalogue;
 mod differential_aws_sigv4;
 mod sign_no_panic;
 mod signing;
+mod sigv4a_suite;
 mod verify_hostile_claims;
 mod verify_js_sdk_requests;
 mod verify_matrix;

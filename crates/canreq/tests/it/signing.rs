@@ -60,7 +60,7 @@ fn iam_documentation_example() {
             .ends_with("\nf536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59")
     );
     assert_eq!(
-        signed.steps().signing_key().to_hex(),
+        signed.steps().signing_key().unwrap().to_hex(),
         "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9"
     );
     assert_eq!(
@@ -342,7 +342,7 @@ fn secrets_stay_out_of_debug() {
     let req = Request::new("GET", "/").header("Host", "h");
     let signed = signer.sign(&req, Payload::Empty).unwrap();
     let presigned = signer.presign(&req, Payload::Empty, 60).unwrap();
-    let key_hex = signed.steps().signing_key().to_hex();
+    let key_hex = signed.steps().signing_key().unwrap().to_hex();
     for debug in [
         format!("{creds:?}"),
         format!("{signer:?}"),

@@ -11,8 +11,9 @@ use crate::time::eight_digits;
 const TERMINATOR: &[u8; 13] = b"/aws4_request";
 const TERMINATOR_LEN: usize = TERMINATOR.len();
 
-/// Where the parts of a well-formed credential, `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`,
-/// end in its text; read with that text, which the claim borrows and the verified request owns.
+/// Where the parts of a well-formed credential, `AKID/YYYYMMDD/REGION/SERVICE/aws4_request`
+/// (SigV4a's `AKID/YYYYMMDD/SERVICE/aws4_request`, whose region ends where the date does), end
+/// in its text; read with that text, which the claim borrows and the verified request owns.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CredentialShape {
     key_end: usize,
@@ -31,9 +32,11 @@ impl CredentialShape {
         &text[self.key_end + 1..self.key_end + 9]
     }
 
+    /// The region; empty in a SigV4a credential.
     #[inline]
     pub fn region<'t>(&self, text: &'t str) -> &'t str {
-        &text[self.key_end + 10..self.region_end]
+        text.get(self.key_end + 10..self.region_end)
+            .unwrap_or_default()
     }
 
     #[inline]
@@ -89,10 +92,12 @@ impl<T: AsRef<str>> Credential<T> {
     }
 }
 
-/// Checks the shape of `AKID/YYYYMMDD/REGION/SERVICE/aws4_request` and finds its parts.
+/// Checks the shape of `AKID/YYYYMMDD/REGION/SERVICE/aws4_request` (without the region for
+/// SigV4a, `region_less`) and finds its parts.
 pub(super) fn parse_credential<T: AsRef<str>>(
     text: T,
     location: AuthLocation,
+    region_less: bool,
 ) -> Result<Credential<T>, AuthError> {
     let value = text.as_ref();
     let bytes = value.as_bytes();
@@ -105,23 +110,33 @@ pub(super) fn parse_credential<T: AsRef<str>>(
     // The date has a fixed length, so only the key, region and service ends are searched for;
     // the terminator's exact match rules out a sixth part.
     let ends = slash_after(0).and_then(|key_end| {
-        let region_end = slash_after(key_end + 10)?;
+        // SigV4a's region is empty: it ends at the slash after the date.
+        let region_end = if region_less {
+            key_end + 9
+        } else {
+            slash_after(key_end + 10)?
+        };
         let service_end = slash_after(region_end + 1)?;
         let date = bytes.get(key_end + 1..)?.first_chunk::<9>()?;
         let well_formed = key_end > 0
             && eight_digits(date.first_chunk::<8>()?)
             && date[8] == b'/'
-            && region_end > key_end + 10
+            && (region_less || region_end > key_end + 10)
             && service_end > region_end + 1
             && service_end + TERMINATOR_LEN == bytes.len()
             && bytes.last_chunk() == Some(TERMINATOR);
         well_formed.then_some((key_end, region_end, service_end))
     });
     let Some((key_end, region_end, service_end)) = ends else {
+        let form = if region_less {
+            "<YOUR-AKID>/YYYYMMDD/SERVICE/aws4_request"
+        } else {
+            "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"
+        };
         return Err(AuthError::new(
             malformed(location),
             format!(
-                "The Credential '{}' is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".",
+                "The Credential '{}' is mal-formed; expecting \"{form}\".",
                 crate::error::shown(value)
             ),
         ));
@@ -135,10 +150,11 @@ pub(super) fn parse_credential<T: AsRef<str>>(
         },
     };
     // Region and service go into the string to sign: the same rules as a signer's scope.
-    for (field, part) in [
-        ("region", credential.region()),
-        ("service", credential.service()),
-    ] {
+    let region = (!region_less).then(|| ("region", credential.region()));
+    for (field, part) in region
+        .into_iter()
+        .chain([("service", credential.service())])
+    {
         crate::credentials::check_scope_part(field, part)
             .map_err(|e| AuthError::new(malformed(location), e.to_string()))?;
     }
@@ -302,7 +318,7 @@ mod tests {
     #[test]
     fn credentials_of_the_wrong_shape_are_malformed() {
         let good = "AKID/20150830/us-east-1/service/aws4_request";
-        let parts = parse_credential(good, AuthLocation::Header).expect("well formed");
+        let parts = parse_credential(good, AuthLocation::Header, false).expect("well formed");
         assert_eq!(parts.access_key_id(), "AKID");
         assert_eq!(parts.date(), "20150830");
         assert_eq!(parts.region(), "us-east-1");
@@ -336,9 +352,37 @@ mod tests {
             "AKID/20150830/us-east-1/a=b/aws4_request",
             "AKID/2015/830/us-east-1/service/aws4_request",
         ] {
-            let err = parse_credential(bad, AuthLocation::Header).expect_err(bad);
+            let err = parse_credential(bad, AuthLocation::Header, false).expect_err(bad);
             assert_eq!(err.code(), ErrorCode::AuthorizationHeaderMalformed, "{bad}");
         }
+    }
+
+    #[test]
+    fn sigv4a_credentials_have_no_region() {
+        let good = "AKID/20150830/service/aws4_request";
+        let parts = parse_credential(good, AuthLocation::Query, true).expect("well formed");
+        assert_eq!(parts.access_key_id(), "AKID");
+        assert_eq!(parts.date(), "20150830");
+        assert_eq!(parts.region(), "");
+        assert_eq!(parts.service(), "service");
+        assert_eq!(parts.shape().scope(good), "20150830/service/aws4_request");
+        for bad in [
+            "AKID/20150830/us-east-1/service/aws4_request",
+            "AKID/20150830//aws4_request",
+            "AKID/20150830/aws4_request",
+            "AKID/2015083x/service/aws4_request",
+            "/20150830/service/aws4_request",
+            "AKID/20150830/a=b/aws4_request",
+        ] {
+            let err = parse_credential(bad, AuthLocation::Query, true).expect_err(bad);
+            assert_eq!(
+                err.code(),
+                ErrorCode::AuthorizationQueryParametersError,
+                "{bad}"
+            );
+        }
+        // A SigV4 credential is not read as SigV4a's, nor the reverse.
+        assert!(parse_credential(good, AuthLocation::Header, false).is_err());
     }
 
     #[test]

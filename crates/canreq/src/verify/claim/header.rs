@@ -28,6 +28,10 @@ pub(super) fn parse_header<'r>(
             date_header,
             expires: None,
             query_token,
+            region_set: known
+                .region_set
+                .first
+                .map(|v| Cow::Borrowed(trim_blanks(v))),
             names,
         };
     // The fast reading returns no error, so the order of the checks below is the general
@@ -44,9 +48,19 @@ pub(super) fn parse_header<'r>(
     }
     let (algorithm, [credential, signed_headers, signature]) = split_components(value)?;
     let time = request_time(request, known)?;
+    if known.region_set.repeated {
+        return Err(AuthError::new(
+            ErrorCode::InvalidArgument,
+            "Only one X-Amz-Region-Set header is allowed.",
+        ));
+    }
     Ok(claim(
         algorithm,
-        parse_credential(Cow::Borrowed(credential), AuthLocation::Header)?,
+        parse_credential(
+            Cow::Borrowed(credential),
+            AuthLocation::Header,
+            algorithm.uses_region_set(),
+        )?,
         check_signed_headers(signed_headers, AuthLocation::Header)?,
         signed_headers,
         signature,
@@ -122,7 +136,8 @@ fn sdk_form(value: &str) -> Option<SdkForm<'_>> {
     let credential_text = &value[SDK_HEAD.len()..credential_end];
     let signed_headers = &value[list_start..list_end];
     Some(SdkForm {
-        credential: parse_credential(Cow::Borrowed(credential_text), AuthLocation::Header).ok()?,
+        credential: parse_credential(Cow::Borrowed(credential_text), AuthLocation::Header, false)
+            .ok()?,
         names: check_signed_headers(signed_headers, AuthLocation::Header).ok()?,
         signed_headers,
         signature,
@@ -216,7 +231,7 @@ mod tests {
     /// and the header list are all accepted.
     fn general(value: &str) -> Option<[&str; 3]> {
         let (_, parts) = split_components(value).ok()?;
-        parse_credential(parts[0], AuthLocation::Header).ok()?;
+        parse_credential(parts[0], AuthLocation::Header, false).ok()?;
         check_signed_headers(parts[1], AuthLocation::Header).ok()?;
         Some(parts)
     }

@@ -8,9 +8,9 @@ use crate::encode;
 use crate::refusal::{AuthError, ErrorCode};
 use crate::text::{find_byte, split_ascii, split_once_ascii};
 
-/// The claim's parameters, in the order their errors are reported; `Token` last, and not
-/// required.
-const NAMES: [&str; 7] = [
+/// The claim's parameters, in the order their errors are reported; `Token` and SigV4a's
+/// `Region-Set` last, and not required of every claim.
+const NAMES: [&str; 8] = [
     "X-Amz-Algorithm",
     "X-Amz-Credential",
     "X-Amz-Signature",
@@ -18,6 +18,7 @@ const NAMES: [&str; 7] = [
     "X-Amz-SignedHeaders",
     "X-Amz-Expires",
     "X-Amz-Security-Token",
+    "X-Amz-Region-Set",
 ];
 
 /// The presign parameters found in a query, as sent (in the order of [`NAMES`]): each value is
@@ -25,7 +26,7 @@ const NAMES: [&str; 7] = [
 /// no copy.
 #[derive(Default)]
 pub(super) struct QueryAuth<'r> {
-    values: [Option<&'r str>; 7],
+    values: [Option<&'r str>; 8],
 }
 
 impl<'r> QueryAuth<'r> {
@@ -72,8 +73,8 @@ impl<'r> QueryAuth<'r> {
     /// Every value, percent-decoded: a malformed escape is reported before anything else (a
     /// URL truncated inside an escape has lost what followed it), and for a request signed in
     /// its header too, as it would be in a presigned URL, not left to the canonical query.
-    fn decode(&self) -> Result<[Option<Cow<'r, str>>; 7], AuthError> {
-        let mut decoded: [Option<Cow<'r, str>>; 7] = Default::default();
+    fn decode(&self) -> Result<[Option<Cow<'r, str>>; 8], AuthError> {
+        let mut decoded: [Option<Cow<'r, str>>; 8] = Default::default();
         for ((slot, name), value) in decoded.iter_mut().zip(NAMES).zip(self.values) {
             *slot = decode_param(name, value)?;
         }
@@ -82,7 +83,7 @@ impl<'r> QueryAuth<'r> {
 
     /// The `X-Amz-Security-Token` parameter of a request signed in its header, decoded.
     pub(super) fn into_token(self) -> Result<Option<Cow<'r, str>>, AuthError> {
-        let [.., token] = self.decode()?;
+        let [.., token, _] = self.decode()?;
         Ok(token)
     }
 
@@ -95,6 +96,7 @@ impl<'r> QueryAuth<'r> {
             signed_headers,
             expires,
             token,
+            region_set,
         ] = self.decode()?;
         let (Some(algorithm), Some(credential), Some(signature), Some(signed_headers)) =
             (algorithm, credential, signature, signed_headers)
@@ -105,7 +107,8 @@ impl<'r> QueryAuth<'r> {
             return Err(self.missing());
         }
         let algorithm = check_algorithm(&algorithm, AuthLocation::Query)?;
-        let credential = parse_credential(credential, AuthLocation::Query)?;
+        let credential =
+            parse_credential(credential, AuthLocation::Query, algorithm.uses_region_set())?;
         let names = check_signed_headers(&signed_headers, AuthLocation::Query)?;
         Ok(Claim {
             algorithm,
@@ -117,6 +120,7 @@ impl<'r> QueryAuth<'r> {
             date_header: None,
             expires,
             query_token: token,
+            region_set,
             names,
         })
     }

@@ -1,8 +1,6 @@
 //! What the head of a request decides: the claim read, its time, scope, expiry and signed
 //! headers checked, the key looked up, the payload mode settled and the canonical request built.
 
-use std::sync::Arc;
-
 use crate::algorithm::Algorithm;
 use crate::canonical::{self, HeaderRef, Input, StackList, trim_blanks};
 use crate::chunked::{ChunkedDecoder, SignatureChain, StreamingMode};
@@ -13,10 +11,11 @@ use crate::settings::{
     EMPTY_SHA256, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER,
     UNSIGNED_PAYLOAD, is_s3_family,
 };
+use crate::sign::KeyUsed;
 use crate::text::find_byte;
 use crate::time::SigningTime;
 use crate::verify::claim::{AuthLocation, Claim, KnownHeaders, eq_lowercase, read_claim};
-use crate::verify::pending::{BodyRule, Head, check_signature};
+use crate::verify::pending::{BodyRule, Head, KeptSignature, check_signature};
 use crate::verify::policy::{CredentialStore, PresignedPayload};
 use crate::verify::verified::{PayloadMode, Verified};
 
@@ -142,11 +141,22 @@ impl<S: CredentialStore> Verifier<S> {
             return Err(signed_list_error(claim, canonical.signed_headers()));
         }
 
-        let key = self
-            .cache
-            .get_for(&found.credentials, scope.date, scope.region, scope.service);
+        let key = match claim.algorithm {
+            Algorithm::HmacSha256 => KeyUsed::Hmac(self.cache.get_for(
+                &found.credentials,
+                scope.date,
+                scope.region,
+                scope.service,
+            )),
+            Algorithm::EcdsaP256Sha256 => KeyUsed::Ecdsa(
+                self.cache
+                    .ecdsa_key(&found.credentials)
+                    .map_err(|e| AuthError::new(ErrorCode::InvalidAccessKeyId, e.to_string()))?,
+            ),
+        };
         let mut verified = Verified {
             algorithm: claim.algorithm,
+            region_set: claim.region_set.as_deref().map(str::to_owned),
             credential: claim.credential.text().to_owned(),
             shape: claim.credential.shape(),
             data: found.data,
@@ -161,7 +171,7 @@ impl<S: CredentialStore> Verifier<S> {
         // anyway, and a 64-digit compare costs less than decoding what the client sent. Kept
         // (a copy) only when the check waits for the body.
         if payload_hash.is_none() {
-            let provided = <[u8; 64]>::try_from(claim.signature.as_bytes()).ok();
+            let provided = KeptSignature::of(&claim.signature);
             return Ok(Head {
                 verified,
                 key,
@@ -171,11 +181,15 @@ impl<S: CredentialStore> Verifier<S> {
         check_signature(&mut verified, &key, claim.signature.as_bytes())?;
         let body = match (payload, declared) {
             (PayloadMode::Streaming(mode), _) => {
+                // `payload` refuses aws-chunked bodies under SigV4a, whose key is not an HMAC key.
+                let KeyUsed::Hmac(hmac_key) = &key else {
+                    return Err(streaming_not_implemented(claim.algorithm));
+                };
                 // The signature matched, so it is 64 lowercase hex digits: the chain's seed.
                 let mut seed = [0u8; 32];
                 encode::parse_lower_hex(&claim.signature, &mut seed);
                 let chain = SignatureChain::from_seed(
-                    Arc::clone(&key),
+                    hmac_key.clone(),
                     verified.algorithm,
                     verified.time,
                     verified.credential_scope(),
@@ -238,7 +252,9 @@ impl<S: CredentialStore> Verifier<S> {
                 ),
             ));
         }
-        if !self.regions.allows(scope.region) {
+        if claim.algorithm.uses_region_set() {
+            self.check_region_set(claim)?;
+        } else if !self.regions.allows(scope.region) {
             return Err(AuthError::new(
                 claim.malformed(),
                 format!(
@@ -260,6 +276,45 @@ impl<S: CredentialStore> Verifier<S> {
             ));
         }
         Ok(())
+    }
+
+    /// SigV4a: the region set must be sent, and name a region this verifier accepts, or `*`.
+    fn check_region_set(&self, claim: &Claim<'_>) -> Result<(), AuthError> {
+        let Some(set) = claim.region_set.as_deref() else {
+            let where_ = match claim.location {
+                AuthLocation::Header => "header",
+                AuthLocation::Query => "query parameter",
+            };
+            return Err(AuthError::new(
+                claim.malformed(),
+                format!(
+                    "{} signatures name their regions in the X-Amz-Region-Set {where_}, which the request lacks.",
+                    claim.algorithm.describe()
+                ),
+            ));
+        };
+        let regions = || set.split(',').map(trim_blanks);
+        if regions().any(str::is_empty) {
+            return Err(AuthError::new(
+                claim.malformed(),
+                format!(
+                    "X-Amz-Region-Set '{}' is not a ','-separated list of regions.",
+                    crate::error::shown(set)
+                ),
+            ));
+        }
+        if regions().any(|r| r == "*") || regions().any(|r| self.regions.allows(r)) {
+            return Ok(());
+        }
+        Err(AuthError::new(
+            claim.malformed(),
+            format!(
+                "The region set '{}' holds no region this endpoint serves; expecting '{}'",
+                crate::error::shown(set),
+                self.regions.expected()
+            ),
+        )
+        .with_detail("Region", self.regions.expected()))
     }
 
     fn expires(
@@ -340,15 +395,14 @@ impl<S: CredentialStore> Verifier<S> {
         };
         if let Some(algorithm) = declared
             .and_then(Algorithm::of_signed_streaming_marker)
-            .filter(|a| !a.is_supported())
+            .filter(|a| !a.signs_chunks())
         {
-            return Err(AuthError::new(
-                ErrorCode::NotImplemented,
-                format!(
-                    "aws-chunked bodies signed with {} are not supported yet.",
-                    algorithm.describe()
-                ),
-            ));
+            return Err(streaming_not_implemented(algorithm));
+        }
+        // Every aws-chunked body of a SigV4a request: its chunk chain is not implemented yet.
+        let streaming = declared.is_some_and(|d| d.starts_with("STREAMING-"));
+        if streaming && !claim.algorithm.signs_chunks() {
+            return Err(streaming_not_implemented(claim.algorithm));
         }
         match declared {
             None if claim.location == AuthLocation::Query => {
@@ -407,6 +461,19 @@ impl<S: CredentialStore> Verifier<S> {
             }
         }
     }
+}
+
+/// The refusal of an aws-chunked body whose chunk signatures (or, under SigV4a, whose chain
+/// at all) this crate does not implement.
+#[cold]
+fn streaming_not_implemented(algorithm: Algorithm) -> AuthError {
+    AuthError::new(
+        ErrorCode::NotImplemented,
+        format!(
+            "aws-chunked bodies signed with {} are not supported yet.",
+            algorithm.describe()
+        ),
+    )
 }
 
 /// A target with `#`: a fragment is never sent on the wire, so a request holding one was not
