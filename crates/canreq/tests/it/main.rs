@@ -5,10 +5,11 @@
 //! (`algorithm_seam`).
 //!
 //! Signing: the AWS suite (`aws_suite`), its SigV4a part (`sigv4a_suite`), published examples and the signer's API (`signing`),
-//! two independent oracles (`differential_aws_sigv4`, `botocore_oracle`), arbitrary input
+//! two independent oracles (`differential_aws_sigv4`, `botocore_oracle`), aws-sigv4's SigV4a
+//! verified (`differential_aws_sigv4a`), arbitrary input
 //! (`sign_no_panic`).
 //!
-//! Verifying: the adversarial matrix (`verify_matrix`), what a claim says is signed
+//! Verifying: SigV4a's region set and key (`sigv4a_rules`), the adversarial matrix (`verify_matrix`), what a claim says is signed
 //! (`verify_what_is_signed`), claims bent by a hostile client (`verify_hostile_claims`), the
 //! signer's and the verifier's agreement (`verify_round_trip`), the server's steps
 //! (`verify_steps`), requests as real SDKs and signers send them
@@ -33,8 +34,10 @@ mod chunked_encode_decode;
 mod chunked_rejections;
 mod diagnose_catalogue;
 mod differential_aws_sigv4;
+mod differential_aws_sigv4a;
 mod sign_no_panic;
 mod signing;
+mod sigv4a_rules;
 mod sigv4a_suite;
 mod verify_hostile_claims;
 mod verify_js_sdk_requests;

@@ -1,13 +1,14 @@
 //! Signer and verifier agree, and one changed byte breaks the agreement.
 //!
-//! For random requests (S3 and other services, header and query form, session tokens), what
-//! the signer signs the verifier accepts; with one byte of the method, path, query, a signed
-//! header value or a signed body changed, the verifier rejects. Mutations replace an
+//! For random requests (SigV4 and SigV4a with one region or a region set, S3 and other
+//! services, header and query form, session tokens), what the signer signs the verifier
+//! accepts; with one byte of the method, path, query, a signed header value or a signed body
+//! changed, or one bit of the signature flipped, the verifier rejects. Mutations replace an
 //! alphanumeric byte by another alphanumeric byte (outside `%XY` escapes), so that they never
 //! produce an equivalent canonical form (a dot segment, a space run, a re-cased escape).
 
 use canreq::verify::{PresignedPayload, Verifier};
-use canreq::{Credentials, Payload, Request, Scope, Signer, SigningTime};
+use canreq::{Algorithm, Credentials, Payload, Request, Scope, Signer, SigningTime};
 use proptest::prelude::*;
 
 const AKID: &str = "AKIDEXAMPLE";
@@ -15,6 +16,9 @@ const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
 #[derive(Debug, Clone)]
 struct Case {
+    algorithm: Algorithm,
+    /// SigV4a's region set; `None` signs the one region `us-east-1`.
+    region_set: Option<Vec<&'static str>>,
     service: &'static str,
     query_form: bool,
     token: bool,
@@ -37,7 +41,15 @@ fn component() -> impl Strategy<Value = String> {
 }
 
 fn case() -> impl Strategy<Value = Case> {
+    let algorithm = prop_oneof![
+        Just((Algorithm::HmacSha256, None)),
+        Just((Algorithm::EcdsaP256Sha256, None)),
+        proptest::sample::subsequence(vec!["us-east-1", "us-west-2", "eu-west-1", "*"], 1..3)
+            .prop_filter("* alone", |set| set.len() == 1 || !set.contains(&"*"))
+            .prop_map(|set| (Algorithm::EcdsaP256Sha256, Some(set))),
+    ];
     (
+        algorithm,
         prop_oneof![Just("s3"), Just("iam"), Just("ssm"), Just("execute-api")],
         any::<bool>(),
         any::<bool>(),
@@ -60,7 +72,19 @@ fn case() -> impl Strategy<Value = Case> {
         proptest::collection::vec(any::<u8>(), 0..64),
     )
         .prop_map(
-            |(service, query_form, token, method, segments, params, headers, body)| Case {
+            |(
+                (algorithm, region_set),
+                service,
+                query_form,
+                token,
+                method,
+                segments,
+                params,
+                headers,
+                body,
+            )| Case {
+                algorithm,
+                region_set,
                 service,
                 query_form,
                 token,
@@ -101,7 +125,11 @@ type Wire = (String, String, Vec<(String, String)>, Vec<u8>);
 
 fn signed(case: &Case, now: SigningTime) -> Wire {
     let creds = credentials(case.token);
-    let signer = Signer::new(&creds, Scope::new("us-east-1", case.service).unwrap(), now);
+    let scope = match &case.region_set {
+        Some(set) => Scope::for_region_set(set, case.service).unwrap(),
+        None => Scope::new("us-east-1", case.service).unwrap(),
+    };
+    let signer = Signer::new(&creds, scope, now).with_algorithm(case.algorithm);
     let target = if case.query.is_empty() {
         case.path.clone()
     } else {
@@ -156,6 +184,38 @@ fn verify(wire: &Wire, now: SigningTime) -> Result<(), canreq::verify::AuthError
     }
 }
 
+/// Flips bit `pick % 8` of the `pick`-th byte of the signature (hex, in `Signature=` or
+/// `X-Amz-Signature=`) of `wire`.
+fn flip_signature_bit(wire: &mut Wire, pick: usize) {
+    let flip = |text: &mut String| {
+        let Some(at) = text.find("Signature=") else {
+            return false;
+        };
+        let start = at + "Signature=".len();
+        let end = text[start..]
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .map_or(text.len(), |i| start + i);
+        let mut bytes: Vec<u8> = (start..end)
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect();
+        let byte = pick % bytes.len();
+        bytes[byte] ^= 1 << (pick % 8);
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        text.replace_range(start..end, &hex);
+        true
+    };
+    if flip(&mut wire.1) {
+        return;
+    }
+    for (name, value) in &mut wire.2 {
+        if name.eq_ignore_ascii_case("authorization") && flip(value) {
+            return;
+        }
+    }
+    panic!("no signature in {wire:?}");
+}
+
 /// Replaces the alphanumeric byte at the `pick`-th eligible position of `text` (outside `%XY`
 /// escapes, within `range`) by another alphanumeric byte. `None` if there is none.
 fn mutate(text: &str, range: std::ops::Range<usize>, pick: usize) -> Option<String> {
@@ -182,7 +242,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, .. ProptestConfig::default() })]
 
     #[test]
-    fn signed_requests_verify_and_any_changed_byte_is_rejected(case in case(), which in 0usize..5, pick in any::<usize>()) {
+    fn signed_requests_verify_and_any_changed_byte_is_rejected(case in case(), which in 0usize..6, pick in any::<usize>()) {
         let now = SigningTime::parse("20240229T120000Z").unwrap();
         let wire = signed(&case, now);
         prop_assert!(verify(&wire, now).is_ok(), "valid request rejected: {:?} {:?}", case, verify(&wire, now));
@@ -201,6 +261,10 @@ proptest! {
                 let idx = 1 + pick % case.headers.len();
                 let (name, value) = tampered.2[idx].clone();
                 mutate(&value, 0..value.len(), pick / 7).map(|v| tampered.2[idx] = (name, v)).is_some()
+            }
+            4 => {
+                flip_signature_bit(&mut tampered, pick);
+                true
             }
             _ => {
                 // The body is covered unless the payload is UNSIGNED-PAYLOAD (presigned S3).
