@@ -74,6 +74,19 @@ pub struct SigningArgs {
     /// Add X-Amz-Security-Token after signing instead of signing it (a few older services).
     #[arg(long, help_heading = "Signing")]
     pub token_after_signing: bool,
+    /// Sign with SigV4a (AWS4-ECDSA-P256-SHA256): a P-256 key derived from the secret, valid in
+    /// a set of regions (X-Amz-Region-Set).
+    #[arg(long, help_heading = "Signing")]
+    pub sigv4a: bool,
+    /// SigV4a's region set: regions separated by commas, or `*` (default: the region; `*` for
+    /// an S3 Multi-Region Access Point host, *.mrap.accesspoint.s3-global.amazonaws.com).
+    #[arg(
+        long,
+        value_name = "LIST",
+        requires = "sigv4a",
+        help_heading = "Signing"
+    )]
+    pub region_set: Option<String>,
     /// Show the secret key, session token and signing key instead of redacting them.
     #[arg(long, help_heading = "Output")]
     pub show_secrets: bool,

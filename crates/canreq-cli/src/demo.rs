@@ -201,6 +201,7 @@ fn sign_example(
         credentials: credentials.clone(),
         time: SigningTime::now(),
         unsigned_payload: false,
+        algorithm: canreq::Algorithm::HmacSha256,
     };
     signing::sign(resolved, Placement::Header, None)
 }

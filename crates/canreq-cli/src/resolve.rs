@@ -2,7 +2,7 @@
 //! resolve → run. A command builds one [`Resolved`] here and hands it down; nothing after this
 //! point asks the AWS chain, reads a profile or infers a scope again.
 
-use canreq::{Credentials, Scope, SessionTokenMode, SigningSettings, SigningTime};
+use canreq::{Algorithm, Credentials, Scope, SessionTokenMode, SigningSettings, SigningTime};
 
 use crate::args::{RequestArgs, SigningArgs};
 use crate::body::Body;
@@ -22,6 +22,8 @@ pub struct Resolved {
     pub time: SigningTime,
     /// Sign `UNSIGNED-PAYLOAD` instead of the body's hash.
     pub unsigned_payload: bool,
+    /// SigV4 or SigV4a (`--sigv4a`).
+    pub algorithm: Algorithm,
 }
 
 impl Resolved {
@@ -45,18 +47,31 @@ impl Resolved {
     ) -> Result<Resolved, CliError> {
         let (mut request, scope_host) = Prepared::from_args(request, endpoint)?;
         let mut chain = AwsChain::new(signing.credentials.profile.as_deref());
-        let scope = creds::choose_scope(
-            signing.region.as_deref(),
-            signing.service.as_deref(),
+        let region_set = sigv4a_region_set(signing, &scope_host);
+        // A region set needs no region of its own; the chain's credentials are looked up for
+        // its first region.
+        let first_of_set = region_set.as_deref().and_then(|s| s.split(',').next());
+        let mrap_service = is_mrap_host(&scope_host).then_some("s3");
+        let mut scope = creds::choose_scope(
+            signing.region.as_deref().or(first_of_set),
+            signing.service.as_deref().or(mrap_service),
             &scope_host,
             &mut chain,
         )?;
+        if let Some(set) = &region_set {
+            scope = Scope::for_region_set(set.split(',').map(str::trim), scope.service())?;
+        }
         complete(&mut request, &scope)?;
         let settings = settings(signing, scope.service())?;
         let credentials = creds::resolve(&signing.credentials, scope.region(), &mut chain)?;
         let time = match &signing.date {
             Some(d) => SigningTime::parse(d)?,
             None => SigningTime::now(),
+        };
+        let algorithm = if signing.sigv4a {
+            Algorithm::EcdsaP256Sha256
+        } else {
+            Algorithm::HmacSha256
         };
         Ok(Resolved {
             request,
@@ -65,7 +80,26 @@ impl Resolved {
             credentials,
             time,
             unsigned_payload: signing.unsigned_payload,
+            algorithm,
         })
+    }
+}
+
+/// The host of an S3 Multi-Region Access Point, which only SigV4a signs, for every region.
+fn is_mrap_host(host: &str) -> bool {
+    let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+    host.ends_with(".mrap.accesspoint.s3-global.amazonaws.com")
+}
+
+/// SigV4a's region set when it is not the one region: `--region-set`, else `*` for an MRAP
+/// host. `None` signs the region as the set (and SigV4 signs no set).
+fn sigv4a_region_set(signing: &SigningArgs, host: &str) -> Option<String> {
+    if !signing.sigv4a {
+        return None;
+    }
+    match &signing.region_set {
+        Some(set) => Some(set.clone()),
+        None => is_mrap_host(host).then(|| "*".to_owned()),
     }
 }
 

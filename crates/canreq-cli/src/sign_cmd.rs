@@ -99,7 +99,10 @@ fn print_signed(signed: &Signed, format: Format, show_secrets: bool) -> Result<(
                 "credential_scope": signed.steps.credential_scope(),
                 "canonical_request": steps::canonical_text(&signed.steps, show_secrets),
                 "string_to_sign": signed.steps.string_to_sign(),
+                "algorithm": signed.steps.algorithm().name(),
+                "region_set": region_set(signed),
                 "signing_key": signed.steps.signing_key().map(|key| key.to_hex()),
+                "public_key": signed.steps.ecdsa_key().map(|key| key.public_key().to_hex()),
                 "signature": signed.steps.signature(),
                 "authorization": signed.authorization,
                 "method": p.method,
@@ -116,6 +119,23 @@ fn print_signed(signed: &Signed, format: Format, show_secrets: bool) -> Result<(
 }
 
 /// The seeds' `signing` program: a canonical request in, the remaining steps out.
+/// SigV4a's region set as signed: the `X-Amz-Region-Set` header or presign parameter.
+fn region_set(signed: &Signed) -> Option<String> {
+    if let Some((_, value)) = signed
+        .request
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("x-amz-region-set"))
+    {
+        return Some(value.clone());
+    }
+    let query = signed.request.url.target.split_once('?')?.1;
+    let value = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("X-Amz-Region-Set="))?;
+    Some(value.replace("%2A", "*").replace("%2C", ","))
+}
+
 fn sign_canonical(text: &str, args: &SignArgs) -> Result<(), CliError> {
     let creq = read_text_arg(text)?;
     let creq = creq

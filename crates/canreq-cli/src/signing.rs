@@ -38,6 +38,7 @@ pub fn sign(
         credentials,
         time,
         unsigned_payload,
+        algorithm,
     } = resolved;
     let s3 = canreq::is_s3_family(scope.service());
     let hash;
@@ -55,7 +56,9 @@ pub fn sign(
             }
         }
     };
-    let signer = Signer::new(&credentials, scope, time).with_settings(settings);
+    let signer = Signer::new(&credentials, scope, time)
+        .with_settings(settings)
+        .with_algorithm(algorithm);
     let mut unsigned =
         canreq::Request::with_capacity(&request.method, &request.url.target, request.headers.len());
     for (n, v) in &request.headers {

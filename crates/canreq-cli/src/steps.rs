@@ -24,15 +24,29 @@ pub fn labelled(steps: &Steps, show_secrets: bool, show_key: bool) -> String {
         canonical_text(steps, show_secrets)
     );
     let _ = writeln!(out, "String to sign:\n{}\n", steps.string_to_sign());
-    let key = if show_key || show_secrets {
-        // Every key the CLI signs with is SigV4's.
-        steps
-            .signing_key()
-            .map_or_else(String::new, |key| key.to_hex())
-    } else {
-        REDACTED.to_owned()
-    };
-    let _ = writeln!(out, "Signing key:       {key}");
+    let shown = show_key || show_secrets;
+    match (steps.signing_key(), steps.ecdsa_key()) {
+        (Some(key), _) => {
+            let key = if shown {
+                key.to_hex()
+            } else {
+                REDACTED.to_owned()
+            };
+            let _ = writeln!(out, "Signing key:       {key}");
+        }
+        (None, Some(key)) => {
+            // SigV4a's private key lives as long as the secret: shown only with --show-secrets.
+            let private = if show_secrets {
+                key.expose_private_key_hex()
+            } else {
+                REDACTED.to_owned()
+            };
+            let _ = writeln!(out, "Algorithm:         {}", steps.algorithm());
+            let _ = writeln!(out, "Private key:       {private}");
+            let _ = writeln!(out, "Public key:        {}", key.public_key().to_hex());
+        }
+        (None, None) => {}
+    }
     let _ = writeln!(out, "Signature:         {}", steps.signature());
     out
 }

@@ -257,12 +257,22 @@ fn print_valid(
         Format::Text => {
             outln!("Verdict:           valid")?;
             outln!("Access key:        {}", v.access_key_id())?;
-            outln!(
-                "Scope:             {}/{}/{}",
-                v.time().date(),
-                v.region(),
-                v.service()
-            )?;
+            match v.region_set() {
+                None => outln!(
+                    "Scope:             {}/{}/{}",
+                    v.time().date(),
+                    v.region(),
+                    v.service()
+                )?,
+                Some(set) => {
+                    outln!("Algorithm:         {}", v.algorithm())?;
+                    outln!(
+                        "Scope:             {}/{} (region set {set})",
+                        v.time().date(),
+                        v.service()
+                    )?;
+                }
+            }
             outln!("Signed by:         {:?} auth", v.location())?;
             outln!("Signed headers:    {}", v.signed_headers().join(";"))?;
             outln!("Payload:           {}", v.payload().as_str())?;
@@ -297,6 +307,8 @@ fn print_valid(
                 "valid": true,
                 "access_key": v.access_key_id(),
                 "region": v.region(),
+                "algorithm": v.algorithm().name(),
+                "region_set": v.region_set(),
                 "service": v.service(),
                 "signed_headers": v.signed_headers(),
                 "payload": v.payload().as_str(),

@@ -208,6 +208,8 @@ pub fn verified(
         "access_key_id": v.access_key_id(),
         "service": v.service(),
         "region": v.region(),
+        "algorithm": v.algorithm().name(),
+        "region_set": v.region_set(),
         "time": v.time().amz_date(),
         "auth": location,
         "signed_headers": v.signed_headers(),

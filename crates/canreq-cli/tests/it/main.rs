@@ -2,7 +2,8 @@
 //! one module per subject. Run one subject with its module path:
 //! `cargo test -p canreq-cli --test it serve_clients`.
 //!
-//! The command: `sign` against the AWS suite's expected files (`cli_sign_golden`), errors, exit
+//! The command: `sign` against the AWS suite's expected files (`cli_sign_golden`), `--sigv4a`
+//! in `sign`, `presign` and `request` to `serve` (`cli_sigv4a`), errors, exit
 //! codes and the other commands (`cli_errors_and_commands`), `verify` on captures (`cli_verify`), `explain` (`cli_explain`), defects once found
 //! (`cli_regressions`), `request` and `presign` against real servers (`cli_against_moto`,
 //! `cli_against_s3s`), the AWS credential chain through aws-config's HTTPS client
@@ -29,6 +30,7 @@ mod cli_errors_and_commands;
 mod cli_explain;
 mod cli_regressions;
 mod cli_sign_golden;
+mod cli_sigv4a;
 mod cli_verify;
 mod serve_bad_http;
 mod serve_chunked;

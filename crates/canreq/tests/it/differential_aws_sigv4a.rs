@@ -255,12 +255,7 @@ fn change(text: &str, range: std::ops::Range<usize>, pick: usize) -> Option<Stri
 }
 
 /// One byte of the request changed where it is signed: the `kind`-th part.
-fn tampered(
-    case: &Case,
-    (target, headers, body): &Sent,
-    kind: usize,
-    pick: usize,
-) -> Option<Sent> {
+fn tampered(case: &Case, (target, headers, body): &Sent, kind: usize, pick: usize) -> Option<Sent> {
     let (mut target, mut headers, mut body) = (target.clone(), headers.clone(), body.clone());
     let header = |headers: &mut Vec<(String, String)>,
                   name: &str,
