@@ -320,9 +320,12 @@ impl StreamingUpload {
                 found: crate::error::shown(line),
             });
         }
-        Ok(ChunkedEncoder::new(
-            *self,
-            SignatureChain::from_steps(steps)?,
-        ))
+        // Unsigned chunks need no chain (nor a SigV4 key: a SigV4a head sends them too).
+        let chain = self
+            .mode
+            .signs_chunks()
+            .then(|| SignatureChain::from_steps(steps))
+            .transpose()?;
+        Ok(ChunkedEncoder::new(*self, chain))
     }
 }

@@ -13,14 +13,16 @@
 //!
 //! - `text`, `encode`, `crypto`: byte scanners (each held to a plain reference by a property
 //!   test), SigV4's `UriEncode` and hex, and the crypto seam (SHA-256, HMAC, constant-time
-//!   comparison: the only primitives the rest of the crate calls);
+//!   comparison, SigV4a's key derivation and ECDSA P-256: the only primitives the rest of the
+//!   crate calls);
 //! - `error`, `time`, [`Algorithm`], `credentials`: the library's [`Error`], [`SigningTime`],
 //!   the signing algorithm, [`Credentials`] and the [`Scope`] (one region, or a SigV4a region set);
 //! - `canonical`: the canonical request. The only place where the canonicalization rules live;
 //!   signing and verification both go through it. [`SigningSettings`] says which rules a
 //!   service uses;
 //! - `key`: key derivation and [`KeyCache`], which keeps derived keys with their HMAC state
-//!   precomputed, so a cached signature costs one HMAC;
+//!   precomputed, so a cached signature costs one HMAC, and SigV4a's [`EcdsaKey`] per
+//!   credentials;
 //! - `sign`: the `Authorization` header form ([`Signer::sign`]) and the presigned-URL form
 //!   ([`Signer::presign`]), each returning every step ([`Steps`]);
 //! - `refusal`: [`verify::AuthError`], what both the chunk decoder and the verifier refuse
@@ -33,9 +35,11 @@
 //! - `request`, `raw`, `http_request`: the glue that reads requests from borrowed parts, raw
 //!   HTTP/1.1 bytes or an `http::Request`.
 //!
-//! Where the next pieces go: SigV4a is a second [`Algorithm`] (its P-256 key derivation and
-//! ECDSA in `crypto` and `key`, its string to sign and region set already carried by `sign`,
-//! `Scope` and the chunk chain, its check in `verify`'s signature step). A diagnosis of
+//! SigV4a is the second [`Algorithm`]: its P-256 key derivation and ECDSA in `crypto` and
+//! `key`, its region set and region-less scope in `Scope` and `sign`, its claim (region-less
+//! credential, `X-Amz-Region-Set`) and ECDSA check in `verify`; its aws-chunked chunk
+//! signatures are not implemented yet (refused by name; unsigned chunks with a trailer pass).
+//! A diagnosis of
 //! mismatched signatures is a `diagnose` module below `verify`, comparing canonical requests
 //! and strings to sign and re-signing with known mistakes through `sign`. Proxies, servers and
 //! rendering (XML, JSON, logs) are the CLI's: the library stays sans-IO and presents nothing.

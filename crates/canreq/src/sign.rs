@@ -202,12 +202,13 @@ impl<'c> Signer<'c> {
         self.algorithm.uses_region_set()
     }
 
-    /// `Ok` unless `payload` is aws-chunked and this algorithm's chunks are not implemented.
+    /// `Ok` unless `payload` is aws-chunked with signed chunks, which this algorithm does not
+    /// sign yet (unsigned chunks with a trailer need no chunk signatures).
     fn check_payload(&self, payload: Payload<'_>) -> Result<()> {
         match payload {
-            Payload::StreamingSigned
-            | Payload::StreamingSignedTrailer
-            | Payload::StreamingUnsignedTrailer => self.algorithm.require_chunk_signing(),
+            Payload::StreamingSigned | Payload::StreamingSignedTrailer => {
+                self.algorithm.require_chunk_signing()
+            }
             _ => Ok(()),
         }
     }

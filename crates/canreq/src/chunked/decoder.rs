@@ -125,7 +125,8 @@ struct Progress {
 /// ```
 pub struct ChunkedDecoder {
     plan: Plan,
-    chain: SignatureChain,
+    /// The chain the chunks are signed with; `None` only for a mode whose chunks are unsigned.
+    chain: Option<SignatureChain>,
     /// The running checksum `x-amz-trailer` asked for, over the data.
     checksum: Option<Checksum>,
     progress: Progress,
@@ -147,6 +148,24 @@ impl ChunkedDecoder {
         declared_trailers: &str,
         limits: DecodeLimits,
     ) -> Result<Self, AuthError> {
+        Self::with_chain(mode, Some(chain), decoded_length, declared_trailers, limits)
+    }
+
+    /// [`new`](Self::new), without a chain for a mode whose chunks are unsigned (a SigV4a
+    /// head's `STREAMING-UNSIGNED-PAYLOAD-TRAILER`, which has no SigV4 key to chain with).
+    fn with_chain(
+        mode: StreamingMode,
+        chain: Option<SignatureChain>,
+        decoded_length: u64,
+        declared_trailers: &str,
+        limits: DecodeLimits,
+    ) -> Result<Self, AuthError> {
+        if mode.signs_chunks() && chain.is_none() {
+            return Err(invalid(format!(
+                "{} chunks need the request's signature chain.",
+                mode.marker()
+            )));
+        }
         let mut names: Vec<String> = Vec::new();
         let mut checksum = None;
         for name in declared_trailers.split(',').map(trim_blanks) {
@@ -202,7 +221,7 @@ impl ChunkedDecoder {
     /// A decoder reading `x-amz-decoded-content-length` and `x-amz-trailer` from `request`.
     pub(crate) fn from_request(
         mode: StreamingMode,
-        chain: SignatureChain,
+        chain: Option<SignatureChain>,
         request: &Request<'_>,
         limits: DecodeLimits,
     ) -> Result<Self, AuthError> {
@@ -233,7 +252,7 @@ impl ChunkedDecoder {
             )
         })?;
         let trailers = one("x-amz-trailer")?.unwrap_or("");
-        Self::new(mode, chain, length, trailers, limits)
+        Self::with_chain(mode, chain, length, trailers, limits)
     }
 
     /// A decoder for the body of a request this process signed itself (for tests and proxies):
@@ -250,9 +269,11 @@ impl ChunkedDecoder {
                 shown(marker)
             ))
         })?;
-        let chain = SignatureChain::from_steps(steps).map_err(|e| {
-            AuthError::new(crate::refusal::ErrorCode::NotImplemented, e.to_string())
-        })?;
+        let chain = mode
+            .signs_chunks()
+            .then(|| SignatureChain::from_steps(steps))
+            .transpose()
+            .map_err(|e| AuthError::new(ErrorCode::NotImplemented, e.to_string()))?;
         Self::from_request(mode, chain, request, DecodeLimits::default())
     }
 

@@ -45,7 +45,8 @@ use crate::error::{Error, Result};
 /// ```
 pub struct ChunkedEncoder {
     plan: StreamingUpload,
-    chain: SignatureChain,
+    /// The chain the chunks are signed with; `None` only for a mode whose chunks are unsigned.
+    chain: Option<SignatureChain>,
     checksum: Option<Checksum>,
     /// Data pushed but not yet framed (less than one chunk).
     pending: Vec<u8>,
@@ -92,7 +93,7 @@ impl fmt::Debug for FrameHeader {
 }
 
 impl ChunkedEncoder {
-    pub(super) fn new(plan: StreamingUpload, chain: SignatureChain) -> Self {
+    pub(super) fn new(plan: StreamingUpload, chain: Option<SignatureChain>) -> Self {
         ChunkedEncoder {
             checksum: plan.checksum().map(|a| a.start()),
             plan,
@@ -138,10 +139,14 @@ impl ChunkedEncoder {
         if let Some(sum) = &mut self.checksum {
             sum.update(chunk);
         }
-        let signature = match (self.plan.mode().signs_chunks(), sha256) {
-            (true, Some(hash)) => Some(self.chain.sign_chunk_hash(hash)),
-            (true, None) => Some(self.chain.sign_chunk(chunk)),
-            (false, _) => None,
+        let chain = self
+            .chain
+            .as_mut()
+            .filter(|_| self.plan.mode().signs_chunks());
+        let signature = match (chain, sha256) {
+            (Some(chain), Some(hash)) => Some(chain.sign_chunk_hash(hash)),
+            (Some(chain), None) => Some(chain.sign_chunk(chunk)),
+            (None, _) => None,
         };
         let mut line = String::with_capacity(100);
         push_size_line(
@@ -199,9 +204,11 @@ impl ChunkedEncoder {
         }
         let mode = self.plan.mode();
         let mut end = String::with_capacity(256);
-        let final_signature = mode
-            .signs_chunks()
-            .then(|| self.chain.sign_chunk_hash(&crate::crypto::sha256(b"")));
+        let final_signature = self
+            .chain
+            .as_mut()
+            .filter(|_| mode.signs_chunks())
+            .map(|chain| chain.sign_chunk_hash(&crate::crypto::sha256(b"")));
         push_size_line(&mut end, 0, final_signature.as_ref().map(|s| s.as_bytes()));
         if mode == StreamingMode::Signed {
             end.push_str("\r\n");
@@ -218,14 +225,14 @@ impl ChunkedEncoder {
             end.push_str(value);
             end.push_str("\r\n");
         }
-        if mode.signs_chunks() {
+        if let Some(chain) = self.chain.as_mut().filter(|_| mode.signs_chunks()) {
             let headers: Vec<HeaderRef<'_>> = checksum
                 .iter()
                 .map(|(name, value)| HeaderRef { name, value })
                 .collect();
             // Our own names and base64 values: always valid header lines.
             let canonical = canonical_trailers(&headers).unwrap_or_default();
-            let signature = self.chain.sign_trailer(&canonical);
+            let signature = chain.sign_trailer(&canonical);
             end.push_str(TRAILER_SIGNATURE);
             end.push(':');
             encode::hex_into(&mut end, signature.as_bytes());

@@ -1,10 +1,11 @@
 //! The algorithm seam: every stage that depends on the signing algorithm takes it from
 //! [`Algorithm`]. Every algorithm this crate knows now signs and verifies in both forms (SigV4
 //! and SigV4a); what is still not implemented, SigV4a's aws-chunked chunk signatures, is
-//! refused by name at each stage that meets it — the signer (streaming payloads), the chunk
-//! signature chain, and the verifier (a SigV4a head with an aws-chunked body, a SigV4 head
-//! declaring SigV4a chunks) — never mistaken for a malformed request, never half-signed. A
-//! region set still needs SigV4a.
+//! refused by name at each stage that meets it — the signer (signed-chunk payloads), the chunk
+//! signature chain, and the verifier (a SigV4a head declaring signed chunks, a SigV4 head
+//! declaring SigV4a chunks) — never mistaken for a malformed request, never half-signed. Unsigned
+//! chunks with a trailer need no chunk signature, and go through under SigV4a. A region set
+//! still needs SigV4a.
 //!
 //! (Before SigV4a was implemented, this module proved that SigV4a itself was refused at each
 //! of these stages; those refusals now apply to its chunk signing, and the header and
@@ -119,14 +120,12 @@ fn the_signer_refuses_streaming_payloads_it_cannot_chain() {
         let expected = Error::UnsupportedChunkSigning {
             name: algorithm.name(),
         };
-        for payload in [
-            Payload::StreamingSigned,
-            Payload::StreamingSignedTrailer,
-            Payload::StreamingUnsignedTrailer,
-        ] {
+        for payload in [Payload::StreamingSigned, Payload::StreamingSignedTrailer] {
             assert_eq!(signer.sign(&req, payload).unwrap_err(), expected);
             assert_eq!(signer.presign(&req, payload, 60).unwrap_err(), expected);
         }
+        // Unsigned chunks need no chunk signature.
+        assert!(signer.sign(&req, Payload::StreamingUnsignedTrailer).is_ok());
         assert!(
             expected.to_string().contains(algorithm.name()),
             "{expected}"
@@ -163,9 +162,8 @@ fn the_verifier_refuses_chunks_it_cannot_chain() {
         .header("x-amz-decoded-content-length", "5");
     for algorithm in without_chunk_signing() {
         // A SigV4 head that declares chunks signed with `algorithm`, and a head signed with
-        // `algorithm` that declares SigV4 chunks or unsigned ones with a trailer: each correctly
-        // signed (the marker swapped in is signed as the payload line), so only the body's
-        // mode can be what is refused.
+        // `algorithm` that declares signed chunks (SigV4's markers or its own). The marker is
+        // swapped in after signing: it must be refused by name before any signature is checked.
         let markers = [
             (
                 Algorithm::HmacSha256,
@@ -179,7 +177,11 @@ fn the_verifier_refuses_chunks_it_cannot_chain() {
                 algorithm,
                 Algorithm::HmacSha256.signed_streaming_marker(false),
             ),
-            (algorithm, canreq::STREAMING_UNSIGNED_TRAILER),
+            (
+                algorithm,
+                Algorithm::HmacSha256.signed_streaming_marker(true),
+            ),
+            (algorithm, algorithm.signed_streaming_marker(true)),
         ];
         for (head, marker) in markers {
             let signer = Signer::new(&creds, Scope::new("us-east-1", "s3").unwrap(), now())
@@ -231,4 +233,55 @@ fn the_verifier_refuses_an_unknown_algorithm_by_name() {
         ErrorCode::AuthorizationQueryParametersError,
         "{err}"
     );
+}
+
+#[test]
+fn unsigned_chunks_with_a_trailer_go_through_under_every_algorithm() {
+    use canreq::chunked::{ChecksumAlgorithm, StreamingMode, StreamingUpload};
+    use canreq::verify::{Begun, PayloadMode};
+
+    let creds = creds();
+    let upload = StreamingUpload::new(StreamingMode::UnsignedWithTrailer, 8192)
+        .unwrap()
+        .with_checksum(ChecksumAlgorithm::Crc32);
+    let body: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+    let extra = upload.headers(body.len() as u64);
+    for algorithm in Algorithm::ALL {
+        let mut req = Request::new("PUT", "/bucket/key").header("Host", "s3.amazonaws.com");
+        for (name, value) in &extra {
+            req.push_header(name, value);
+        }
+        let signed = Signer::new(&creds, Scope::new("us-east-1", "s3").unwrap(), now())
+            .with_algorithm(algorithm)
+            .sign(&req, upload.payload())
+            .unwrap();
+        let mut wire = Vec::new();
+        let mut encoder = upload.encoder(&signed).unwrap();
+        encoder.push(&body, &mut wire);
+        encoder.finish(&mut wire);
+        let mut received = req.clone();
+        for (name, value) in signed.headers() {
+            received.push_header(name, value);
+        }
+        let decode = |wire: &[u8]| {
+            let Begun::Chunked(mut pending) = verifier().begin(&received, now()).unwrap() else {
+                panic!("{algorithm}: not read as aws-chunked");
+            };
+            let mut data = Vec::new();
+            pending.decode(wire, |piece| data.extend_from_slice(piece))?;
+            pending.finish().map(|(verified, _)| (verified, data))
+        };
+        let (verified, data) = decode(&wire).unwrap();
+        assert_eq!(verified.algorithm(), algorithm);
+        assert_eq!(
+            verified.payload(),
+            PayloadMode::Streaming(StreamingMode::UnsignedWithTrailer)
+        );
+        assert_eq!(data, body);
+        // The trailing checksum still covers the data.
+        let mut tampered = wire.clone();
+        tampered[100] ^= 1;
+        let err = decode(&tampered).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::BadDigest, "{algorithm}: {err}");
+    }
 }

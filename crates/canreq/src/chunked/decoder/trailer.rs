@@ -108,8 +108,8 @@ impl ChunkedDecoder {
                 .collect();
             let canonical = canonical_trailers(&headers)
                 .map_err(|e| malformed_trailer(format!("a trailer is invalid: {e}")))?;
-            let expected = self.chain.sign_trailer(&canonical);
-            if !constant_time_eq(expected.as_bytes(), &claimed) {
+            let expected = self.chain.as_mut().map(|c| c.sign_trailer(&canonical));
+            if !expected.is_some_and(|e| constant_time_eq(e.as_bytes(), &claimed)) {
                 return Err(AuthError::new(
                     ErrorCode::SignatureDoesNotMatch,
                     "The trailer signature we calculated does not match the one provided.",

@@ -181,20 +181,25 @@ impl<S: CredentialStore> Verifier<S> {
         check_signature(&mut verified, &key, claim.signature.as_bytes())?;
         let body = match (payload, declared) {
             (PayloadMode::Streaming(mode), _) => {
-                // `payload` refuses aws-chunked bodies under SigV4a, whose key is not an HMAC key.
-                let KeyUsed::Hmac(hmac_key) = &key else {
-                    return Err(streaming_not_implemented(claim.algorithm));
+                let chain = match (&key, mode.signs_chunks()) {
+                    (_, false) => None,
+                    (KeyUsed::Hmac(hmac_key), true) => {
+                        // The signature matched, so it is 64 lowercase hex digits: the seed.
+                        let mut seed = [0u8; 32];
+                        encode::parse_lower_hex(&claim.signature, &mut seed);
+                        Some(SignatureChain::from_seed(
+                            hmac_key.clone(),
+                            verified.algorithm,
+                            verified.time,
+                            verified.credential_scope(),
+                            seed,
+                        ))
+                    }
+                    // `payload` refuses signed chunks under SigV4a, whose key is not an HMAC key.
+                    (KeyUsed::Ecdsa(_), true) => {
+                        return Err(streaming_not_implemented(claim.algorithm));
+                    }
                 };
-                // The signature matched, so it is 64 lowercase hex digits: the chain's seed.
-                let mut seed = [0u8; 32];
-                encode::parse_lower_hex(&claim.signature, &mut seed);
-                let chain = SignatureChain::from_seed(
-                    hmac_key.clone(),
-                    verified.algorithm,
-                    verified.time,
-                    verified.credential_scope(),
-                    seed,
-                );
                 BodyRule::Chunked(Box::new(ChunkedDecoder::from_request(
                     mode,
                     chain,
@@ -399,9 +404,10 @@ impl<S: CredentialStore> Verifier<S> {
         {
             return Err(streaming_not_implemented(algorithm));
         }
-        // Every aws-chunked body of a SigV4a request: its chunk chain is not implemented yet.
-        let streaming = declared.is_some_and(|d| d.starts_with("STREAMING-"));
-        if streaming && !claim.algorithm.signs_chunks() {
+        // Signed chunks under a SigV4a head: its chunk chain is not implemented yet (its
+        // unsigned chunks with a trailer need none, and are read as SigV4's).
+        let signed_chunks = matches!(declared, Some(STREAMING_SIGNED | STREAMING_SIGNED_TRAILER));
+        if signed_chunks && !claim.algorithm.signs_chunks() {
             return Err(streaming_not_implemented(claim.algorithm));
         }
         match declared {
