@@ -120,6 +120,11 @@ pub struct ServeArgs {
     /// Print no log line per request.
     #[arg(long)]
     quiet: bool,
+    /// Name the client's mistake in a SignatureDoesNotMatch answer (CanreqDiagnosis): the
+    /// request re-signed the ways known client mistakes sign it, with the secret this server
+    /// holds. Costs about a millisecond per refused signature: for a debugging endpoint.
+    #[arg(long)]
+    explain: bool,
 }
 
 pub fn run(args: ServeArgs) -> Result<(), CliError> {
@@ -170,7 +175,7 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         _ => None,
     };
     let (limits, bodies) = limits(&args)?;
-    let state = Arc::new(State::new(verifier, bodies, args.quiet));
+    let state = Arc::new(State::new(verifier, bodies, args.quiet).explaining(args.explain));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

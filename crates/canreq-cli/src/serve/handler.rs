@@ -25,6 +25,8 @@ pub struct State {
     verifier: Verifier<Store>,
     bodies: BodyLimits,
     quiet: bool,
+    /// Whether a refused signature's answer names the client's mistake (`--explain`).
+    explain: bool,
     next_id: AtomicU64,
 }
 
@@ -58,8 +60,16 @@ impl State {
             verifier,
             bodies,
             quiet,
+            explain: false,
             next_id: AtomicU64::new(1),
         }
+    }
+
+    /// Names the client's mistake in every refused signature's answer: a catalogue search per
+    /// refusal, which a debugging endpoint can afford and a public one should not offer.
+    pub fn explaining(mut self, explain: bool) -> Self {
+        self.explain = explain;
+        self
     }
 
     /// The log line of a connection that hyper ended on its own: a request head too large or
@@ -287,7 +297,7 @@ async fn verify(
         .begin(&request, SigningTime::now())
         .map_err(|e| {
             let akid = claimed_key(&request);
-            (explained(&state.verifier, &request, e), akid)
+            (explained(state, &request, e), akid)
         })?;
     let akid = begun.access_key_id().to_owned();
     let max_body = limits.max_for(&begun);
@@ -338,7 +348,7 @@ async fn verify(
         Begun::Whole(pending) => (
             pending
                 .finish()
-                .map_err(|e| (explained(&state.verifier, &request, e), akid))?,
+                .map_err(|e| (explained(state, &request, e), akid))?,
             None,
         ),
         Begun::Chunked(pending) => {
@@ -355,12 +365,22 @@ async fn verify(
     })
 }
 
-/// A signature that does not match, with the mistake that reproduces it named (the catalogue
-/// of `canreq::diagnose`, with the secret the store holds): what the client needs to fix. Any
-/// other refusal as it is. The search costs about a millisecond, and only a client that holds
-/// a known access key id and sends a wrong signature pays it.
-fn explained(verifier: &Verifier<Store>, request: &Request<'_>, error: AuthError) -> AuthError {
-    if error.code() != ErrorCode::SignatureDoesNotMatch {
+/// Canonical requests longer than this are not searched: the search re-signs the request
+/// some two hundred ways, and a large head would make each refusal costly to the server.
+const EXPLAIN_MAX_CANONICAL: usize = 16 * 1024;
+
+/// With `--explain`, a signature that does not match, with the mistake that reproduces it named
+/// (the catalogue of `canreq::diagnose`, with the secret the store holds): what the client needs
+/// to fix. Any other refusal as it is.
+fn explained(state: &State, request: &Request<'_>, error: AuthError) -> AuthError {
+    if !state.explain || error.code() != ErrorCode::SignatureDoesNotMatch {
+        return error;
+    }
+    let verifier = &state.verifier;
+    if error
+        .detail("CanonicalRequest")
+        .is_none_or(|creq| creq.len() > EXPLAIN_MAX_CANONICAL)
+    {
         return error;
     }
     let payload_hash = error

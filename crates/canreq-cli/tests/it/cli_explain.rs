@@ -207,7 +207,7 @@ fn a_clients_mistake_is_named_from_the_request_and_the_secret() {
 /// `canreq serve` names the mistake in its refusal: it holds the secret.
 #[test]
 fn serve_names_the_clients_mistake_in_its_refusal() {
-    let (serve, _dir) = serve_one_key("explain-serve", &[]);
+    let (serve, _dir) = serve_one_key("explain-serve", &["--explain"]);
     let now = canreq::SigningTime::now();
     let capture = mistaken_capture(&["key-not-prefixed"], now.amz_date());
     let (head, body) = capture.split_once("\r\n\r\n").unwrap();

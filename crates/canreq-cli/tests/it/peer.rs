@@ -391,3 +391,22 @@ fn probe(port: u16, timeout: Duration) -> std::io::Result<TcpStream> {
     }
     Ok(stream)
 }
+
+/// A blocking connection to `127.0.0.1:port` from `source` (another loopback address, so that
+/// the server counts it as another client).
+pub fn connect_from(source: std::net::Ipv4Addr, port: u16) -> std::net::TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let stream = runtime
+        .block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind((source, 0).into())?;
+            socket.connect(([127, 0, 0, 1], port).into()).await
+        })
+        .unwrap_or_else(|e| panic!("connect from {source} to port {port}: {e}"));
+    let stream = stream.into_std().unwrap();
+    stream.set_nonblocking(false).unwrap();
+    stream
+}
