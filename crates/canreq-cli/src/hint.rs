@@ -8,16 +8,16 @@ use crate::infer;
 
 /// One line of advice for a refused request, if its answer names a region.
 pub fn region(headers: &http::HeaderMap, body: &[u8]) -> Option<String> {
-    let suggest = |region: &str, why: &str| {
-        Some(format!(
-            "hint: {why}: sign for it with --region {region} (or -L to follow S3's redirects)"
-        ))
-    };
+    let suggest =
+        |region: &str, why: &str| Some(format!("hint: {why}: sign for it with --region {region}"));
     if let Some(region) = headers
         .get("x-amz-bucket-region")
         .and_then(|v| v.to_str().ok())
     {
-        return suggest(region, &format!("the bucket is in {region}"));
+        return suggest(
+            region,
+            &format!("the bucket is in {region} (-L follows a redirect)"),
+        );
     }
     if let Some(region) = element(body, "Region") {
         return suggest(&region, &format!("the server expects region {region}"));

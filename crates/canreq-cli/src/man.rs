@@ -155,7 +155,9 @@ fn write_page(path: &Path, name: &str, cmd: clap::Command) -> Result<(), CliErro
 
 fn render(name: &str, cmd: clap::Command, w: &mut dyn Write) -> std::io::Result<()> {
     let title = page_name(name);
-    let man = clap_mangen::Man::new(cmd.clone()).title(title.to_ascii_uppercase());
+    let man = clap_mangen::Man::new(cmd.clone())
+        .title(title.to_ascii_uppercase())
+        .source(format!("canreq {}", env!("CARGO_PKG_VERSION")));
     man.render_title(w)?;
     man.render_name_section(w)?;
     man.render_synopsis_section(w)?;
@@ -178,7 +180,11 @@ fn render(name: &str, cmd: clap::Command, w: &mut dyn Write) -> std::io::Result<
             roff_text(command)
         )?;
     }
-    man.render_version_section(w)
+    // clap_mangen's version section needs a version: only the command itself has one.
+    if cmd.get_version().is_some() {
+        man.render_version_section(w)?;
+    }
+    Ok(())
 }
 
 /// Text for roff: backslashes doubled, `-` as a real hyphen-minus (so options can be copied),

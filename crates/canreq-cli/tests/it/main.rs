@@ -23,7 +23,9 @@ mod peer;
 
 mod cli_against_moto;
 mod cli_against_s3s;
+mod cli_aws_habits;
 mod cli_credential_chain;
+mod cli_curl_habits;
 mod cli_errors_and_commands;
 mod cli_regressions;
 mod cli_sign_golden;
