@@ -9,21 +9,22 @@ use hyper::body::Incoming;
 use crate::client::{self, ClientOptions};
 use crate::error::CliError;
 use crate::infer;
-use crate::request_cmd::{Outgoing, RequestCmdArgs};
+use crate::outgoing::{Outgoing, Shown};
 use crate::resolve::{Prepared, Resolved};
 use crate::target::Url;
 
 /// curl's limit is 50; an AWS redirect that needs more than a few is a loop.
 const MOST_REDIRECTS: usize = 10;
 
-/// Sends `first`; with `-L`, follows its redirects. `unsigned` is what each hop is signed
+/// Sends `first`; with `location` (`-L`), follows its redirects. `unsigned` is what each hop is signed
 /// from (`None`: nothing is signed).
 pub async fn send(
-    args: &RequestCmdArgs,
     first: Outgoing,
     mut unsigned: Option<Resolved>,
     plan: Option<StreamingUpload>,
     options: &ClientOptions,
+    location: bool,
+    shown: Shown,
 ) -> Result<hyper::Response<Incoming>, CliError> {
     let mut current = first;
     let mut hops = 0;
@@ -31,7 +32,7 @@ pub async fn send(
         let encoder = current.encoder.take();
         let response = client::send(&current.request, encoder, options).await?;
         let status = response.status().as_u16();
-        if !args.location || !matches!(status, 301 | 302 | 307 | 308) {
+        if !location || !matches!(status, 301 | 302 | 307 | 308) {
             return Ok(response);
         }
         let header = |name: &str| {
@@ -52,7 +53,7 @@ pub async fn send(
             )));
         }
         let url = next_url(&current.request.url, &location)?;
-        if args.verbose {
+        if shown.verbose {
             eprintln!("* {status}: following to {}", url.with_target(&url.target));
         }
         current = match &mut unsigned {
@@ -67,7 +68,7 @@ pub async fn send(
                 Outgoing::unsigned(request)
             }
         };
-        current.show(args);
+        current.show(shown);
     }
 }
 

@@ -18,6 +18,7 @@ mod hint;
 mod infer;
 mod man;
 mod out;
+mod outgoing;
 mod presets;
 mod pretty;
 mod quiet;

@@ -4,8 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use canreq::Steps;
-use canreq::chunked::{ChecksumAlgorithm, ChunkedEncoder, StreamingMode, StreamingUpload};
+use canreq::chunked::{ChecksumAlgorithm, StreamingMode, StreamingUpload};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
@@ -14,10 +13,10 @@ use crate::body::Body;
 use crate::client::{self, ClientOptions};
 use crate::error::CliError;
 use crate::out::outln;
+use crate::outgoing::{Outgoing, Shown};
 use crate::pretty::{self, Syntax};
-use crate::resolve::{self, Prepared, Resolved};
-use crate::signing::{self, Placement, Signed};
-use crate::{follow, hint, presets, steps, upload_checksum};
+use crate::resolve::{self, Prepared};
+use crate::{follow, hint, presets, upload_checksum};
 
 /// Options of `canreq request`.
 #[derive(Debug, clap::Args)]
@@ -168,7 +167,7 @@ pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
         let resolved = addressed.signed_by(&args.signing)?;
         (Outgoing::signed(resolved.clone(), plan)?, Some(resolved))
     };
-    first.show(&args);
+    first.show(shown(&args));
     if args.dry_run {
         return Ok(());
     }
@@ -185,7 +184,8 @@ pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::network(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
         let exchange = async {
-            let response = follow::send(&args, first, unsigned, plan, &options).await?;
+            let response =
+                follow::send(first, unsigned, plan, &options, args.location, shown(&args)).await?;
             send_and_print(&args, response).await
         };
         match args.max_time {
@@ -202,97 +202,12 @@ pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
     })
 }
 
-/// A request ready to go: signed (with its steps) or not, and its aws-chunked encoder.
-pub struct Outgoing {
-    pub request: Prepared,
-    pub signed: Option<(Steps, Option<String>)>,
-    pub encoder: Option<ChunkedEncoder>,
-}
-
-impl Outgoing {
-    /// `resolved` signed in the `Authorization` header, aws-chunked with `plan`.
-    pub fn signed(resolved: Resolved, plan: Option<StreamingUpload>) -> Result<Outgoing, CliError> {
-        let Signed {
-            request,
-            steps,
-            authorization,
-        } = signing::sign(resolved, Placement::Header, plan.map(|p| p.payload()))?;
-        let encoder = plan.map(|p| p.encoder_from_steps(&steps)).transpose()?;
-        Ok(Outgoing {
-            request,
-            signed: Some((steps, authorization)),
-            encoder,
-        })
-    }
-
-    /// `request` as it is, with no signature (`--no-sign-request`).
-    pub fn unsigned(request: Prepared) -> Outgoing {
-        Outgoing {
-            request,
-            signed: None,
-            encoder: None,
-        }
-    }
-
-    /// `-v` and `--dry-run`: the steps and the request on stderr; with `--dry-run` the request
-    /// and a curl command on stdout instead of the request line.
-    pub fn show(&self, args: &RequestCmdArgs) {
-        let show = args.signing.show_secrets;
-        let p = &self.request;
-        if (args.verbose || args.dry_run)
-            && let Some((steps, authorization)) = &self.signed
-        {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "{}", steps::labelled(steps, show));
-            if let Some(auth) = authorization {
-                let _ = writeln!(err, "Authorization:     {auth}\n");
-            }
-        }
-        if args.dry_run {
-            let _ = self.print_dry_run(show);
-            return;
-        }
-        if args.verbose {
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "> {} {} HTTP/1.1", p.method, p.url.target);
-            for (n, v) in &p.headers {
-                let v = if canreq::is_secret_header(n) && !show {
-                    steps::REDACTED
-                } else {
-                    v
-                };
-                let _ = writeln!(err, "> {n}: {v}");
-            }
-            let _ = writeln!(err, ">");
-        }
-    }
-
-    fn print_dry_run(&self, show: bool) -> Result<(), CliError> {
-        let p = &self.request;
-        outln!(
-            "{}",
-            steps::render_request(&p.method, &p.url.target, &p.headers, &p.body, show)
-        )?;
-        if let Some(plan) = self.encoder.as_ref().map(ChunkedEncoder::plan) {
-            // curl sends a body as it is; the chunk signatures exist only when canreq sends it.
-            let data = p.body.len();
-            return outln!(
-                "(sent as {}: {} bytes on the wire, {} chunk(s) of up to {} bytes{}; \
-                 no curl equivalent, as curl cannot sign chunks)",
-                plan.mode(),
-                plan.encoded_length(data),
-                data.div_ceil(plan.chunk_size() as u64),
-                plan.chunk_size(),
-                plan.checksum()
-                    .map(|alg| format!(", trailing {}", alg.header_name()))
-                    .unwrap_or_default(),
-            );
-        }
-        let url = p.url.with_target(&p.url.target);
-        outln!(
-            "{}",
-            steps::curl_command(&p.method, &url, &p.headers, &p.body, show)
-        )
+/// What the flags ask to see of each request sent.
+fn shown(args: &RequestCmdArgs) -> Shown {
+    Shown {
+        verbose: args.verbose,
+        dry_run: args.dry_run,
+        secrets: args.signing.show_secrets,
     }
 }
 

@@ -33,7 +33,9 @@ fn configured_endpoints_in_the_documented_order() {
              [services local-s3]\ns3 =\n  endpoint_url = {services}\n"
         )
     };
-    let cases: [(&str, &[(&str, &str)], &[&str], String); 5] = [
+    // (level, environment, flags, ~/.aws/config)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str], String);
+    let cases: [Case; 5] = [
         (
             "--endpoint-url",
             &[("AWS_ENDPOINT_URL_S3", &dead)],
