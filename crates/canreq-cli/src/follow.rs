@@ -68,7 +68,7 @@ pub async fn send(
                 Outgoing::unsigned(request)
             }
         };
-        current.show(shown);
+        current.show(shown)?;
     }
 }
 

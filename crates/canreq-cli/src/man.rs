@@ -156,7 +156,7 @@ fn write_page(path: &Path, name: &str, cmd: clap::Command) -> Result<(), CliErro
 fn render(name: &str, cmd: clap::Command, w: &mut dyn Write) -> std::io::Result<()> {
     let title = page_name(name);
     let man = clap_mangen::Man::new(cmd.clone())
-        .title(title.to_ascii_uppercase())
+        .title(title)
         .source(format!("canreq {}", env!("CARGO_PKG_VERSION")));
     man.render_title(w)?;
     man.render_name_section(w)?;

@@ -54,7 +54,7 @@ impl Outgoing {
 
     /// `-v` and `--dry-run`: the steps and the request on stderr; with `--dry-run` the request
     /// and a curl command on stdout instead of the request line.
-    pub fn show(&self, shown: Shown) {
+    pub fn show(&self, shown: Shown) -> Result<(), CliError> {
         let Shown {
             verbose,
             dry_run,
@@ -71,8 +71,7 @@ impl Outgoing {
             }
         }
         if dry_run {
-            let _ = self.print_dry_run(show);
-            return;
+            return self.print_dry_run(show);
         }
         if verbose {
             let mut err = std::io::stderr().lock();
@@ -87,6 +86,7 @@ impl Outgoing {
             }
             let _ = writeln!(err, ">");
         }
+        Ok(())
     }
 
     fn print_dry_run(&self, show: bool) -> Result<(), CliError> {

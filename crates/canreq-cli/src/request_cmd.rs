@@ -167,7 +167,7 @@ pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
         let resolved = addressed.signed_by(&args.signing)?;
         (Outgoing::signed(resolved.clone(), plan)?, Some(resolved))
     };
-    first.show(shown(&args));
+    first.show(shown(&args))?;
     if args.dry_run {
         return Ok(());
     }

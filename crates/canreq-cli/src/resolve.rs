@@ -218,8 +218,9 @@ fn method_and_url(args: &RequestArgs) -> Result<(String, &str), CliError> {
         (Some(url), None) => (None, url.as_str()),
         _ => {
             return Err(CliError::usage(
-                "give a URL, with METHOD before it or -X METHOD (e.g. GET \
-                 https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08), or --request-file FILE",
+                "give METHOD and URL (e.g. GET \
+                 https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08), the URL alone \
+                 (GET, or -X METHOD), or --request-file FILE",
             ));
         }
     };

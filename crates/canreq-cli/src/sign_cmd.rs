@@ -80,14 +80,15 @@ pub fn run_presign(args: PresignArgs) -> Result<(), CliError> {
             let url = p.url.with_target(&p.url.target);
             outln!("{url}")?;
             // On stderr, so that `$(canreq presign …)` is the URL alone.
-            let headers = headers_to_send(&signed);
+            let show = args.signing.show_secrets;
+            let headers = headers_to_send(&signed, show);
             if !headers.is_empty() {
                 eprintln!("Send these signed headers with it, exactly:");
                 for (name, value) in &headers {
                     eprintln!("  {name}: {value}");
                 }
             }
-            eprintln!("Example: {}", presigned_curl(&signed));
+            eprintln!("Example: {}", presigned_curl(&signed, show));
         }
         Format::Json => print_signed(&signed, Format::Json, args.signing.show_secrets)?,
     }
@@ -96,7 +97,7 @@ pub fn run_presign(args: PresignArgs) -> Result<(), CliError> {
 
 /// The headers a presigned URL was signed with, besides `Host`: a request without them (or
 /// with other values) does not match its signature.
-fn headers_to_send(signed: &Signed) -> Vec<(&str, &str)> {
+fn headers_to_send(signed: &Signed, show_secrets: bool) -> Vec<(&str, &str)> {
     let names = signed.steps.canonical_request().signed_headers();
     let signed_names: Vec<&str> = names.split(';').collect();
     signed
@@ -107,13 +108,20 @@ fn headers_to_send(signed: &Signed) -> Vec<(&str, &str)> {
             !n.eq_ignore_ascii_case("host")
                 && signed_names.contains(&n.to_ascii_lowercase().as_str())
         })
-        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .map(|(n, v)| {
+            let v = if canreq::is_secret_header(n) && !show_secrets {
+                steps::REDACTED
+            } else {
+                v.as_str()
+            };
+            (n.as_str(), v)
+        })
         .collect()
 }
 
 /// A curl command that uses a presigned URL: its method, its signed headers, and a file to
 /// upload when the method sends one.
-fn presigned_curl(signed: &Signed) -> String {
+fn presigned_curl(signed: &Signed, show_secrets: bool) -> String {
     let p = &signed.request;
     let url = p.url.with_target(&p.url.target);
     let mut line = String::from("curl");
@@ -124,7 +132,7 @@ fn presigned_curl(signed: &Signed) -> String {
         "POST" => line.push_str(" -X POST --data-binary @FILE"),
         other => line.push_str(&format!(" -X {}", steps::shell_quote(other))),
     }
-    for (name, value) in headers_to_send(signed) {
+    for (name, value) in headers_to_send(signed, show_secrets) {
         line.push_str(&format!(
             " -H {}",
             steps::shell_quote(&format!("{name}: {value}"))
@@ -154,11 +162,14 @@ fn print_signed(signed: &Signed, format: Format, show_secrets: bool) -> Result<(
                 "method": p.method,
                 "headers": steps::headers_json(&p.headers, show_secrets),
                 "url": url,
-                "headers_to_send": headers_to_send(signed)
+                "headers_to_send": headers_to_send(signed, show_secrets)
                     .iter()
                     .map(|(n, v)| serde_json::json!([n, v]))
                     .collect::<Vec<_>>(),
-                "curl": signed.authorization.is_none().then(|| presigned_curl(signed)),
+                "curl": signed
+                    .authorization
+                    .is_none()
+                    .then(|| presigned_curl(signed, show_secrets)),
             });
             outln!(
                 "{}",

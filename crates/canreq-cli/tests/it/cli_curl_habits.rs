@@ -348,10 +348,7 @@ fn a_manual_page_for_every_subcommand() {
         ] {
             assert!(text.contains(section), "{page}: no {section}");
         }
-        assert!(
-            text.contains(&format!(".TH {}", page.to_ascii_uppercase())),
-            "{page}: title"
-        );
+        assert!(text.contains(&format!(".TH {page} ")), "{page}: title");
     }
     let out = run(canreq(home.path()).args(["man", "request"]));
     out.expect_code(0, "man request");
