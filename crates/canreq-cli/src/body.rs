@@ -134,7 +134,9 @@ impl Progress {
         Progress {
             label,
             total,
-            shown: total > PROGRESS_THRESHOLD && std::io::stderr().is_terminal(),
+            shown: total > PROGRESS_THRESHOLD
+                && std::io::stderr().is_terminal()
+                && !crate::quiet::silent(),
             last_percent: u64::MAX,
         }
     }

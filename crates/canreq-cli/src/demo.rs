@@ -218,8 +218,9 @@ fn print_signed(signed: &Signed, example: &Example, port: u16) -> Result<(), Cli
 
 async fn send(signed: &Signed) -> Result<(u16, Vec<u8>), CliError> {
     let options = ClientOptions {
-        ca_file: None,
         connect_timeout: 5,
+        read_timeout: Some(std::time::Duration::from_secs(30)),
+        ..ClientOptions::default()
     };
     let response = client::send(&signed.request, None, &options).await?;
     let status = response.status().as_u16();

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-/// Exit codes: 1 a verdict or answer that says no, 2 bad input, 3 network failure.
+/// Exit codes: 1 a verdict or answer that says no, 2 bad input, 3 network failure, 28 a
+/// timeout (curl's code for it, so scripts written for curl keep working).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// The request was refused (bad signature, AWS error answer).
@@ -11,6 +12,8 @@ pub enum Kind {
     Usage,
     /// Could not bind, connect or talk to the peer.
     Network,
+    /// The peer took longer than allowed (`--connect-timeout`, `--read-timeout`, `--max-time`).
+    Timeout,
 }
 
 /// One line for the user, and an exit code.
@@ -35,6 +38,13 @@ impl CliError {
         }
     }
 
+    pub fn timeout(message: impl Into<String>) -> Self {
+        CliError {
+            kind: Kind::Timeout,
+            message: message.into(),
+        }
+    }
+
     pub fn refused(message: impl Into<String>) -> Self {
         CliError {
             kind: Kind::Refused,
@@ -47,7 +57,17 @@ impl CliError {
             Kind::Refused => 1,
             Kind::Usage => 2,
             Kind::Network => 3,
+            Kind::Timeout => 28,
         }
+    }
+}
+
+impl CliError {
+    /// The same error with `more` added on a line of its own (a hint).
+    pub fn with_hint(mut self, more: &str) -> Self {
+        self.message.push('\n');
+        self.message.push_str(more);
+        self
     }
 }
 

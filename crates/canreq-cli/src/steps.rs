@@ -12,7 +12,7 @@ pub const REDACTED: &str = "<redacted: --show-secrets shows it>";
 
 /// The labelled steps: timestamp, date, scope, canonical request, string to sign, signing key,
 /// signature.
-pub fn labelled(steps: &Steps, show_secrets: bool, show_key: bool) -> String {
+pub fn labelled(steps: &Steps, show_secrets: bool) -> String {
     let mut out = String::new();
     let time = steps.time();
     let _ = writeln!(out, "Amazon timestamp:  {}", time.amz_date());
@@ -24,7 +24,7 @@ pub fn labelled(steps: &Steps, show_secrets: bool, show_key: bool) -> String {
         canonical_text(steps, show_secrets)
     );
     let _ = writeln!(out, "String to sign:\n{}\n", steps.string_to_sign());
-    let key = if show_key || show_secrets {
+    let key = if show_secrets {
         steps.signing_key().to_hex()
     } else {
         REDACTED.to_owned()
@@ -37,7 +37,7 @@ pub fn labelled(steps: &Steps, show_secrets: bool, show_key: bool) -> String {
 /// The labelled steps, the `Authorization` header or presigned URL they make, and the signed
 /// request.
 pub fn signed_text(signed: &Signed, show_secrets: bool) -> String {
-    let mut out = labelled(&signed.steps, show_secrets, true);
+    let mut out = labelled(&signed.steps, show_secrets);
     let request = &signed.request;
     match &signed.authorization {
         Some(authorization) => {

@@ -24,7 +24,9 @@ mod peer;
 
 mod cli_against_moto;
 mod cli_against_s3s;
+mod cli_aws_habits;
 mod cli_credential_chain;
+mod cli_curl_habits;
 mod cli_errors_and_commands;
 mod cli_explain;
 mod cli_regressions;
