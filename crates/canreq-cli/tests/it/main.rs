@@ -5,7 +5,8 @@
 //! The command: `sign` against the AWS suite's expected files (`cli_sign_golden`), errors, exit
 //! codes and the other commands (`cli_errors_and_commands`), `verify` on captures (`cli_verify`), defects once found
 //! (`cli_regressions`), `request` and `presign` against real servers (`cli_against_moto`,
-//! `cli_against_s3s`), the AWS credential chain through aws-config's HTTPS client
+//! `cli_against_s3s`), what `request` does with an answer (`cli_output`, `cli_download`) and with
+//! stdin (`cli_stdin`), the AWS credential chain through aws-config's HTTPS client
 //! (`cli_credential_chain`).
 //!
 //! `canreq serve`: real AWS clients (`serve_clients`, `serve_protocols`), aws-chunked uploads
@@ -24,9 +25,12 @@ mod peer;
 mod cli_against_moto;
 mod cli_against_s3s;
 mod cli_credential_chain;
+mod cli_download;
 mod cli_errors_and_commands;
+mod cli_output;
 mod cli_regressions;
 mod cli_sign_golden;
+mod cli_stdin;
 mod cli_verify;
 mod serve_bad_http;
 mod serve_chunked;

@@ -12,7 +12,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+mod canned;
 mod listener;
+mod terminal;
+
+pub use canned::{After, Canned};
+pub use terminal::on_terminal;
 
 use crate::common;
 
@@ -390,4 +395,11 @@ fn probe(port: u16, timeout: Duration) -> std::io::Result<TcpStream> {
         return Err(std::io::Error::other("the connection met itself"));
     }
     Ok(stream)
+}
+
+/// The peak resident set of a running process (`VmHWM`), in KiB.
+pub fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use canreq::chunked::ChecksumAlgorithm;
 use clients::{AKID, KEY, OBJECT_PATH, SECRET, Serve, boto, python, refused, verified_s3_xml};
-use peer::{Server, TempDir, canreq, run};
+use peer::{Server, TempDir, canreq, run, vm_hwm_kib};
 use serde_json::Value;
 
 /// A few MiB with a short last chunk: botocore cuts it into several chunks.
@@ -208,13 +208,6 @@ fn write_big_file(path: &Path, len: u64) -> String {
     }
     out.flush().unwrap();
     sum.finish_base64()
-}
-
-/// The peak resident set of a running process (`VmHWM`), in KiB.
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Runs `cmd` to the end and returns its peak resident set in KiB: exact from `/usr/bin/time -v`
