@@ -225,10 +225,13 @@ pub fn open(path: &std::path::Path) -> Result<File, CliError> {
     File::open(path).map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))
 }
 
-/// A progress bar on stderr (bytes, rate, elapsed time), shown only on a terminal: for a body
-/// of known size over [`PROGRESS_THRESHOLD`], or for stdin, whose size is known at its end.
+/// A progress bar on stderr (bytes, rate, elapsed time), shown only on a terminal and only
+/// past [`PROGRESS_THRESHOLD`] bytes: from the start for a body known to be larger, from the
+/// moment it is reached for stdin, whose size is known only at its end.
 pub struct Progress {
     bar: indicatif::ProgressBar,
+    /// The count at which the bar appears; `None` once shown, or when it never will be.
+    show_at: Option<u64>,
 }
 
 impl Progress {
@@ -237,7 +240,8 @@ impl Progress {
             "{msg:>9} [{bar:25}] {bytes}/{total_bytes} {binary_bytes_per_sec} {elapsed}",
         )
         .map(|s| s.progress_chars("#> "));
-        Self::shown_if(total > PROGRESS_THRESHOLD, label, Some(total), style)
+        let show_at = (total > PROGRESS_THRESHOLD).then_some(0);
+        Self::styled(label, Some(total), style, show_at)
     }
 
     /// A counter for a stream of unknown size.
@@ -245,39 +249,46 @@ impl Progress {
         let style = indicatif::ProgressStyle::with_template(
             "{msg:>9} {spinner} {bytes} {binary_bytes_per_sec} {elapsed}",
         );
-        Self::shown_if(true, label, None, style)
+        Self::styled(label, None, style, Some(PROGRESS_THRESHOLD))
     }
 
     /// No bar at all.
     pub fn hidden() -> Progress {
         Progress {
             bar: indicatif::ProgressBar::hidden(),
+            show_at: None,
         }
     }
 
-    fn shown_if(
-        wanted: bool,
+    fn styled(
         label: &'static str,
         total: Option<u64>,
         style: Result<indicatif::ProgressStyle, indicatif::style::TemplateError>,
+        show_at: Option<u64>,
     ) -> Progress {
         use std::io::IsTerminal;
-        let bar = match style {
-            Ok(style) if wanted && std::io::stderr().is_terminal() => {
+        match style {
+            Ok(style) if std::io::stderr().is_terminal() => {
                 let bar = indicatif::ProgressBar::with_draw_target(
                     total,
-                    indicatif::ProgressDrawTarget::stderr(),
+                    indicatif::ProgressDrawTarget::hidden(),
                 );
                 bar.set_style(style);
                 bar.set_message(label);
-                bar
+                let mut progress = Progress { bar, show_at };
+                progress.update(0);
+                progress
             }
-            _ => indicatif::ProgressBar::hidden(),
-        };
-        Progress { bar }
+            _ => Progress::hidden(),
+        }
     }
 
     pub fn update(&mut self, done: u64) {
+        if self.show_at.is_some_and(|at| done >= at) {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.show_at = None;
+        }
         self.bar.set_position(done);
     }
 

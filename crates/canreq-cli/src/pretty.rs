@@ -19,6 +19,12 @@ pub enum Syntax {
 }
 
 impl Syntax {
+    /// Whether a body of `content_type` may be XML or JSON (then worth holding to indent).
+    pub fn may_be_structured(content_type: Option<&str>) -> bool {
+        let ct = content_type.unwrap_or("").to_ascii_lowercase();
+        ct.is_empty() || ct.contains("json") || ct.contains("xml") || ct.starts_with("text/")
+    }
+
     pub fn of(content_type: Option<&str>, body: &[u8]) -> Syntax {
         let ct = content_type.unwrap_or("").to_ascii_lowercase();
         if ct.contains("json") {

@@ -108,7 +108,10 @@ pub async fn deliver(
         Route::Destination
     };
     let to_stdout = matches!(destination, Destination::Stdout { .. });
-    let pretty_wanted = !args.raw && (args.pretty || destination.is_terminal()) && !json;
+    let pretty_wanted = !args.raw
+        && (args.pretty || destination.is_terminal())
+        && !json
+        && Syntax::may_be_structured(header("content-type"));
     let hold = failed || (route == Route::Destination && to_stdout && (pretty_wanted || json));
 
     let mut interrupt: Interrupt<'_> = std::pin::pin!(tokio::signal::ctrl_c());

@@ -174,15 +174,7 @@ fn a_cut_or_interrupted_download_leaves_the_old_file() {
 fn binary_output_stays_off_a_terminal_unless_asked() {
     let dir = TempDir::new("download-binary");
     let binary: Vec<u8> = (0..=255u8).collect();
-    let server = Canned::start(
-        Canned::response(
-            "200 OK",
-            &["Content-Type: application/octet-stream"],
-            &binary,
-            binary.len(),
-        ),
-        After::Close,
-    );
+    let server = Canned::answering("200 OK", "application/octet-stream", &binary);
     let get = || {
         let mut cmd = canreq(dir.path());
         cmd.args(["request", "GET"])

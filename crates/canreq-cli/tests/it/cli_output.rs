@@ -4,7 +4,7 @@
 //! 2 and 11).
 
 use crate::cli_against_s3s::{BUCKET, KEY_ID, S3, SECRET, Style};
-use crate::peer::{self, After, Canned, canreq, on_terminal, run};
+use crate::peer::{self, Canned, canreq, on_terminal, run};
 
 use base64::Engine as _;
 use serde_json::Value;
@@ -89,15 +89,7 @@ fn json_keeps_key_order_number_text_and_escapes() {
     let home = peer::TempDir::new("pretty-json");
     let body =
         br#"{"z":123456789012345678901234567890,"a":1.10,"s":"  two  spaces \u00e9 \"q\"","e":{}}"#;
-    let server = Canned::start(
-        Canned::response(
-            "200 OK",
-            &["Content-Type: application/json"],
-            body,
-            body.len(),
-        ),
-        After::Close,
-    );
+    let server = Canned::answering("200 OK", "application/json", body);
     let out = run(get_canned(&server, home.path()).arg("--pretty"));
     out.expect_code(0, "GET --pretty");
     assert_eq!(
@@ -110,10 +102,7 @@ fn json_keeps_key_order_number_text_and_escapes() {
 
     // Not JSON after all: shown as received.
     let broken = br#"{"a":1,}"#;
-    let server = Canned::start(
-        Canned::response("200 OK", &["Content-Type: application/json"], broken, 8),
-        After::Close,
-    );
+    let server = Canned::answering("200 OK", "application/json", broken);
     let out = run(get_canned(&server, home.path()).arg("--pretty"));
     out.expect_code(0, "GET --pretty of broken JSON");
     assert_eq!(out.stdout, broken);
@@ -137,10 +126,7 @@ fn the_error_summary_shows_the_whole_decoded_message() {
         ),
     ];
     for (status, body, summary) in cases {
-        let server = Canned::start(
-            Canned::response(status, &["Content-Type: application/xml"], body, body.len()),
-            After::Close,
-        );
+        let server = Canned::answering(status, "application/xml", body);
         let out = run(&mut get_canned(&server, home.path()));
         out.expect_code(1, status);
         assert_eq!(out.stderr, summary);

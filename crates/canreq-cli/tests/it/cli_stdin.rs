@@ -5,12 +5,11 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
 use crate::cli_against_s3s::{BUCKET, S3, Style};
-use crate::peer::{Run, on_terminal, vm_hwm_kib};
+use crate::peer::{Run, finish, incompressible_mib, on_terminal, vm_hwm_kib};
 
 const MB: u64 = 1_000_000;
 /// The bound on the client's peak resident memory, in KiB.
@@ -20,14 +19,7 @@ const MEMORY_LIMIT_KIB: u64 = 32 * 1024;
 /// to `out` in pieces; their SHA-256.
 fn generate(len: u64, out: &mut impl Write) -> String {
     const BLOCK: usize = 1 << 20;
-    let mut block = vec![0u8; BLOCK];
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    for word in block.chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        word.copy_from_slice(&x.to_le_bytes());
-    }
+    let mut block = incompressible_mib(0x2545_f491_4f6c_dd1d);
     let mut hash = Sha256::new();
     let mut index = 0u64;
     let mut left = len;
@@ -64,41 +56,13 @@ fn run_fed(cmd: &mut Command, len: u64) -> (Run, u64, String) {
 }
 
 /// Polls a child's `VmHWM` until it ends; the peak in KiB and what it said.
-fn watch(mut child: std::process::Child) -> (u64, Run) {
-    let pid = child.id();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stdout, &mut v);
-        v
-    });
-    let err = std::thread::spawn(move || {
-        let mut v = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut v);
-        v
-    });
-    let deadline = Instant::now() + Duration::from_secs(600);
+fn watch(child: std::process::Child) -> (u64, Run) {
     let mut peak = 0;
-    let status = loop {
+    let run = finish(child, "canreq", |pid| {
         if let Some(kib) = vm_hwm_kib(pid) {
             peak = peak.max(kib);
         }
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "canreq still running after 600 s"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let run = Run {
-        code: status.code(),
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    };
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    });
     (peak, run)
 }
 

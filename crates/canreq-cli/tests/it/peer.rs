@@ -280,12 +280,18 @@ impl Run {
 
 /// Runs `cmd` to the end (at most five minutes), checking it never panicked.
 pub fn run(cmd: &mut Command) -> Run {
-    let mut child = cmd
+    let child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the command starts");
+    finish(child, &format!("{cmd:?}"), |_| {})
+}
+
+/// Collects what a child spawned with piped stdout and stderr says until it ends (at most five
+/// minutes), calling `poll` with its process id every 10 ms; checks it never panicked.
+pub fn finish(mut child: Child, what: &str, mut poll: impl FnMut(u32)) -> Run {
     let mut out_pipe = child.stdout.take().unwrap();
     let mut err_pipe = child.stderr.take().unwrap();
     let out = std::thread::spawn(move || {
@@ -300,13 +306,14 @@ pub fn run(cmd: &mut Command) -> Run {
     });
     let deadline = Instant::now() + Duration::from_secs(300);
     let status = loop {
+        poll(child.id());
         if let Some(status) = child.try_wait().expect("waiting for the command") {
             break status;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{cmd:?} still running after 300 s");
+            panic!("{what} still running after 300 s");
         }
         std::thread::sleep(Duration::from_millis(10));
     };
@@ -317,7 +324,7 @@ pub fn run(cmd: &mut Command) -> Run {
     };
     assert!(
         !run.stderr.contains("panicked") && !run.stderr.contains("RUST_BACKTRACE"),
-        "{cmd:?} panicked: {}",
+        "{what} panicked: {}",
         run.stderr
     );
     run
@@ -395,6 +402,19 @@ fn probe(port: u16, timeout: Duration) -> std::io::Result<TcpStream> {
         return Err(std::io::Error::other("the connection met itself"));
     }
     Ok(stream)
+}
+
+/// A MiB that no compressor or deduplicator would shrink (xorshift from `seed`).
+pub fn incompressible_mib(seed: u64) -> Vec<u8> {
+    let mut block = vec![0u8; 1 << 20];
+    let mut x = seed;
+    for word in block.chunks_mut(8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        word.copy_from_slice(&x.to_le_bytes());
+    }
+    block
 }
 
 /// The peak resident set of a running process (`VmHWM`), in KiB.

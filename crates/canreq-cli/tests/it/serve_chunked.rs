@@ -190,14 +190,7 @@ fn one_gib_chunked_upload_memory() {
 /// MiB stamped with its index); returns their CRC-32C as S3 writes it.
 fn write_big_file(path: &Path, len: u64) -> String {
     const BLOCK: usize = 1 << 20;
-    let mut block = vec![0u8; BLOCK];
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    for word in block.chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        word.copy_from_slice(&x.to_le_bytes());
-    }
+    let mut block = peer::incompressible_mib(0x9e37_79b9_7f4a_7c15);
     let mut sum = ChecksumAlgorithm::Crc32c.start();
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     for index in 0..len.div_ceil(BLOCK as u64) {

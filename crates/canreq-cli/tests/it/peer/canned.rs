@@ -43,6 +43,16 @@ impl Canned {
         Canned { port, stop }
     }
 
+    /// Answers every request with `status`, a body of `content_type` and a true length, then
+    /// closes the connection.
+    pub fn answering(status: &str, content_type: &str, body: &[u8]) -> Canned {
+        let header = format!("Content-Type: {content_type}");
+        Canned::start(
+            Canned::response(status, &[&header], body, body.len()),
+            After::Close,
+        )
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
