@@ -49,7 +49,7 @@ pub struct OutputArgs {
     pub color: ColorWhen,
     /// text: the body as sent; json: one JSON document with the steps, the status, the response
     /// headers and the body (body_encoding says "text" or "base64").
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_enum, default_value = "text", hide_possible_values = true)]
     pub format: Format,
 }
 
