@@ -87,7 +87,7 @@ impl OutBody {
             inner: match body {
                 Body::Empty => OutInner::Full(None),
                 Body::Bytes(b) => OutInner::Full(Some(Bytes::copy_from_slice(b))),
-                Body::File { path, len } => {
+                Body::File { path, len, .. } => {
                     let mut file = body::open(path)?;
                     let (tx, rx) = mpsc::channel(4);
                     let total = *len;
@@ -127,7 +127,7 @@ impl OutBody {
     pub fn chunked(body: &Body, mut encoder: ChunkedEncoder) -> Result<OutBody, CliError> {
         let plan = encoder.plan();
         let (path, len) = match body {
-            Body::File { path, len } => (path.clone(), *len),
+            Body::File { path, len, .. } => (path.clone(), *len),
             Body::Empty | Body::Bytes(_) => {
                 let data = match body {
                     Body::Bytes(b) => b.as_slice(),

@@ -230,5 +230,6 @@ async fn send(signed: &Signed) -> Result<(u16, Vec<u8>), CliError> {
 
 fn shown_body(body: &[u8]) -> String {
     let syntax = Syntax::of(None, body);
-    pretty::pretty(syntax, body).unwrap_or_else(|| String::from_utf8_lossy(body).into_owned())
+    pretty::pretty(syntax, body, crate::out::Paint::PLAIN)
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned())
 }

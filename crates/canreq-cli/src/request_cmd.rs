@@ -1,22 +1,18 @@
 //! `canreq request`: sign and send, like curl with SigV4 built in.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use canreq::chunked::{ChecksumAlgorithm, StreamingMode, StreamingUpload};
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
 
-use crate::args::{EndpointArgs, RequestArgs, SigningArgs};
+use crate::args::{EndpointArgs, Format, RequestArgs, SigningArgs};
 use crate::body::Body;
-use crate::client::{self, ClientOptions};
+use crate::client::ClientOptions;
 use crate::error::CliError;
-use crate::out::outln;
 use crate::outgoing::{Outgoing, Shown};
-use crate::pretty::{self, Syntax};
 use crate::resolve::{self, Prepared};
-use crate::{follow, hint, presets, upload_checksum};
+use crate::response::{self, OutputArgs, Sent};
+use crate::{follow, presets, steps, upload_checksum};
 
 /// Options of `canreq request`.
 #[derive(Debug, clap::Args)]
@@ -107,21 +103,11 @@ pub struct RequestCmdArgs {
     /// With -s, still print the error message (curl's -S).
     #[arg(short = 'S', long, help_heading = "Output")]
     pub show_error: bool,
-    /// Print the response headers before the body.
-    #[arg(short = 'i', long)]
-    pub include: bool,
     /// Print the steps and the request and response headers on stderr (secrets redacted).
     #[arg(short = 'v', long)]
     pub verbose: bool,
-    /// Write the response body to FILE.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Pretty-print XML and JSON answers even when stdout is not a terminal.
-    #[arg(long, conflicts_with = "raw")]
-    pub pretty: bool,
-    /// Never pretty-print.
-    #[arg(long)]
-    pub raw: bool,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Print the signed request and an equivalent curl command; send nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -135,9 +121,6 @@ pub struct RequestCmdArgs {
     #[command(flatten)]
     pub signing: SigningArgs,
 }
-
-/// Largest answer held in memory to pretty-print or to read an error from.
-const PRETTY_LIMIT: usize = 64 * 1024 * 1024;
 
 pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
     crate::quiet::set_silent(args.silent);
@@ -182,11 +165,12 @@ pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::network(format!("cannot start the async runtime: {e}")))?;
+    let sent = report(&args, &first);
     runtime.block_on(async {
         let exchange = async {
             let response =
                 follow::send(first, unsigned, plan, &options, args.location, shown(&args)).await?;
-            send_and_print(&args, response).await
+            response::deliver(response, &args.out, sent).await
         };
         match args.max_time {
             None => exchange.await,
@@ -336,90 +320,27 @@ fn apply_presets(
     Ok(())
 }
 
-async fn send_and_print(
-    args: &RequestCmdArgs,
-    response: hyper::Response<Incoming>,
-) -> Result<(), CliError> {
-    let (response, mut body) = response.into_parts();
-    let status = response.status;
-    let header = |name: &str| response.headers.get(name).and_then(|v| v.to_str().ok());
-    let head = {
-        let mut h = format!("HTTP/1.1 {status}\n");
-        for (n, v) in &response.headers {
-            h.push_str(&format!("{n}: {}\n", String::from_utf8_lossy(v.as_bytes())));
+/// What `--format json` reports of the request: its steps and the request as first sent.
+fn report(args: &RequestCmdArgs, first: &Outgoing) -> Sent {
+    let show_secrets = args.signing.show_secrets;
+    let mut report = serde_json::Map::new();
+    if args.out.format == Format::Json {
+        if let Some((steps, _)) = &first.signed {
+            report.insert("steps".into(), steps::steps_json(steps, show_secrets));
         }
-        h
-    };
-    if args.verbose {
-        for line in head.lines() {
-            eprintln!("< {line}");
-        }
-        eprintln!("<");
+        let p = &first.request;
+        report.insert(
+            "request".into(),
+            serde_json::json!({
+                "method": p.method,
+                "url": p.url.with_target(&p.url.target),
+                "headers": steps::headers_json(&p.headers, show_secrets),
+            }),
+        );
     }
-    if args.include {
-        outln!("{head}")?;
-    }
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let want_pretty = !args.raw && (args.pretty || to_terminal);
-    let failed = !status.is_success();
-    if failed || want_pretty {
-        let bytes = client::read_limited(&mut body, PRETTY_LIMIT).await?;
-        let syntax = Syntax::of(header("content-type"), &bytes);
-        let shown = if want_pretty {
-            pretty::pretty(syntax, &bytes)
-        } else {
-            None
-        };
-        match shown {
-            Some(text) => write_out(args, format!("{text}\n").as_bytes())?,
-            None => write_out(args, &bytes)?,
-        }
-        if failed {
-            let error = pretty::aws_error(syntax, &bytes, header("x-amzn-errortype"));
-            let hint = hint::region(&response.headers, &bytes);
-            let failure = match error {
-                Some(e) if e.message.is_empty() => {
-                    CliError::refused(format!("{} {}", status.as_u16(), e.code))
-                }
-                Some(e) => {
-                    CliError::refused(format!("{} {}: {}", status.as_u16(), e.code, e.message))
-                }
-                None => CliError::refused(format!("HTTP {status}")),
-            };
-            return Err(match hint {
-                Some(hint) => failure.with_hint(&hint),
-                None => failure,
-            });
-        }
-        return Ok(());
-    }
-    let mut sink: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .map_err(|e| CliError::usage(format!("cannot write {}: {e}", path.display())))?,
-        )),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| client::failure(&e, "reading the response failed"))?;
-        if let Ok(data) = frame.into_data() {
-            sink.write_all(&data)
-                .map_err(|e| CliError::usage(format!("cannot write the response: {e}")))?;
-        }
-    }
-    sink.flush()
-        .map_err(|e| CliError::usage(format!("cannot write the response: {e}")))
-}
-
-fn write_out(args: &RequestCmdArgs, bytes: &[u8]) -> Result<(), CliError> {
-    match &args.output {
-        Some(path) => std::fs::write(path, bytes)
-            .map_err(|e| CliError::usage(format!("cannot write {}: {e}", path.display()))),
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes)
-                .and_then(|()| out.flush())
-                .map_err(|e| CliError::usage(format!("cannot write the response: {e}")))
-        }
+    Sent {
+        report,
+        show_secrets,
+        verbose: args.verbose,
     }
 }

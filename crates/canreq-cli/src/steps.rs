@@ -34,6 +34,23 @@ pub fn labelled(steps: &Steps, show_secrets: bool) -> String {
     out
 }
 
+/// The steps as one JSON object; the signing key redacted unless `show_secrets`.
+pub fn steps_json(steps: &Steps, show_secrets: bool) -> serde_json::Value {
+    let key = if show_secrets {
+        steps.signing_key().to_hex()
+    } else {
+        REDACTED.to_owned()
+    };
+    serde_json::json!({
+        "amz_date": steps.time().amz_date(),
+        "credential_scope": steps.credential_scope(),
+        "canonical_request": canonical_text(steps, show_secrets),
+        "string_to_sign": steps.string_to_sign(),
+        "signing_key": key,
+        "signature": steps.signature(),
+    })
+}
+
 /// The labelled steps, the `Authorization` header or presigned URL they make, and the signed
 /// request.
 pub fn signed_text(signed: &Signed, show_secrets: bool) -> String {
@@ -99,7 +116,14 @@ pub fn render_request(
         Body::Bytes(b) => {
             let _ = writeln!(out, "[{} bytes of body]", b.len());
         }
-        Body::File { path, len } => {
+        Body::File {
+            len,
+            spool: Some(_),
+            ..
+        } => {
+            let _ = writeln!(out, "[{len} bytes from stdin]");
+        }
+        Body::File { path, len, .. } => {
             let _ = writeln!(out, "[{len} bytes from {}]", path.display());
         }
     }
@@ -162,6 +186,7 @@ pub fn curl_command(
             Ok(text) => out.push_str(&format!(" --data-binary {}", shell_quote(text))),
             Err(_) => out.push_str(" --data-binary @BODY_FILE"),
         },
+        Body::File { spool: Some(_), .. } => out.push_str(" --data-binary @-"),
         Body::File { path, .. } => out.push_str(&format!(
             " --data-binary {}",
             shell_quote(&format!("@{}", path.display()))

@@ -60,7 +60,7 @@ impl S3 {
         Some(s3)
     }
 
-    fn root(&self) -> PathBuf {
+    pub(crate) fn root(&self) -> PathBuf {
         self.dir.path().join("root")
     }
 

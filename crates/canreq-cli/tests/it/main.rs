@@ -5,7 +5,8 @@
 //! The command: `sign` against the AWS suite's expected files (`cli_sign_golden`), errors, exit
 //! codes and the other commands (`cli_errors_and_commands`), `verify` on captures (`cli_verify`), `explain` (`cli_explain`), defects once found
 //! (`cli_regressions`), `request` and `presign` against real servers (`cli_against_moto`,
-//! `cli_against_s3s`), the AWS credential chain through aws-config's HTTPS client
+//! `cli_against_s3s`), what `request` does with an answer (`cli_output`, `cli_download`) and with
+//! stdin (`cli_stdin`), the AWS credential chain through aws-config's HTTPS client
 //! (`cli_credential_chain`).
 //!
 //! `canreq serve`: real AWS clients (`serve_clients`, `serve_protocols`), aws-chunked uploads
@@ -27,10 +28,13 @@ mod cli_against_s3s;
 mod cli_aws_habits;
 mod cli_credential_chain;
 mod cli_curl_habits;
+mod cli_download;
 mod cli_errors_and_commands;
 mod cli_explain;
+mod cli_output;
 mod cli_regressions;
 mod cli_sign_golden;
+mod cli_stdin;
 mod cli_verify;
 mod serve_bad_http;
 mod serve_chunked;
