@@ -11,6 +11,7 @@
 //! (`config`).
 
 mod config;
+mod dialect;
 mod handler;
 mod refusal;
 mod render;

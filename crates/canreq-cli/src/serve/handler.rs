@@ -14,6 +14,7 @@ use canreq::{Credentials, Request, SigningTime};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
 
+use super::dialect::{Claimed, claimed_credential};
 use super::refusal::{Refusal, ServerRefusal};
 use super::reply::{self, Protocol};
 use crate::server;
@@ -140,11 +141,11 @@ async fn handle(
         Err(Rejected {
             refusal,
             access_key_id,
-        }) => (
-            reply::refused(&refusal, &protocol, claimed_service(&parts), &id, &method),
-            refusal.code(),
-            access_key_id,
-        ),
+        }) => {
+            let (response, code) =
+                reply::refused(&refusal, &protocol, Claimed::of(&parts), &id, &method);
+            (response, code, access_key_id)
+        }
     };
     if !body_read {
         // A request refused before its body was read to the end: hyper closes the connection
@@ -317,35 +318,4 @@ fn claimed_key(request: &Request<'_>) -> String {
         .filter(|k| k.bytes().all(|b| b.is_ascii_alphanumeric()))
         .map(str::to_owned)
         .unwrap_or_default()
-}
-
-/// The service a refused request claimed, to answer in the shape its SDK parses.
-fn claimed_service(parts: &http::request::Parts) -> Option<&str> {
-    let authorization = parts
-        .headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    claimed_credential(authorization, parts.uri.query().unwrap_or(""), 3)
-        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-}
-
-/// Part `index` of the credential (`AKID/DATE/REGION/SERVICE/aws4_request`) a request claims,
-/// read loosely from the `Authorization` header or the presign parameter: for the log and the
-/// shape of a refusal only, never for a decision (the verifier has refused the request).
-fn claimed_credential<'a>(
-    authorization: Option<&'a str>,
-    query: &'a str,
-    index: usize,
-) -> Option<&'a str> {
-    let from_header = authorization.and_then(|a| {
-        let credential = a.split("Credential=").nth(1)?;
-        let credential = credential.split([',', ' ']).next()?;
-        credential.split('/').nth(index)
-    });
-    from_header.or_else(|| {
-        query.split('&').find_map(|p| {
-            let v = p.strip_prefix("X-Amz-Credential=")?;
-            v.split("%2F").nth(index)
-        })
-    })
 }
