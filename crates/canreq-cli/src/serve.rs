@@ -16,6 +16,7 @@ mod handler;
 mod refusal;
 mod render;
 mod reply;
+mod unparsed;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -17,6 +17,7 @@ use hyper::body::{Body, Incoming};
 use super::dialect::{Claimed, claimed_credential};
 use super::refusal::{Refusal, ServerRefusal};
 use super::reply::{self, Protocol};
+use super::unparsed;
 use crate::server;
 
 type Store = HashMap<String, Credentials>;
@@ -39,6 +40,14 @@ impl State {
             quiet,
             next_id: AtomicU64::new(1),
         }
+    }
+
+    /// A fresh request id.
+    fn request_id(&self) -> String {
+        format!(
+            "canreq-{:016x}",
+            self.next_id.fetch_add(1, Ordering::Relaxed)
+        )
     }
 
     /// The log line of a connection that hyper ended on its own: a request head too large or
@@ -88,6 +97,26 @@ impl server::Handler for State {
         handle(self, request, remote)
     }
 
+    fn head_refused(
+        &self,
+        refusal: &server::HeadRefusal,
+        head: &[u8],
+        remote: SocketAddr,
+    ) -> hyper::Response<Full<Bytes>> {
+        let answered = unparsed::answer(refusal, head, &self.request_id());
+        if !self.quiet {
+            eprintln!(
+                "{} {remote} {} {} {} {} - 0.0ms",
+                log_time(),
+                answered.method,
+                answered.path,
+                answered.response.status().as_u16(),
+                answered.code
+            );
+        }
+        answered.response
+    }
+
     fn connection_failed(&self, remote: SocketAddr, error: &hyper::Error) {
         self.log_connection_error(remote, error);
     }
@@ -104,10 +133,7 @@ async fn handle(
     remote: SocketAddr,
 ) -> hyper::Response<Full<Bytes>> {
     let started = Instant::now();
-    let id = format!(
-        "canreq-{:016x}",
-        state.next_id.fetch_add(1, Ordering::Relaxed)
-    );
+    let id = state.request_id();
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();

@@ -8,7 +8,8 @@
 //! `cli_against_s3s`), the AWS credential chain through aws-config's HTTPS client
 //! (`cli_credential_chain`).
 //!
-//! `canreq serve`: real AWS clients (`serve_clients`, `serve_protocols`), aws-chunked uploads
+//! `canreq serve`: real AWS clients (`serve_clients`, `serve_protocols`), each service's error
+//! dialect (`serve_dialects`), aws-chunked uploads
 //! (`serve_chunked`), connection handling (`serve_connections`) and clients that misbehave at
 //! the HTTP level (`serve_bad_http`).
 //!
@@ -32,4 +33,5 @@ mod serve_bad_http;
 mod serve_chunked;
 mod serve_clients;
 mod serve_connections;
+mod serve_dialects;
 mod serve_protocols;
