@@ -10,6 +10,7 @@
 //! (`handler`), the answers it gives (`reply`, written by `render`) and the keys it accepts
 //! (`config`).
 
+mod claimed;
 mod config;
 mod dialect;
 mod handler;

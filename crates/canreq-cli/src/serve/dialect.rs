@@ -112,7 +112,7 @@ pub struct Spoken<'a> {
     pub status: u16,
     pub code: &'static str,
     pub message: Cow<'a, str>,
-    pub details: &'a [(&'static str, String)],
+    pub details: Cow<'a, [(&'static str, String)]>,
 }
 
 impl<'a> From<&'a Refusal> for Spoken<'a> {
@@ -122,7 +122,7 @@ impl<'a> From<&'a Refusal> for Spoken<'a> {
             status: refusal.status(),
             code: refusal.code(),
             message: Cow::Borrowed(refusal.message()),
-            details: refusal.details(),
+            details: Cow::Borrowed(refusal.details()),
         }
     }
 }
@@ -201,6 +201,10 @@ pub fn speak<'a>(
                 message: Cow::Borrowed("Access Denied"),
                 ..plain
             },
+            Row::ClockSkew | Row::PresignExpired | Row::PresignNotYetValid => Spoken {
+                details: Cow::Owned(s3_times(&plain.details)),
+                ..plain
+            },
             _ => plain,
         };
     }
@@ -265,12 +269,38 @@ pub fn speak<'a>(
         ),
         Row::Unmapped => return plain,
     };
+    // The skew answers carry their times in the message, as AWS's do; a `ServerTime` field
+    // would be read by the AWS SDK for JavaScript, and in the basic format it cannot parse
+    // (see `s3_times`) it would keep the SDK from correcting its clock by `Date`.
+    let details = match row {
+        Row::ClockSkew | Row::PresignExpired | Row::PresignNotYetValid => Cow::Borrowed(&[][..]),
+        _ => plain.details,
+    };
     Spoken {
         status,
         code,
         message,
-        details: plain.details,
+        details,
     }
+}
+
+/// The details with `ServerTime` written as S3 writes it, `2024-01-01T00:20:00Z` (ISO 8601's
+/// extended format; `RequestTime` keeps the request's basic format). The AWS SDK for
+/// JavaScript sets its clock from an error's `ServerTime` when there is one, with `Date.parse`,
+/// which reads only the extended format (@aws-sdk/core, `getUpdatedSystemClockOffset`).
+fn s3_times(details: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    details
+        .iter()
+        .map(|(name, value)| {
+            let value = match amz_time(value) {
+                Some(time) if *name == "ServerTime" => {
+                    time.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+                }
+                _ => value.clone(),
+            };
+            (*name, value)
+        })
+        .collect()
 }
 
 /// AWS's words for a credential scoped to a region this endpoint does not serve.
@@ -356,53 +386,6 @@ fn presign_not_yet_message(refusal: &Refusal) -> Option<String> {
     Some(format!(
         "Signature not yet current: {signed} is still later than {server}"
     ))
-}
-
-/// Part `index` of the credential (`AKID/DATE/REGION/SERVICE/aws4_request`) a request claims,
-/// read loosely from the `Authorization` header or the presign parameter: for the log and the
-/// words of a refusal only, never for a decision (the verifier has refused the request).
-pub fn claimed_credential<'a>(
-    authorization: Option<&'a str>,
-    query: &'a str,
-    index: usize,
-) -> Option<&'a str> {
-    let from_header = authorization.and_then(|a| {
-        let credential = a.split("Credential=").nth(1)?;
-        let credential = credential.split([',', ' ']).next()?;
-        credential.split('/').nth(index)
-    });
-    from_header.or_else(|| {
-        query.split('&').find_map(|p| {
-            let v = p.strip_prefix("X-Amz-Credential=")?;
-            v.split("%2F").nth(index)
-        })
-    })
-}
-
-/// The service and region a refused request's credential names, when they look like names.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Claimed<'a> {
-    pub service: Option<&'a str>,
-    pub region: Option<&'a str>,
-}
-
-impl<'a> Claimed<'a> {
-    pub fn of(parts: &'a http::request::Parts) -> Self {
-        let authorization = parts
-            .headers
-            .get(http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let query = parts.uri.query().unwrap_or("");
-        let name = |index| {
-            claimed_credential(authorization, query, index).filter(|s| {
-                !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            })
-        };
-        Claimed {
-            service: name(3),
-            region: name(2),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -556,10 +539,18 @@ mod tests {
             "Signature not yet current: 20240101T004000Z is still later than 20240101T002500Z \
              (20240101T002000Z + 5 min.)"
         );
-        // S3 keeps its own words, and the times as elements.
+        // S3 keeps its own words, and the times as elements, the server's as S3 writes it.
         let s3 = speak(&past, Dialect::S3, None);
         assert_eq!(s3.message, "the verifier's words");
-        assert_eq!(s3.details.len(), 3);
+        assert_eq!(
+            s3.details[..2],
+            [
+                ("RequestTime", "20240101T000000Z".to_owned()),
+                ("ServerTime", "2024-01-01T00:20:00Z".to_owned())
+            ]
+        );
+        // The others carry the times in the message only.
+        assert!(speak(&past, Dialect::Query, None).details.is_empty());
     }
 
     #[test]

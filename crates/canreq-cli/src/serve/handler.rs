@@ -14,7 +14,7 @@ use canreq::{Credentials, Request, SigningTime};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
 
-use super::dialect::{Claimed, claimed_credential};
+use super::claimed::{Claimed, claimed_credential};
 use super::refusal::{Refusal, ServerRefusal};
 use super::reply::{self, Protocol};
 use super::unparsed;

@@ -121,7 +121,7 @@ pub fn query_error_xml(refusal: &Spoken<'_>, request_id: &str) -> Vec<u8> {
 fn error_fields(xml: &mut XmlDocument, refusal: &Spoken<'_>) {
     xml.element("Code", refusal.code)
         .element("Message", &refusal.message);
-    for (name, value) in refusal.details {
+    for (name, value) in refusal.details.iter() {
         xml.element(name, value);
     }
 }
@@ -144,11 +144,11 @@ struct JsonError<'a, 'b>(&'a Spoken<'b>);
 
 impl Serialize for JsonError<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let details = self.0.details;
+        let details = &self.0.details;
         let mut map = serializer.serialize_map(Some(2 + details.len()))?;
         map.serialize_entry("__type", self.0.code)?;
         map.serialize_entry("message", &self.0.message)?;
-        for (name, value) in details {
+        for (name, value) in details.iter() {
             map.serialize_entry(name, value)?;
         }
         map.end()

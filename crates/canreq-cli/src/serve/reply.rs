@@ -8,7 +8,8 @@ use canreq::verify::{AuthLocation, Verified};
 use http_body_util::Full;
 use serde_json::{Value, json};
 
-use super::dialect::{self, Claimed, Dialect};
+use super::claimed::Claimed;
+use super::dialect::{self, Dialect};
 use super::refusal::Refusal;
 use super::render::{self, XmlDocument};
 

@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use http_body_util::Full;
 
-use super::dialect::Claimed;
+use super::claimed::Claimed;
 use super::refusal::{Refusal, ServerRefusal};
 use super::reply::{self, Protocol};
 use crate::server::HeadRefusal;

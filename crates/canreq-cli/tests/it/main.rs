@@ -9,7 +9,7 @@
 //! (`cli_credential_chain`).
 //!
 //! `canreq serve`: real AWS clients (`serve_clients`, `serve_protocols`), each service's error
-//! dialect (`serve_dialects`), aws-chunked uploads
+//! dialect (`serve_dialects`), the JavaScript SDK's clock correction (`serve_js_clock`), aws-chunked uploads
 //! (`serve_chunked`), connection handling (`serve_connections`) and clients that misbehave at
 //! the HTTP level (`serve_bad_http`).
 //!
@@ -34,4 +34,5 @@ mod serve_chunked;
 mod serve_clients;
 mod serve_connections;
 mod serve_dialects;
+mod serve_js_clock;
 mod serve_protocols;
