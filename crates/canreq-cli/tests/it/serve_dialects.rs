@@ -57,138 +57,131 @@ fn boto3_reads_each_refusal_in_its_services_words() {
         secret: Box::leak(wrong.into_boxed_str()),
         ..KEY
     };
-    each_refused(
-        &python,
-        &serve,
-        wrong_secret,
-        &[],
-        [
-            Want(403, "SignatureDoesNotMatch", signature),
-            Want(403, "SignatureDoesNotMatch", signature),
-            Want(400, "InvalidSignatureException", signature),
-            Want(400, "InvalidSignatureException", signature),
-        ],
-    );
 
     let unknown = Key {
         id: "AKIDNOTKNOWNHERE",
         ..KEY
     };
-    each_refused(
-        &python,
-        &serve,
-        unknown,
-        &[],
-        [
-            Want(403, "InvalidAccessKeyId", "does not exist in our records"),
-            Want(403, "InvalidClientTokenId", token),
-            Want(400, "UnrecognizedClientException", token),
-            Want(400, "UnrecognizedClientException", token),
-        ],
-    );
-
-    // 20 minutes slow: past the 15 allowed.
-    each_refused(
-        &python,
-        &serve,
-        KEY,
-        &["--skew", "-1200"],
-        [
-            Want(
-                403,
-                "RequestTimeTooSkewed",
-                "difference between the request time",
-            ),
-            Want(403, "SignatureDoesNotMatch", "Signature expired: "),
-            Want(400, "InvalidSignatureException", "Signature expired: "),
-            Want(400, "InvalidSignatureException", " - 15 min.)"),
-        ],
-    );
-    // 20 minutes fast.
-    each_refused(
-        &python,
-        &serve,
-        KEY,
-        &["--skew", "1200"],
-        [
-            Want(
-                403,
-                "RequestTimeTooSkewed",
-                "difference between the request time",
-            ),
-            Want(403, "SignatureDoesNotMatch", "Signature not yet current: "),
-            Want(
-                400,
-                "InvalidSignatureException",
-                "Signature not yet current: ",
-            ),
-            Want(400, "InvalidSignatureException", " + 15 min.)"),
-        ],
-    );
-
     let region = "Credential should be scoped to a valid region, not 'eu-west-1'.";
-    each_refused(
-        &python,
-        &serve,
-        KEY,
-        &["--region", "eu-west-1"],
-        [
-            Want(
-                400,
-                "AuthorizationHeaderMalformed",
-                "the region 'eu-west-1' is wrong",
-            ),
-            Want(403, "SignatureDoesNotMatch", region),
-            Want(400, "InvalidSignatureException", region),
-            Want(400, "InvalidSignatureException", region),
-        ],
-    );
 
     let wrong_token = Key {
         token: Some("not-the-token"),
         ..TEMP_KEY
     };
-    each_refused(
-        &python,
-        &serve,
-        wrong_token,
-        &[],
-        [
-            Want(
-                400,
-                "InvalidToken",
-                "token is malformed or otherwise invalid",
-            ),
-            Want(403, "InvalidClientTokenId", token),
-            Want(400, "UnrecognizedClientException", token),
-            Want(400, "UnrecognizedClientException", token),
-        ],
-    );
-
-    each_refused(
-        &python,
-        &serve,
-        KEY,
-        &["--unsigned"],
-        [
-            Want(403, "AccessDenied", "Access Denied"),
-            Want(
-                403,
-                "MissingAuthenticationToken",
-                "missing Authentication Token",
-            ),
-            Want(
-                400,
-                "MissingAuthenticationTokenException",
-                "missing Authentication Token",
-            ),
-            Want(
-                400,
-                "MissingAuthenticationTokenException",
-                "missing Authentication Token",
-            ),
-        ],
-    );
+    let cases: [(Key, &[&str], [Want; 4]); 7] = [
+        // wrong secret
+        (
+            wrong_secret,
+            &[],
+            [
+                Want(403, "SignatureDoesNotMatch", signature),
+                Want(403, "SignatureDoesNotMatch", signature),
+                Want(400, "InvalidSignatureException", signature),
+                Want(400, "InvalidSignatureException", signature),
+            ],
+        ),
+        // unknown key
+        (
+            unknown,
+            &[],
+            [
+                Want(403, "InvalidAccessKeyId", "does not exist in our records"),
+                Want(403, "InvalidClientTokenId", token),
+                Want(400, "UnrecognizedClientException", token),
+                Want(400, "UnrecognizedClientException", token),
+            ],
+        ),
+        // 20 minutes slow: past the 15 allowed
+        (
+            KEY,
+            &["--skew", "-1200"],
+            [
+                Want(
+                    403,
+                    "RequestTimeTooSkewed",
+                    "difference between the request time",
+                ),
+                Want(403, "SignatureDoesNotMatch", "Signature expired: "),
+                Want(400, "InvalidSignatureException", "Signature expired: "),
+                Want(400, "InvalidSignatureException", " - 15 min.)"),
+            ],
+        ),
+        // 20 minutes fast
+        (
+            KEY,
+            &["--skew", "1200"],
+            [
+                Want(
+                    403,
+                    "RequestTimeTooSkewed",
+                    "difference between the request time",
+                ),
+                Want(403, "SignatureDoesNotMatch", "Signature not yet current: "),
+                Want(
+                    400,
+                    "InvalidSignatureException",
+                    "Signature not yet current: ",
+                ),
+                Want(400, "InvalidSignatureException", " + 15 min.)"),
+            ],
+        ),
+        // region not served
+        (
+            KEY,
+            &["--region", "eu-west-1"],
+            [
+                Want(
+                    400,
+                    "AuthorizationHeaderMalformed",
+                    "the region 'eu-west-1' is wrong",
+                ),
+                Want(403, "SignatureDoesNotMatch", region),
+                Want(400, "InvalidSignatureException", region),
+                Want(400, "InvalidSignatureException", region),
+            ],
+        ),
+        // wrong session token
+        (
+            wrong_token,
+            &[],
+            [
+                Want(
+                    400,
+                    "InvalidToken",
+                    "token is malformed or otherwise invalid",
+                ),
+                Want(403, "InvalidClientTokenId", token),
+                Want(400, "UnrecognizedClientException", token),
+                Want(400, "UnrecognizedClientException", token),
+            ],
+        ),
+        // no signature
+        (
+            KEY,
+            &["--unsigned"],
+            [
+                Want(403, "AccessDenied", "Access Denied"),
+                Want(
+                    403,
+                    "MissingAuthenticationToken",
+                    "missing Authentication Token",
+                ),
+                Want(
+                    400,
+                    "MissingAuthenticationTokenException",
+                    "missing Authentication Token",
+                ),
+                Want(
+                    400,
+                    "MissingAuthenticationTokenException",
+                    "missing Authentication Token",
+                ),
+            ],
+        ),
+    ];
+    for (key, extra, wants) in cases {
+        each_refused(&python, &serve, key, extra, wants);
+    }
 }
 
 #[test]
