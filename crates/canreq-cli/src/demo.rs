@@ -136,10 +136,11 @@ async fn demo() -> Result<(), CliError> {
         Some(e) => outln!("Endpoint's verdict: {status} {}: {}", e.code, e.message)?,
         None => outln!("Endpoint's verdict: {status}")?,
     }
-    let refused = status == 403
+    // SSM is a JSON service: a wrong signature is its 400 InvalidSignatureException.
+    let refused = status == 400
         && error
             .as_ref()
-            .is_some_and(|e| e.code == "SignatureDoesNotMatch");
+            .is_some_and(|e| e.code == "InvalidSignatureException");
     let server_creq = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
         .and_then(|v| v.get("CanonicalRequest")?.as_str().map(str::to_owned));

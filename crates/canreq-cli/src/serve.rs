@@ -12,11 +12,14 @@
 //! (`handler`), the answers it gives (`reply`, written by `render`) and the keys it accepts
 //! (`config`).
 
+mod claimed;
 mod config;
+mod dialect;
 mod handler;
 mod refusal;
 mod render;
 mod reply;
+mod unparsed;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -14,8 +14,10 @@ use canreq::{Credentials, Request, SigningTime};
 use http_body_util::Full;
 use hyper::body::{Body, Incoming};
 
+use super::claimed::{Claimed, claimed_credential};
 use super::refusal::{Refusal, ServerRefusal};
 use super::reply::{self, Protocol};
+use super::unparsed;
 use crate::server::{self, BodyTime};
 
 type Store = HashMap<String, Credentials>;
@@ -72,6 +74,14 @@ impl State {
         self
     }
 
+    /// A fresh request id.
+    fn request_id(&self) -> String {
+        format!(
+            "canreq-{:016x}",
+            self.next_id.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+
     /// The log line of a connection that hyper ended on its own: a request head too large or
     /// malformed (hyper answers 431 or 400), one not sent in time, a client gone mid-request,
     /// or one that stopped reading. These never reach [`handle`], and still get their line.
@@ -119,6 +129,26 @@ impl server::Handler for State {
         handle(self, request, remote)
     }
 
+    fn head_refused(
+        &self,
+        refusal: &server::HeadRefusal,
+        head: &[u8],
+        remote: SocketAddr,
+    ) -> hyper::Response<Full<Bytes>> {
+        let answered = unparsed::answer(refusal, head, &self.request_id());
+        if !self.quiet {
+            eprintln!(
+                "{} {remote} {} {} {} {} - 0.0ms",
+                log_time(),
+                answered.method,
+                answered.path,
+                answered.response.status().as_u16(),
+                answered.code
+            );
+        }
+        answered.response
+    }
+
     fn connection_failed(&self, remote: SocketAddr, error: &hyper::Error) {
         self.log_connection_error(remote, error);
     }
@@ -145,10 +175,7 @@ async fn handle(
     remote: SocketAddr,
 ) -> hyper::Response<Full<Bytes>> {
     let started = Instant::now();
-    let id = format!(
-        "canreq-{:016x}",
-        state.next_id.fetch_add(1, Ordering::Relaxed)
-    );
+    let id = state.request_id();
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
@@ -182,11 +209,11 @@ async fn handle(
         Err(Rejected {
             refusal,
             access_key_id,
-        }) => (
-            reply::refused(&refusal, &protocol, claimed_service(&parts), &id, &method),
-            refusal.code(),
-            access_key_id,
-        ),
+        }) => {
+            let (response, code) =
+                reply::refused(&refusal, &protocol, Claimed::of(&parts), &id, &method);
+            (response, code, access_key_id)
+        }
     };
     if !body_read {
         // A request refused before its body was read to the end: hyper closes the connection
@@ -412,35 +439,4 @@ fn claimed_key(request: &Request<'_>) -> String {
         .filter(|k| k.bytes().all(|b| b.is_ascii_alphanumeric()))
         .map(str::to_owned)
         .unwrap_or_default()
-}
-
-/// The service a refused request claimed, to answer in the shape its SDK parses.
-fn claimed_service(parts: &http::request::Parts) -> Option<&str> {
-    let authorization = parts
-        .headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    claimed_credential(authorization, parts.uri.query().unwrap_or(""), 3)
-        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-}
-
-/// Part `index` of the credential (`AKID/DATE/REGION/SERVICE/aws4_request`) a request claims,
-/// read loosely from the `Authorization` header or the presign parameter: for the log and the
-/// shape of a refusal only, never for a decision (the verifier has refused the request).
-fn claimed_credential<'a>(
-    authorization: Option<&'a str>,
-    query: &'a str,
-    index: usize,
-) -> Option<&'a str> {
-    let from_header = authorization.and_then(|a| {
-        let credential = a.split("Credential=").nth(1)?;
-        let credential = credential.split([',', ' ']).next()?;
-        credential.split('/').nth(index)
-    });
-    from_header.or_else(|| {
-        query.split('&').find_map(|p| {
-            let v = p.strip_prefix("X-Amz-Credential=")?;
-            v.split("%2F").nth(index)
-        })
-    })
 }

@@ -9,10 +9,11 @@
 //! stdin (`cli_stdin`), the AWS credential chain through aws-config's HTTPS client
 //! (`cli_credential_chain`).
 //!
-//! `canreq serve`: real AWS clients (`serve_clients`, `serve_protocols`), aws-chunked uploads
-//! (`serve_chunked`), connection handling (`serve_connections`), clients that misbehave at
-//! the HTTP level (`serve_bad_http`) and clients that would hold it without the secret
-//! (`serve_slow_clients`).
+//! `canreq serve`: real AWS clients (`serve_clients`, `serve_protocols`), each service's error
+//! dialect (`serve_dialects`), the JavaScript SDK's clock correction (`serve_js_clock`),
+//! aws-chunked uploads (`serve_chunked`), connection handling (`serve_connections`), clients
+//! that misbehave at the HTTP level (`serve_bad_http`) and clients that would hold it without
+//! the secret (`serve_slow_clients`).
 //!
 //! `peer` starts servers and runs `canreq`; `clients` drives boto3, the AWS CLI and curl.
 
@@ -40,5 +41,7 @@ mod serve_bad_http;
 mod serve_chunked;
 mod serve_clients;
 mod serve_connections;
+mod serve_dialects;
+mod serve_js_clock;
 mod serve_protocols;
 mod serve_slow_clients;
