@@ -117,7 +117,8 @@ fn the_error_summary_shows_the_whole_decoded_message() {
             "400 Bad Request",
             b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AuthorizationHeaderMalformed</Code><Message>The authorization header is malformed; the region &apos;us-east-1&apos; is wrong; expecting &apos;eu-west-1&apos;</Message><Region>eu-west-1</Region><RequestId>R</RequestId></Error>",
             "canreq: 400 AuthorizationHeaderMalformed: The authorization header is malformed; \
-             the region 'us-east-1' is wrong; expecting 'eu-west-1'\n",
+             the region 'us-east-1' is wrong; expecting 'eu-west-1'\n\
+             hint: the server expects region eu-west-1: sign for it with --region eu-west-1\n",
         ),
         (
             "403 Forbidden",
