@@ -342,5 +342,11 @@ fn report(args: &RequestCmdArgs, first: &Outgoing) -> Sent {
         report,
         show_secrets,
         verbose: args.verbose,
+        signed_steps: first.signed.as_ref().map(|(steps, _)| {
+            (
+                steps.canonical_request().as_str().to_owned(),
+                steps.string_to_sign().to_owned(),
+            )
+        }),
     }
 }

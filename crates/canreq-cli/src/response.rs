@@ -59,6 +59,9 @@ pub struct Sent {
     pub report: serde_json::Map<String, serde_json::Value>,
     pub show_secrets: bool,
     pub verbose: bool,
+    /// The canonical request and string to sign canreq signed with, to name what a server
+    /// that refuses the signature saw otherwise.
+    pub signed_steps: Option<(String, String)>,
 }
 
 /// Writes the answer as `args` ask; an error answer becomes an error with its summary.
@@ -213,10 +216,17 @@ pub async fn deliver(
         None => return Ok(()),
     };
     // A wrong region is the commonest refusal with a known fix: say which --region to use.
-    Err(match crate::hint::region(&head.headers, &held) {
+    let error = match crate::hint::region(&head.headers, &held) {
         Some(hint) => error.with_hint(&hint),
         None => error,
-    })
+    };
+    // A refused signature: what the server saw otherwise than what canreq signed.
+    Err(
+        match crate::explain::after_refusal(&held, sent.signed_steps.as_ref()) {
+            Some(diagnosis) => error.with_hint(&diagnosis),
+            None => error,
+        },
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -223,3 +223,61 @@ fn serve_names_the_clients_mistake_in_its_refusal() {
         "{answer}"
     );
 }
+
+/// A one-connection relay on loopback that rewrites `from` into `to` in the request it passes
+/// on to `port`, as a meddling proxy would; its address.
+fn meddling_proxy(port: u16, from: &'static str, to: &'static str) -> String {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (mut client, _) = listener.accept().unwrap();
+        client
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && client.read(&mut byte).unwrap_or(0) == 1 {
+            head.push(byte[0]);
+        }
+        let changed = String::from_utf8_lossy(&head).replace(from, to);
+        let mut server = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        server.write_all(changed.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        let _ = server.read_to_end(&mut answer);
+        let _ = client.write_all(&answer);
+    });
+    address
+}
+
+/// `canreq request` whose signature is refused says why, from the server's answer.
+#[test]
+fn request_says_why_its_signature_was_refused() {
+    let (serve, dir) = serve_one_key("explain-request", &[]);
+    let request = |endpoint: &str, secret: &str| {
+        run(canreq(dir.path())
+            .args(["request", "https://s3.us-east-1.amazonaws.com/bucket/key"])
+            .args(["-H", "X-Amz-Meta-Color: blue", "-H", "Connection: close"])
+            .args(["--access-key", SERVE_AKID, "--secret-key", secret])
+            .args(["--endpoint-url", endpoint]))
+    };
+    // A proxy rewrote a signed header on the way (hyper writes header names in lower case).
+    let proxy = meddling_proxy(
+        serve.port,
+        "x-amz-meta-color: blue",
+        "x-amz-meta-color: red",
+    );
+    let (out, stderr) = request(&proxy, SERVE_SECRET);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("why: header-changed (x-amz-meta-color)")
+            && stderr.contains("server: \"red\", signed: \"blue\""),
+        "{stderr}"
+    );
+    // Signed with another secret: the server computed the same steps.
+    let (out, stderr) = request(&serve.endpoint(), "another-secret");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the server computed the same canonical request and string to sign"),
+        "{stderr}"
+    );
+}
