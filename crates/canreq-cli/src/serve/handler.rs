@@ -351,8 +351,30 @@ async fn verify(
             }
             Ok(Some(Ok(frame))) => frame,
         };
-        let Ok(data) = frame.into_data() else {
-            continue;
+        let data = match frame.into_data() {
+            Ok(data) => data,
+            Err(frame) => {
+                // HTTP trailer fields come after the signed head: nothing can sign them, so an
+                // `x-amz-*` one (a checksum, a token) is refused rather than ignored.
+                if let Some(name) = frame
+                    .trailers_ref()
+                    .and_then(|t| t.keys().find(|n| n.as_str().starts_with("x-amz-")))
+                {
+                    return Err((
+                        AuthError::new(
+                            ErrorCode::InvalidRequest,
+                            format!(
+                                "The HTTP trailer field {name} cannot be signed: SigV4 signs the \
+                                 head, and a trailer comes after the body (aws-chunked bodies \
+                                 carry their own signed trailer)."
+                            ),
+                        ),
+                        akid,
+                    )
+                        .into());
+                }
+                continue;
+            }
         };
         seen += data.len() as u64;
         if seen > max_body {

@@ -306,7 +306,15 @@ fn check(bytes: &[u8]) -> Checked {
     if http::Method::from_bytes(request.method.unwrap_or("").as_bytes()).is_err() {
         return malformed("The request method is not a valid token.");
     }
-    if http::Uri::try_from(request.path.unwrap_or("")).is_err() {
+    let target = request.path.unwrap_or("");
+    // A fragment is never sent on the wire; hyper would drop it silently, and the request
+    // would be verified as if it had not been there.
+    if target.contains('#') {
+        return malformed(
+            "The request target holds '#': a URL's fragment is never sent to a server.",
+        );
+    }
+    if http::Uri::try_from(target).is_err() {
         return malformed("The request target is not a valid URI.");
     }
     let mut declared: Option<u64> = None;
@@ -400,6 +408,7 @@ mod tests {
     #[test]
     fn heads_hyper_refuses_are_refused_here() {
         assert!(refused("GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n").contains("obs-fold"));
+        assert!(refused("GET /a#frag HTTP/1.1\r\nHost: h\r\n\r\n").contains("fragment"));
         assert!(refused("GET / HTTP/1.1\r\nA: b\0c\r\n\r\n").contains("control character"));
         for length in ["x", "-1", "1 2", "1,2", "99999999999999999999999", ""] {
             let why = refused(&format!(

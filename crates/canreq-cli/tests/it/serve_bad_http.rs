@@ -1,5 +1,6 @@
 //! `canreq serve` against clients that misbehave at the HTTP level, over raw loopback sockets:
-//! one that never reads its answers, a target that names another host than `Host`, a request
+//! one that never reads its answers, a target that names another host than `Host`, a target with
+//! a fragment, an `x-amz-*` HTTP trailer, a request
 //! without a host, and a head over the size limit. Each test starts its own server.
 
 use crate::peer;
@@ -165,4 +166,65 @@ fn a_head_over_the_limit_gets_a_body_and_its_log_line() {
         assert!(Instant::now() < deadline, "no log line:\n{}", server.log());
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// A target with a fragment (never sent by an HTTP client; hyper would drop it and the rest be
+/// verified as if it were not there) is refused before it is read.
+#[test]
+fn a_target_with_a_fragment_is_refused() {
+    let (server, _dir) = serve("fragment", &[]);
+    let auth = signed("GET", "/a", &[("Host", "h")]);
+    let head = head_of("GET /a#frag HTTP/1.1", &[("Host", "h")], &auth);
+    let answer = exchange(server.port, &head, Duration::from_secs(5));
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("fragment is never sent"), "{answer}");
+}
+
+/// An HTTP trailer field named `x-amz-*` after a chunked body cannot be signed: refused.
+#[test]
+fn an_x_amz_http_trailer_is_refused() {
+    let (server, _dir) = serve("http-trailer", &[]);
+    let creds = Credentials::new(AKID, SECRET).unwrap();
+    let signer = Signer::new(
+        &creds,
+        Scope::new("us-east-1", "s3").unwrap(),
+        SigningTime::now(),
+    );
+    let request = Request::new("PUT", "/bucket/key").header("Host", "h");
+    let auth: Vec<(String, String)> = signer
+        .sign(&request, Payload::Unsigned)
+        .unwrap()
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.clone()))
+        .collect();
+    let head = head_of(
+        "PUT /bucket/key HTTP/1.1",
+        &[
+            ("Host", "h"),
+            ("Transfer-Encoding", "chunked"),
+            ("Trailer", "x-amz-checksum-crc32"),
+        ],
+        &auth,
+    );
+    let send = |trailer: &str| {
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let wire = format!("{head}\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n{trailer}\r\n");
+        stream.write_all(wire.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    let answer = send("x-amz-checksum-crc32: NhCmhg==\r\n");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(
+        answer.contains("HTTP trailer field x-amz-checksum-crc32 cannot be signed"),
+        "{answer}"
+    );
+    // The same body without the trailer is verified (UNSIGNED-PAYLOAD: the body is not covered).
+    let answer = send("");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
