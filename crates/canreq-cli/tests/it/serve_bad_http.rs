@@ -1,7 +1,7 @@
 //! `canreq serve` against clients that misbehave at the HTTP level, over raw loopback sockets:
-//! one that never reads its answers, a target that names another host than `Host`, a target with
-//! a fragment, an `x-amz-*` HTTP trailer, a request
-//! without a host, and a head over the size limit. Each test starts its own server.
+//! one that never reads its answers, a target that names another host than `Host`, a target
+//! with a fragment, an `x-amz-*` HTTP trailer, a request without a host, and a head over the
+//! size limit. Each test starts its own server.
 
 use crate::peer;
 
