@@ -97,17 +97,112 @@ pub struct SigningArgs {
 /// The request: from METHOD URL and flags, or from a raw HTTP/1.1 file.
 #[derive(Debug, Clone, Args)]
 pub struct RequestArgs {
-    /// HTTP method, e.g. GET, PUT, POST.
+    /// HTTP method, e.g. GET, PUT, POST; may be left out (see -X).
+    #[arg(value_name = "METHOD")]
     pub method: Option<String>,
     /// URL, e.g. https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08
     pub url: Option<String>,
+    /// The method, as curl's -X; without it and without a METHOD word: GET, PUT with -T, POST
+    /// with -d.
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    pub request_method: Option<String>,
     /// Header 'Name: value'. Repeatable; repeated names are kept in order.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
-    /// Body: TEXT, @FILE (streamed) or @- (stdin). Several are joined with '&', as curl does.
-    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    /// Body: TEXT, @FILE (streamed) or @- (stdin), sent as given (curl's --data-binary). Several
+    /// are joined with '&', as curl does.
+    #[arg(
+        short = 'd',
+        long = "data",
+        visible_alias = "data-binary",
+        value_name = "DATA"
+    )]
     pub data: Vec<String>,
+    /// Upload FILE (or - for stdin) as the body, PUT unless a method is given (curl's -T).
+    #[arg(
+        short = 'T',
+        long = "upload-file",
+        value_name = "FILE",
+        conflicts_with = "data"
+    )]
+    pub upload_file: Option<PathBuf>,
     /// Read the whole request (request line, headers, body) from a raw HTTP/1.1 file, or - for stdin.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["method", "url", "data"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["method", "url", "data", "upload_file", "request_method"])]
     pub request_file: Option<PathBuf>,
+}
+
+/// Where the request goes when not to the URL's host.
+#[derive(Debug, Clone, Args)]
+pub struct EndpointArgs {
+    /// Send to this endpoint (e.g. http://127.0.0.1:9000) while signing for the URL's service and
+    /// region. Default: AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, then the profile's
+    /// services section and endpoint_url, as the AWS CLI reads them.
+    #[arg(long, value_name = "URL", help_heading = "Endpoint")]
+    pub endpoint_url: Option<String>,
+    /// How an S3 bucket in a virtual-hosted URL (bucket.s3.REGION.amazonaws.com) reaches another
+    /// endpoint: in the path (/bucket/key, the AWS CLI's choice for custom endpoints) or in the
+    /// Host header (bucket.ENDPOINT).
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = Addressing::Path,
+        help_heading = "Endpoint"
+    )]
+    pub addressing: Addressing,
+}
+
+/// Where the bucket goes when a virtual-hosted S3 URL is sent to another endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Addressing {
+    /// `/bucket/key` on the endpoint.
+    Path,
+    /// `Host: bucket.endpoint`, the path unchanged.
+    Virtual,
+}
+
+/// The validity of a presigned URL: seconds (`900`) or a duration (`15m`, `1h`, `7d`), at
+/// most 7 days.
+pub fn parse_expires(text: &str) -> Result<u32, String> {
+    let seconds = match text.parse::<u64>() {
+        Ok(n) => n,
+        Err(_) => {
+            let span: jiff::Span = text.parse().map_err(|e| {
+                format!("{text:?} is not a number of seconds or a duration like 15m, 1h, 7d ({e})")
+            })?;
+            let total = span
+                .total(jiff::SpanTotal::from(jiff::Unit::Second).days_are_24_hours())
+                .map_err(|e| format!("{text:?}: {e}"))?;
+            if total.fract() != 0.0 || total < 0.0 {
+                return Err(format!("{text:?} is not a whole number of seconds"));
+            }
+            total as u64
+        }
+    };
+    if !(1..=604_800).contains(&seconds) {
+        return Err(format!(
+            "{text:?} is {seconds} seconds; a presigned URL lives 1 second to 7 days (604800)"
+        ));
+    }
+    Ok(seconds as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_expires;
+
+    #[test]
+    fn expires_takes_seconds_and_durations() {
+        for (text, seconds) in [
+            ("900", 900),
+            ("15m", 900),
+            ("1h", 3600),
+            ("7d", 604_800),
+            ("1h30m", 5400),
+        ] {
+            assert_eq!(parse_expires(text), Ok(seconds), "{text}");
+        }
+        for bad in ["0", "8d", "soon", "1.5s", "604801"] {
+            assert!(parse_expires(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -1,8 +1,11 @@
-//! Request bodies: text, stdin, or a file that is hashed and then streamed, never held whole.
+//! Request bodies: text, or a file that is hashed and then streamed, never held whole. Stdin
+//! becomes such a file: it is spooled to a temporary file, hashed on the way, because a
+//! signature needs the body's hash and length before the first byte is sent.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -21,13 +24,29 @@ pub enum Body {
     Empty,
     /// Text, stdin, or several `-d` joined.
     Bytes(Vec<u8>),
-    /// One `-d @FILE`: hashed, then streamed from disk.
-    File { path: PathBuf, len: u64 },
+    /// One `-d @FILE`: hashed, then streamed from disk; or stdin, spooled to disk.
+    File {
+        path: PathBuf,
+        len: u64,
+        /// Set when the file is stdin's spool, which it keeps alive.
+        spool: Option<Arc<Spool>>,
+    },
+}
+
+/// Stdin (with any other `-d` joined to it) in a temporary file, removed when the last body
+/// holding it is dropped.
+#[derive(Debug)]
+pub struct Spool {
+    _file: tempfile::TempPath,
+    sha256: String,
 }
 
 impl Body {
     /// From the `-d` values: one `@FILE` stays a file; anything else is read and joined with `&`.
     pub fn from_data(data: &[String]) -> Result<Body, CliError> {
+        if data.iter().any(|d| d == "@-") {
+            return spool(data);
+        }
         match data {
             [] => Ok(Body::Empty),
             [one] if one.starts_with('@') && one != "@-" => {
@@ -43,6 +62,7 @@ impl Body {
                 Ok(Body::File {
                     path,
                     len: meta.len(),
+                    spool: None,
                 })
             }
             many => {
@@ -52,11 +72,6 @@ impl Body {
                         out.push(b'&');
                     }
                     match d.strip_prefix('@') {
-                        Some("-") => {
-                            std::io::stdin().read_to_end(&mut out).map_err(|e| {
-                                CliError::usage(format!("cannot read the body from stdin: {e}"))
-                            })?;
-                        }
                         Some(path) => {
                             File::open(path)
                                 .and_then(|mut f| f.read_to_end(&mut out))
@@ -84,7 +99,10 @@ impl Body {
         let digest = match self {
             Body::Empty => Sha256::digest(b""),
             Body::Bytes(b) => Sha256::digest(b),
-            Body::File { path, len } => {
+            Body::File {
+                spool: Some(spool), ..
+            } => return Ok(spool.sha256.clone()),
+            Body::File { path, len, .. } => {
                 let mut file = open(path)?;
                 let mut hasher = Sha256::new();
                 let mut buf = vec![0u8; PIECE];
@@ -111,7 +129,94 @@ impl Body {
                 hasher.finalize()
             }
         };
-        Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+        Ok(hex(&digest))
+    }
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `-d` values joined with `&` into a temporary file, stdin read in pieces: memory stays
+/// the same whatever the size.
+fn spool(data: &[String]) -> Result<Body, CliError> {
+    let temp_error =
+        |e: std::io::Error| CliError::usage(format!("cannot spool stdin to a temporary file: {e}"));
+    let file = tempfile::Builder::new()
+        .prefix(".canreq-stdin-")
+        .tempfile()
+        .map_err(temp_error)?;
+    let mut spooled = Spooled {
+        out: std::io::BufWriter::with_capacity(PIECE, file),
+        hasher: Sha256::new(),
+        len: 0,
+    };
+    let mut buf = vec![0u8; PIECE];
+    for (i, d) in data.iter().enumerate() {
+        if i > 0 {
+            spooled.put(b"&").map_err(temp_error)?;
+        }
+        match d.strip_prefix('@') {
+            Some("-") => {
+                let stdin = std::io::stdin();
+                let mut progress = Progress::streaming("reading stdin");
+                spooled
+                    .copy(&mut stdin.lock(), &mut buf, &mut progress)
+                    .map_err(|e| CliError::usage(format!("cannot spool stdin: {e}")))?;
+                progress.done();
+            }
+            Some(path) => {
+                let mut file = open(std::path::Path::new(path))?;
+                spooled
+                    .copy(&mut file, &mut buf, &mut Progress::hidden())
+                    .map_err(|e| CliError::usage(format!("cannot spool {path}: {e}")))?;
+            }
+            None => spooled.put(d.as_bytes()).map_err(temp_error)?,
+        }
+    }
+    let Spooled { out, hasher, len } = spooled;
+    let file = out.into_inner().map_err(|e| temp_error(e.into_error()))?;
+    let file = file.into_temp_path();
+    Ok(Body::File {
+        path: file.to_path_buf(),
+        len,
+        spool: Some(Arc::new(Spool {
+            _file: file,
+            sha256: hex(&hasher.finalize()),
+        })),
+    })
+}
+
+/// A spool being written: the file, the hash and the length so far.
+struct Spooled {
+    out: std::io::BufWriter<tempfile::NamedTempFile>,
+    hasher: Sha256,
+    len: u64,
+}
+
+impl Spooled {
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.hasher.update(bytes);
+        self.len += bytes.len() as u64;
+        self.out.write_all(bytes)
+    }
+
+    fn copy(
+        &mut self,
+        from: &mut impl Read,
+        buf: &mut [u8],
+        progress: &mut Progress,
+    ) -> std::io::Result<()> {
+        loop {
+            let n = match from.read(buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            self.put(&buf[..n])?;
+            progress.update(self.len);
+        }
     }
 }
 
@@ -120,50 +225,75 @@ pub fn open(path: &std::path::Path) -> Result<File, CliError> {
     File::open(path).map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))
 }
 
-/// A one-line progress bar on stderr, shown only for large bodies on a terminal.
+/// A progress bar on stderr (bytes, rate, elapsed time), shown only on a terminal and only
+/// past [`PROGRESS_THRESHOLD`] bytes: from the start for a body known to be larger, from the
+/// moment it is reached for stdin, whose size is known only at its end.
 pub struct Progress {
-    label: &'static str,
-    total: u64,
-    shown: bool,
-    last_percent: u64,
+    bar: indicatif::ProgressBar,
+    /// The count at which the bar appears; `None` once shown, or when it never will be.
+    show_at: Option<u64>,
 }
 
 impl Progress {
     pub fn new(label: &'static str, total: u64) -> Progress {
-        use std::io::IsTerminal;
+        let style = indicatif::ProgressStyle::with_template(
+            "{msg:>9} [{bar:25}] {bytes}/{total_bytes} {binary_bytes_per_sec} {elapsed}",
+        )
+        .map(|s| s.progress_chars("#> "));
+        let show_at = (total > PROGRESS_THRESHOLD).then_some(0);
+        Self::styled(label, Some(total), style, show_at)
+    }
+
+    /// A counter for a stream of unknown size.
+    pub fn streaming(label: &'static str) -> Progress {
+        let style = indicatif::ProgressStyle::with_template(
+            "{msg:>9} {spinner} {bytes} {binary_bytes_per_sec} {elapsed}",
+        );
+        Self::styled(label, None, style, Some(PROGRESS_THRESHOLD))
+    }
+
+    /// No bar at all.
+    pub fn hidden() -> Progress {
         Progress {
-            label,
-            total,
-            shown: total > PROGRESS_THRESHOLD && std::io::stderr().is_terminal(),
-            last_percent: u64::MAX,
+            bar: indicatif::ProgressBar::hidden(),
+            show_at: None,
+        }
+    }
+
+    fn styled(
+        label: &'static str,
+        total: Option<u64>,
+        style: Result<indicatif::ProgressStyle, indicatif::style::TemplateError>,
+        show_at: Option<u64>,
+    ) -> Progress {
+        use std::io::IsTerminal;
+        match style {
+            Ok(style) if std::io::stderr().is_terminal() && !crate::quiet::silent() => {
+                let bar = indicatif::ProgressBar::with_draw_target(
+                    total,
+                    indicatif::ProgressDrawTarget::hidden(),
+                );
+                bar.set_style(style);
+                bar.set_message(label);
+                let mut progress = Progress { bar, show_at };
+                progress.update(0);
+                progress
+            }
+            _ => Progress::hidden(),
         }
     }
 
     pub fn update(&mut self, done: u64) {
-        if !self.shown || self.total == 0 {
-            return;
+        if self.show_at.is_some_and(|at| done >= at) {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.show_at = None;
         }
-        let percent = done.min(self.total) * 100 / self.total;
-        if percent == self.last_percent {
-            return;
-        }
-        self.last_percent = percent;
-        let filled = (percent / 4) as usize;
-        eprint!(
-            "\r{:>9} [{}{}] {percent:>3}% {:.1}/{:.1} MiB",
-            self.label,
-            "#".repeat(filled),
-            " ".repeat(25 - filled),
-            done as f64 / 1048576.0,
-            self.total as f64 / 1048576.0
-        );
+        self.bar.set_position(done);
     }
 
     pub fn done(&mut self) {
-        if self.shown {
-            eprintln!();
-            self.shown = false;
-        }
+        self.bar.finish();
     }
 }
 

@@ -4,6 +4,7 @@
 //! hyper's connection API rather than a URL-based client: URL types re-encode and normalize
 //! paths, and a path changed after signing is a `SignatureDoesNotMatch`.
 
+use std::future::Future;
 use std::io::Read;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -15,6 +16,9 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::TokioIo;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified};
+use rustls::pki_types::CertificateDer;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
@@ -27,10 +31,15 @@ use crate::resolve::Prepared;
 /// TLS and timeout options.
 #[derive(Debug, Clone, Default)]
 pub struct ClientOptions {
-    /// Extra PEM CA certificates to trust (e.g. a local server's self-signed certificate).
+    /// Extra PEM CA certificates to trust (e.g. a local server's self-signed certificate);
+    /// `AWS_CA_BUNDLE` when not given.
     pub ca_file: Option<PathBuf>,
     /// Seconds to wait for the TCP connection and TLS handshake.
     pub connect_timeout: u64,
+    /// Longest wait without a byte either way once connected (`None`: no limit).
+    pub read_timeout: Option<Duration>,
+    /// Accept any server certificate (curl's `-k`).
+    pub insecure: bool,
 }
 
 /// The request body as hyper sees it: in memory, or pieces read from a file by a thread.
@@ -78,7 +87,7 @@ impl OutBody {
             inner: match body {
                 Body::Empty => OutInner::Full(None),
                 Body::Bytes(b) => OutInner::Full(Some(Bytes::copy_from_slice(b))),
-                Body::File { path, len } => {
+                Body::File { path, len, .. } => {
                     let mut file = body::open(path)?;
                     let (tx, rx) = mpsc::channel(4);
                     let total = *len;
@@ -118,7 +127,7 @@ impl OutBody {
     pub fn chunked(body: &Body, mut encoder: ChunkedEncoder) -> Result<OutBody, CliError> {
         let plan = encoder.plan();
         let (path, len) = match body {
-            Body::File { path, len } => (path.clone(), *len),
+            Body::File { path, len, .. } => (path.clone(), *len),
             Body::Empty | Body::Bytes(_) => {
                 let data = match body {
                     Body::Bytes(b) => b.as_slice(),
@@ -214,9 +223,15 @@ pub async fn send(
     let where_ = format!("{}:{}", url.host, url.port);
     let tcp = tokio::time::timeout(timeout, TcpStream::connect(address))
         .await
-        .map_err(|_| CliError::network(format!("connecting to {where_} timed out")))?
+        .map_err(|_| {
+            CliError::timeout(format!(
+                "connecting to {where_} timed out after {} s (--connect-timeout)",
+                timeout.as_secs()
+            ))
+        })?
         .map_err(|e| CliError::network(format!("cannot connect to {where_}: {e}")))?;
     let _ = tcp.set_nodelay(true);
+    let tcp = Idle::new(tcp, options.read_timeout);
 
     let mut builder = hyper::Request::builder()
         .method(prepared.method.as_str())
@@ -237,11 +252,121 @@ pub async fn send(
             .map_err(|e| CliError::usage(format!("{} is not a TLS server name: {e}", url.host)))?;
         let tls = tokio::time::timeout(timeout, connector.connect(name, tcp))
             .await
-            .map_err(|_| CliError::network(format!("TLS handshake with {where_} timed out")))?
-            .map_err(|e| CliError::network(format!("TLS handshake with {where_} failed: {e}")))?;
+            .map_err(|_| CliError::timeout(format!("TLS handshake with {where_} timed out")))?
+            .map_err(|e| {
+                let hint = if options.insecure {
+                    ""
+                } else {
+                    " (--cacert FILE or AWS_CA_BUNDLE trusts a private CA; -k skips the check)"
+                };
+                failure(&e, &format!("TLS handshake with {where_} failed{hint}"))
+            })?;
         exchange(TokioIo::new(tls), request, &where_).await
     } else {
         exchange(TokioIo::new(tcp), request, &where_).await
+    }
+}
+
+/// An I/O failure as the user's error: a timeout (exit 28, as curl) when the connection was
+/// idle too long, else a network failure.
+pub fn failure(e: &(dyn std::error::Error + 'static), what: &str) -> CliError {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::TimedOut
+        {
+            return CliError::timeout(format!("{what}: {io}"));
+        }
+        cause = c.source();
+    }
+    CliError::network(format!("{what}: {e}"))
+}
+
+/// A stream that fails with `TimedOut` when no byte has gone either way for a while: a
+/// server that accepts and never answers (or stops halfway) cannot hang the command. Writes
+/// count, so a long upload is not idle.
+struct Idle<S> {
+    inner: S,
+    limit: Option<Duration>,
+    last: tokio::time::Instant,
+    timer: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl<S> Idle<S> {
+    fn new(inner: S, limit: Option<Duration>) -> Self {
+        let now = tokio::time::Instant::now();
+        Idle {
+            inner,
+            limit,
+            last: now,
+            timer: Box::pin(tokio::time::sleep_until(now)),
+        }
+    }
+
+    /// Pending until the limit has passed since the last byte, then the error.
+    fn expired(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Error> {
+        let Some(limit) = self.limit else {
+            return Poll::Pending;
+        };
+        let deadline = self.last + limit;
+        if self.timer.deadline() != deadline {
+            self.timer.as_mut().reset(deadline);
+        }
+        self.timer.as_mut().poll(cx).map(|()| {
+            std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "nothing received for {} s (--read-timeout)",
+                    limit.as_secs_f64()
+                ),
+            )
+        })
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Idle<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        match Pin::new(&mut self.inner).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                if buf.filled().len() > before {
+                    self.last = tokio::time::Instant::now();
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending => self.expired(cx).map(Err),
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Idle<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match Pin::new(&mut self.inner).poll_write(cx, data) {
+            Poll::Ready(Ok(n)) => {
+                if n > 0 {
+                    self.last = tokio::time::Instant::now();
+                }
+                Poll::Ready(Ok(n))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => self.expired(cx).map(Err),
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
@@ -257,23 +382,37 @@ where
         .title_case_headers(false)
         .handshake(io)
         .await
-        .map_err(|e| CliError::network(format!("HTTP handshake with {where_} failed: {e}")))?;
+        .map_err(|e| failure(&e, &format!("HTTP handshake with {where_} failed")))?;
     tokio::spawn(async move {
         let _ = connection.await;
     });
     sender
         .send_request(request)
         .await
-        .map_err(|e| CliError::network(format!("request to {where_} failed: {e}")))
+        .map_err(|e| failure(&e, &format!("request to {where_} failed")))
 }
 
 fn tls_config(options: &ClientOptions) -> Result<rustls::ClientConfig, CliError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    if options.insecure {
+        let mut config = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| CliError::usage(format!("TLS setup failed: {e}")))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        return Ok(config);
+    }
     let mut roots = rustls::RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     for cert in native.certs {
         let _ = roots.add(cert);
     }
-    if let Some(path) = &options.ca_file {
+    let bundle = std::env::var_os("AWS_CA_BUNDLE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    if let Some(path) = options.ca_file.as_ref().or(bundle.as_ref()) {
         let pem = std::fs::read(path)
             .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
         let mut added = 0;
@@ -293,7 +432,6 @@ fn tls_config(options: &ClientOptions) -> Result<rustls::ClientConfig, CliError>
             )));
         }
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| CliError::usage(format!("TLS setup failed: {e}")))?
@@ -303,12 +441,61 @@ fn tls_config(options: &ClientOptions) -> Result<rustls::ClientConfig, CliError>
     Ok(config)
 }
 
+/// `-k`: every certificate accepted, the handshake's signatures still checked (they prove the
+/// server holds the key of the certificate it sent, whoever issued it).
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
 /// Reads a whole response body, up to `limit` bytes.
 pub async fn read_limited(body: &mut Incoming, limit: usize) -> Result<Vec<u8>, CliError> {
     let mut out = Vec::new();
     while let Some(frame) = body.frame().await {
-        let frame =
-            frame.map_err(|e| CliError::network(format!("reading the response failed: {e}")))?;
+        let frame = frame.map_err(|e| failure(&e, "reading the response failed"))?;
         if let Ok(data) = frame.into_data() {
             if out.len() + data.len() > limit {
                 return Err(CliError::network(format!(

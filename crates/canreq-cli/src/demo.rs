@@ -136,10 +136,11 @@ async fn demo() -> Result<(), CliError> {
         Some(e) => outln!("Endpoint's verdict: {status} {}: {}", e.code, e.message)?,
         None => outln!("Endpoint's verdict: {status}")?,
     }
-    let refused = status == 403
+    // SSM is a JSON service: a wrong signature is its 400 InvalidSignatureException.
+    let refused = status == 400
         && error
             .as_ref()
-            .is_some_and(|e| e.code == "SignatureDoesNotMatch");
+            .is_some_and(|e| e.code == "InvalidSignatureException");
     let server_creq = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
         .and_then(|v| v.get("CanonicalRequest")?.as_str().map(str::to_owned));
@@ -219,8 +220,9 @@ fn print_signed(signed: &Signed, example: &Example, port: u16) -> Result<(), Cli
 
 async fn send(signed: &Signed) -> Result<(u16, Vec<u8>), CliError> {
     let options = ClientOptions {
-        ca_file: None,
         connect_timeout: 5,
+        read_timeout: Some(std::time::Duration::from_secs(30)),
+        ..ClientOptions::default()
     };
     let response = client::send(&signed.request, None, &options).await?;
     let status = response.status().as_u16();
@@ -230,5 +232,6 @@ async fn send(signed: &Signed) -> Result<(u16, Vec<u8>), CliError> {
 
 fn shown_body(body: &[u8]) -> String {
     let syntax = Syntax::of(None, body);
-    pretty::pretty(syntax, body).unwrap_or_else(|| String::from_utf8_lossy(body).into_owned())
+    pretty::pretty(syntax, body, crate::out::Paint::PLAIN)
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned())
 }

@@ -45,6 +45,71 @@ pub struct ExplainArgs {
     pub format: Format,
 }
 
+/// Codes by which services refuse a signature.
+const SIGNATURE_REFUSALS: [&str; 3] = [
+    "SignatureDoesNotMatch",
+    "InvalidSignatureException",
+    "IncompleteSignature",
+];
+
+/// After `canreq request` got a signature refused: the causes, from the server's answer when it
+/// carries its canonical request (S3, API Gateway, `canreq serve`), else what is left to
+/// suspect, since canreq signed correctly with the credentials it had. `None` for any other
+/// answer.
+pub fn after_refusal(answer: &[u8], signed: Option<&(String, String)>) -> Option<String> {
+    let text = String::from_utf8_lossy(answer);
+    if !SIGNATURE_REFUSALS.iter().any(|code| text.contains(code)) {
+        return None;
+    }
+    let (creq, sts) = signed?;
+    let server = ServerAnswer::read(&text);
+    if !server.has_steps() {
+        return Some(
+            "hint: canreq signed this request correctly with the credentials it used: the server holds \
+             another secret for this access key id, or something between changed the request \
+             (canreq explain --response with the server's answer names it where the server says \
+             what it computed)"
+                .to_owned(),
+        );
+    }
+    let causes = diagnose::compare(
+        &Side {
+            canonical_request: server.canonical_request.as_deref(),
+            string_to_sign: server.string_to_sign.as_deref(),
+            signature: None,
+        },
+        &Side {
+            canonical_request: Some(creq),
+            string_to_sign: Some(sts),
+            signature: None,
+        },
+    );
+    if causes.is_empty() {
+        return Some(
+            "hint: the server computed the same canonical request and string to sign: it holds \
+             another secret for this access key id"
+                .to_owned(),
+        );
+    }
+    let lines: Vec<String> = causes
+        .iter()
+        .map(|c| {
+            let header = c
+                .header
+                .as_deref()
+                .map_or(String::new(), |h| format!(" ({h})"));
+            match (&c.server, &c.client) {
+                (Some(server), Some(client)) => format!(
+                    "{}{header}: {} server: {server:?}, signed: {client:?}",
+                    c.code, c.explanation
+                ),
+                _ => format!("{}{header}: {}", c.code, c.explanation),
+            }
+        })
+        .collect();
+    Some(format!("why: {}", lines.join("\nwhy: ")))
+}
+
 /// Everything found, for printing.
 struct Report {
     verdict: &'static str,

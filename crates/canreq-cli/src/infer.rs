@@ -159,6 +159,20 @@ fn s3(parts: &[&str]) -> Option<Inferred> {
     Some(make(region, "s3"))
 }
 
+/// The bucket of a virtual-hosted S3 host name (`BUCKET.s3.REGION.amazonaws.com`, dots in the
+/// bucket's name allowed); `None` for path-style hosts, access points and other services.
+pub fn s3_bucket(host: &str) -> Option<String> {
+    let host = strip_port(host.trim_end_matches('.')).to_ascii_lowercase();
+    let labels = host
+        .strip_suffix(".amazonaws.com")
+        .or_else(|| host.strip_suffix(".amazonaws.com.cn"))?;
+    let parts: Vec<&str> = labels.split('.').collect();
+    let at = parts.iter().position(|p| {
+        *p == "s3" || *p == "s3-fips" || p.starts_with("s3-") && is_region(&p[3..])
+    })?;
+    (at > 0).then(|| parts[..at].join("."))
+}
+
 /// `ID.lambda-url.REGION.on.aws`.
 fn lambda_url(rest: &str) -> Option<Inferred> {
     let parts: Vec<&str> = rest.split('.').collect();
@@ -218,6 +232,36 @@ mod tests {
         check("ec2.us-gov-west-1.amazonaws.com", "us-gov-west-1", "ec2");
         check("iam.us-gov.amazonaws.com", "us-gov-west-1", "iam");
         check("SSM.US-WEST-2.AMAZONAWS.COM.", "us-west-2", "ssm");
+    }
+
+    #[test]
+    fn buckets_of_virtual_hosted_names() {
+        let bucket = |h: &str| s3_bucket(h);
+        assert_eq!(
+            bucket("mybucket.s3.us-east-1.amazonaws.com").as_deref(),
+            Some("mybucket")
+        );
+        assert_eq!(
+            bucket("my.dotted.bucket.s3.amazonaws.com").as_deref(),
+            Some("my.dotted.bucket")
+        );
+        assert_eq!(
+            bucket("b.s3-eu-west-1.amazonaws.com:443").as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            bucket("b.s3.dualstack.eu-west-1.amazonaws.com").as_deref(),
+            Some("b")
+        );
+        for path_style in [
+            "s3.us-east-1.amazonaws.com",
+            "s3.amazonaws.com",
+            "ap-123.s3-accesspoint.us-east-1.amazonaws.com",
+            "iam.amazonaws.com",
+            "127.0.0.1:9000",
+        ] {
+            assert_eq!(bucket(path_style), None, "{path_style}");
+        }
     }
 
     #[test]

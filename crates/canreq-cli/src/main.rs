@@ -2,8 +2,13 @@
 //! step. A thin shell over the `canreq` library: every rule lives there.
 
 // The argument structs' doc comments are clap's `--help` text, printed as written: a TOML
-// table name (`[[keys]]`) and example URLs stay plain there rather than rustdoc markup.
-#![allow(rustdoc::broken_intra_doc_links, rustdoc::bare_urls)]
+// table name (`[[keys]]`), example URLs and placeholders (`AWS_ENDPOINT_URL_<SERVICE>`) stay
+// plain there rather than rustdoc markup.
+#![allow(
+    rustdoc::broken_intra_doc_links,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags
+)]
 
 mod args;
 mod aws_http;
@@ -11,27 +16,34 @@ mod body;
 mod client;
 mod creds;
 mod demo;
+mod download;
+mod endpoint_config;
 mod error;
 mod explain;
+mod follow;
+mod hint;
 mod infer;
+mod man;
 mod out;
+mod outgoing;
 mod presets;
 mod pretty;
+mod quiet;
 mod request_cmd;
 mod resolve;
+mod response;
 mod serve;
 mod server;
 mod sign_cmd;
 mod signing;
 mod steps;
 mod target;
+mod upload_checksum;
 mod verify_cmd;
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
-
-use crate::error::CliError;
 
 /// AWS Signature Version 4, step by step.
 #[derive(Debug, Parser)]
@@ -64,8 +76,8 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff).
-    Man,
+    /// Print a manual page (roff): canreq(1), or canreq-SUBCOMMAND(1); --dir writes them all.
+    Man(man::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +93,8 @@ fn main() -> ExitCode {
             };
         }
     };
+    // curl's -s: the exit code alone tells, unless -S asks for the message too.
+    let quiet_errors = matches!(&cli.command, Command::Request(a) if a.silent && !a.show_error);
     let result = match cli.command {
         Command::Sign(args) => sign_cmd::run_sign(args),
         Command::Presign(args) => sign_cmd::run_presign(args),
@@ -95,14 +109,14 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "canreq", &mut script);
             out::bytes(&script)
         }
-        Command::Man => clap_mangen::Man::new(Cli::command())
-            .render(&mut std::io::stdout())
-            .map_err(|e| CliError::usage(format!("cannot write the manual: {e}"))),
+        Command::Man(args) => man::run(args, Cli::command()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("canreq: {e}");
+            if !quiet_errors {
+                eprintln!("canreq: {e}");
+            }
             ExitCode::from(e.exit_code())
         }
     }

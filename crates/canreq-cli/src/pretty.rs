@@ -1,6 +1,14 @@
 //! Pretty-printing XML and JSON answers, and reading AWS error documents.
+//!
+//! Pretty-printing only re-indents: what the server sent inside strings and text nodes
+//! (entities, escapes, number text, key order, spaces) reaches the user unchanged.
+
+mod json;
+mod xml;
 
 use quick_xml::events::Event;
+
+use crate::out::Paint;
 
 /// The syntax of a response body, from its `Content-Type` (or its first byte).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,6 +19,12 @@ pub enum Syntax {
 }
 
 impl Syntax {
+    /// Whether a body of `content_type` may be XML or JSON (then worth holding to indent).
+    pub fn may_be_structured(content_type: Option<&str>) -> bool {
+        let ct = content_type.unwrap_or("").to_ascii_lowercase();
+        ct.is_empty() || ct.contains("json") || ct.contains("xml") || ct.starts_with("text/")
+    }
+
     pub fn of(content_type: Option<&str>, body: &[u8]) -> Syntax {
         let ct = content_type.unwrap_or("").to_ascii_lowercase();
         if ct.contains("json") {
@@ -27,29 +41,15 @@ impl Syntax {
     }
 }
 
-/// The body indented, or `None` when it does not parse (it is then shown as it came).
-pub fn pretty(syntax: Syntax, body: &[u8]) -> Option<String> {
+/// The body indented, or `None` when it cannot be indented without changing a byte of its
+/// content (it is then shown as it came).
+pub fn pretty(syntax: Syntax, body: &[u8], paint: Paint) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
     match syntax {
-        Syntax::Json => {
-            let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-            serde_json::to_string_pretty(&value).ok()
-        }
-        Syntax::Xml => pretty_xml(body),
+        Syntax::Json => json::reindent(text, paint),
+        Syntax::Xml => xml::reindent(text, paint),
         Syntax::Other => None,
     }
-}
-
-fn pretty_xml(body: &[u8]) -> Option<String> {
-    let mut reader = quick_xml::Reader::from_reader(body);
-    reader.config_mut().trim_text(true);
-    let mut writer = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
-    loop {
-        match reader.read_event().ok()? {
-            Event::Eof => break,
-            event => writer.write_event(event).ok()?,
-        }
-    }
-    String::from_utf8(writer.into_inner()).ok()
 }
 
 /// An AWS error answer's code and message.
@@ -79,33 +79,55 @@ pub fn aws_error(syntax: Syntax, body: &[u8], error_type_header: Option<&str>) -
 
 fn xml_error(body: &[u8]) -> Option<AwsError> {
     let mut reader = quick_xml::Reader::from_reader(body);
-    reader.config_mut().trim_text(true);
     let mut path: Vec<Vec<u8>> = Vec::new();
-    let (mut code, mut message) = (None, None);
+    let (mut code, mut message) = (None::<String>, None::<String>);
     loop {
-        match reader.read_event().ok()? {
+        let event = reader.read_event().ok()?;
+        let field = match path.as_slice() {
+            [.., parent, name] if parent == b"Error" => match name.as_slice() {
+                b"Code" => Some(&mut code),
+                b"Message" => Some(&mut message),
+                _ => None,
+            },
+            _ => None,
+        };
+        match event {
             Event::Start(e) => path.push(e.local_name().as_ref().to_vec()),
             Event::End(_) => {
                 path.pop();
             }
-            Event::Text(t) => {
-                let in_error = path.len() >= 2 && path[path.len() - 2] == b"Error";
-                if in_error {
-                    let text = t.decode().ok()?.into_owned();
-                    match path.last().map(Vec::as_slice) {
-                        Some(b"Code") => code = Some(text),
-                        Some(b"Message") => message = Some(text),
-                        _ => {}
-                    }
+            Event::Eof => break,
+            // quick-xml hands text over in pieces cut at each entity reference: join them.
+            piece => {
+                if let Some(field) = field {
+                    field
+                        .get_or_insert_default()
+                        .push_str(&character_data(&piece)?);
                 }
             }
-            Event::Eof => break,
-            _ => {}
         }
     }
     Some(AwsError {
-        code: code?,
-        message: message.unwrap_or_default(),
+        code: code?.trim().to_owned(),
+        message: message.unwrap_or_default().trim().to_owned(),
+    })
+}
+
+/// The characters a text, CDATA or entity-reference event stands for (`&amp;` → `&`); an
+/// entity XML does not define is kept as written.
+fn character_data(event: &Event<'_>) -> Option<String> {
+    Some(match event {
+        Event::Text(t) => t.decode().ok()?.into_owned(),
+        Event::CData(t) => t.decode().ok()?.into_owned(),
+        Event::GeneralRef(r) => match r.resolve_char_ref().ok()? {
+            Some(c) => c.to_string(),
+            None => {
+                let name = r.decode().ok()?;
+                quick_xml::escape::resolve_predefined_entity(&name)
+                    .map_or_else(|| format!("&{name};"), str::to_owned)
+            }
+        },
+        _ => String::new(),
     })
 }
 
@@ -167,14 +189,25 @@ mod tests {
     }
 
     #[test]
-    fn pretty_prints() {
-        let out = pretty(Syntax::Xml, b"<a><b>1</b></a>").unwrap();
-        assert_eq!(out, "<a>\n  <b>1</b>\n</a>");
-        assert!(
-            pretty(Syntax::Json, b"{\"a\":1}")
-                .unwrap()
-                .contains("\"a\": 1")
+    fn error_messages_are_decoded_whole() {
+        let s3 = b"<Error><Code>AuthorizationHeaderMalformed</Code><Message>The authorization header is malformed; the region &apos;eu-west-1&apos; is wrong; expecting &apos;us-east-1&apos;</Message></Error>";
+        let e = aws_error(Syntax::Xml, s3, None).unwrap();
+        assert_eq!(
+            e.message,
+            "The authorization header is malformed; the region 'eu-west-1' is wrong; expecting 'us-east-1'"
         );
-        assert!(pretty(Syntax::Json, b"{bad").is_none());
+        let s3 = b"<Error><Code>AccessDenied</Code><Message>Tom &amp; Jerry &#x263A; <![CDATA[<x>]]> &amp; more</Message></Error>";
+        let e = aws_error(Syntax::Xml, s3, None).unwrap();
+        assert_eq!(e.message, "Tom & Jerry \u{263A} <x> & more");
+    }
+
+    #[test]
+    fn pretty_prints() {
+        let out = pretty(Syntax::Xml, b"<a><b>1</b></a>", Paint::PLAIN).unwrap();
+        assert_eq!(out, "<a>\n  <b>1</b>\n</a>");
+        let out = pretty(Syntax::Json, b"{\"a\":1}", Paint::PLAIN).unwrap();
+        assert_eq!(out, "{\n  \"a\": 1\n}");
+        assert!(pretty(Syntax::Json, b"{bad", Paint::PLAIN).is_none());
+        assert!(pretty(Syntax::Json, b"{\"a\":\"\xff\"}", Paint::PLAIN).is_none());
     }
 }

@@ -1,21 +1,18 @@
 //! `canreq request`: sign and send, like curl with SigV4 built in.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::time::Duration;
 
-use canreq::chunked::{ChecksumAlgorithm, ChunkedEncoder, StreamingMode, StreamingUpload};
-use http_body_util::BodyExt;
+use canreq::chunked::{ChecksumAlgorithm, StreamingMode, StreamingUpload};
 
-use crate::args::{RequestArgs, SigningArgs};
+use crate::args::{EndpointArgs, Format, RequestArgs, SigningArgs};
 use crate::body::Body;
-use crate::client::{self, ClientOptions};
+use crate::client::ClientOptions;
 use crate::error::CliError;
-use crate::out::outln;
-use crate::presets;
-use crate::pretty::{self, Syntax};
-use crate::resolve::{Prepared, Resolved};
-use crate::signing::{self, Placement, Signed};
-use crate::steps;
+use crate::outgoing::{Outgoing, Shown};
+use crate::resolve::{self, Prepared};
+use crate::response::{self, OutputArgs, Sent};
+use crate::{follow, presets, steps, upload_checksum};
 
 /// Options of `canreq request`.
 #[derive(Debug, clap::Args)]
@@ -70,127 +67,157 @@ pub struct RequestCmdArgs {
         help_heading = "Streaming"
     )]
     pub chunk_size: usize,
-    /// Trailing checksum for --chunked: crc32, crc32c, crc64nvme, sha1 or sha256 (default with
-    /// --unsigned-payload: crc32).
+    /// Checksum of the body: a trailer with --chunked (default with --unsigned-payload: crc32),
+    /// else an x-amz-checksum-ALG header, as the AWS CLI sends it.
     #[arg(
         long,
         value_name = "ALG",
-        requires = "chunked",
+        value_parser = ["crc32", "crc32c", "crc64nvme", "sha1", "sha256"],
+        ignore_case = true,
         help_heading = "Streaming"
     )]
     pub checksum: Option<String>,
-    /// Send to this endpoint (e.g. http://127.0.0.1:9000) while signing for the URL's service.
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-    /// Print the response headers before the body.
-    #[arg(short = 'i', long)]
-    pub include: bool,
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+    /// Send the request unsigned (public buckets, presigned flows), looking for no credentials.
+    #[arg(long, help_heading = "Signing")]
+    pub no_sign_request: bool,
+    /// Follow 301, 302, 307 and 308 redirects to the same service, signing again for the new
+    /// host (and the region it names), as curl's -L.
+    #[arg(short = 'L', long = "location", help_heading = "Connection")]
+    pub location: bool,
+    /// Accept any TLS certificate (curl's -k). The exchange can then be read and changed by
+    /// anyone on the path.
+    #[arg(short = 'k', long, help_heading = "Connection")]
+    pub insecure: bool,
+    /// Give up after SECONDS in all (exit 28, as curl).
+    #[arg(short = 'm', long, value_name = "SECONDS", value_parser = parse_seconds, help_heading = "Connection")]
+    pub max_time: Option<Duration>,
+    /// Give up when nothing arrives for SECONDS once connected (exit 28), as the AWS CLI's
+    /// --cli-read-timeout; 0 waits for ever.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = parse_seconds_or_zero, help_heading = "Connection")]
+    pub read_timeout: ReadTimeout,
+    /// No progress bar and no error message (curl's -s); the exit code still tells.
+    #[arg(short = 's', long, help_heading = "Output")]
+    pub silent: bool,
+    /// With -s, still print the error message (curl's -S).
+    #[arg(short = 'S', long, help_heading = "Output")]
+    pub show_error: bool,
     /// Print the steps and the request and response headers on stderr (secrets redacted).
     #[arg(short = 'v', long)]
     pub verbose: bool,
-    /// Write the response body to FILE.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Pretty-print XML and JSON answers even when stdout is not a terminal.
-    #[arg(long, conflicts_with = "raw")]
-    pub pretty: bool,
-    /// Never pretty-print.
-    #[arg(long)]
-    pub raw: bool,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Print the signed request and an equivalent curl command; send nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// PEM file of extra CA certificates to trust (e.g. a local test server's).
-    #[arg(long, value_name = "FILE")]
+    /// PEM file of extra CA certificates to trust (e.g. a local test server's); default:
+    /// AWS_CA_BUNDLE.
+    #[arg(long, value_name = "FILE", help_heading = "Connection")]
     pub cacert: Option<PathBuf>,
-    /// Seconds to wait for the connection.
-    #[arg(long, default_value_t = 10)]
+    /// Seconds to wait for the connection (exit 28 when it does not come).
+    #[arg(long, default_value_t = 10, help_heading = "Connection")]
     pub connect_timeout: u64,
     #[command(flatten)]
     pub signing: SigningArgs,
 }
 
-/// Largest answer held in memory to pretty-print or to read an error from.
-const PRETTY_LIMIT: usize = 64 * 1024 * 1024;
-
 pub fn run(args: RequestCmdArgs) -> Result<(), CliError> {
+    crate::quiet::set_silent(args.silent);
+    if args.insecure && !args.silent {
+        eprintln!(
+            "canreq: warning: -k: the server's certificate is not checked; anyone on the path \
+             can read and change this exchange"
+        );
+    }
     let mut plan = None;
-    let resolved = Resolved::completed(
-        &args.request,
-        args.endpoint_url.as_deref(),
-        &args.signing,
-        |request, scope| {
-            apply_presets(&args, request, scope.service())?;
-            if args.chunked {
-                plan = Some(chunked_plan(&args, request)?);
-            }
-            Ok(())
-        },
-    )?;
-    let signed = signing::sign(resolved, Placement::Header, plan.map(|p| p.payload()))?;
-    let encoder = plan
-        .map(|p| p.encoder_from_steps(&signed.steps))
-        .transpose()?;
-    let show = args.signing.show_secrets;
-    let p = &signed.request;
-    if args.verbose || args.dry_run {
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "{}", steps::labelled(&signed.steps, show, false));
-        if let Some(auth) = &signed.authorization {
-            let _ = writeln!(err, "Authorization:     {auth}\n");
-        }
+    let mut addressed = resolve::address(&args.request, &args.endpoint, &args.signing)?;
+    apply_presets(&args, &mut addressed.request, addressed.scope.service())?;
+    if args.chunked {
+        plan = Some(chunked_plan(&args, &mut addressed.request)?);
+    } else if let Some(alg) = &args.checksum {
+        upload_checksum::add_header(&mut addressed.request, alg.parse()?)?;
     }
+    if args.verbose
+        && let Some((url, source)) = &addressed.endpoint
+    {
+        eprintln!("* sending to {url} (from {source})");
+    }
+    // `unsigned` is what a redirect is signed again from; `None` when nothing is signed.
+    let (first, unsigned) = if args.no_sign_request {
+        (Outgoing::unsigned(addressed.request), None)
+    } else {
+        let resolved = addressed.signed_by(&args.signing)?;
+        (Outgoing::signed(resolved.clone(), plan)?, Some(resolved))
+    };
+    first.show(shown(&args))?;
     if args.dry_run {
-        outln!(
-            "{}",
-            steps::render_request(&p.method, &p.url.target, &p.headers, &p.body, show)
-        )?;
-        if let Some(plan) = encoder.as_ref().map(ChunkedEncoder::plan) {
-            // curl sends a body as it is; the chunk signatures exist only when canreq sends it.
-            let data = p.body.len();
-            outln!(
-                "(sent as {}: {} bytes on the wire, {} chunk(s) of up to {} bytes{}; \
-                 no curl equivalent, as curl cannot sign chunks)",
-                plan.mode(),
-                plan.encoded_length(data),
-                data.div_ceil(plan.chunk_size() as u64),
-                plan.chunk_size(),
-                plan.checksum()
-                    .map(|alg| format!(", trailing {}", alg.header_name()))
-                    .unwrap_or_default(),
-            )?;
-            return Ok(());
-        }
-        let url = p.url.with_target(&p.url.target);
-        outln!(
-            "{}",
-            steps::curl_command(&p.method, &url, &p.headers, &p.body, show)
-        )?;
         return Ok(());
-    }
-    if args.verbose {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "> {} {} HTTP/1.1", p.method, p.url.target);
-        for (n, v) in &p.headers {
-            let v = if canreq::is_secret_header(n) && !show {
-                steps::REDACTED
-            } else {
-                v
-            };
-            let _ = writeln!(err, "> {n}: {v}");
-        }
-        let _ = writeln!(err, ">");
     }
     let options = ClientOptions {
         ca_file: args.cacert.clone(),
         connect_timeout: args.connect_timeout,
+        read_timeout: args.read_timeout.0,
+        insecure: args.insecure,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| CliError::network(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(send_and_print(&args, &signed, encoder, &options))
+    let sent = report(&args, &first);
+    runtime.block_on(async {
+        let exchange = async {
+            let response =
+                follow::send(first, unsigned, plan, &options, args.location, shown(&args)).await?;
+            response::deliver(response, &args.out, sent).await
+        };
+        match args.max_time {
+            None => exchange.await,
+            Some(limit) => tokio::time::timeout(limit, exchange)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(CliError::timeout(format!(
+                        "gave up after {} s (--max-time)",
+                        limit.as_secs_f64()
+                    )))
+                }),
+        }
+    })
+}
+
+/// What the flags ask to see of each request sent.
+fn shown(args: &RequestCmdArgs) -> Shown {
+    Shown {
+        verbose: args.verbose,
+        dry_run: args.dry_run,
+        secrets: args.signing.show_secrets,
+    }
+}
+
+/// `--read-timeout`: `None` waits for ever.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadTimeout(Option<Duration>);
+
+/// Seconds, fractions allowed, more than zero.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match parse_seconds_or_zero(text)?.0 {
+        Some(d) => Ok(d),
+        None => Err("give more than 0 seconds".to_owned()),
+    }
+}
+
+/// Seconds, fractions allowed; 0 is no limit.
+fn parse_seconds_or_zero(text: &str) -> Result<ReadTimeout, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !(0.0..=1e9).contains(&seconds) {
+        return Err(format!("{text:?} is not between 0 and 1e9 seconds"));
+    }
+    Ok(ReadTimeout(
+        (seconds > 0.0).then(|| Duration::from_secs_f64(seconds)),
+    ))
 }
 
 /// The aws-chunked plan from the flags; adds its headers (`Content-Encoding: aws-chunked`,
@@ -293,89 +320,33 @@ fn apply_presets(
     Ok(())
 }
 
-async fn send_and_print(
-    args: &RequestCmdArgs,
-    signed: &Signed,
-    encoder: Option<ChunkedEncoder>,
-    options: &ClientOptions,
-) -> Result<(), CliError> {
-    let response = client::send(&signed.request, encoder, options).await?;
-    let (response, mut body) = response.into_parts();
-    let status = response.status;
-    let header = |name: &str| response.headers.get(name).and_then(|v| v.to_str().ok());
-    let head = {
-        let mut h = format!("HTTP/1.1 {status}\n");
-        for (n, v) in &response.headers {
-            h.push_str(&format!("{n}: {}\n", String::from_utf8_lossy(v.as_bytes())));
+/// What `--format json` reports of the request: its steps and the request as first sent.
+fn report(args: &RequestCmdArgs, first: &Outgoing) -> Sent {
+    let show_secrets = args.signing.show_secrets;
+    let mut report = serde_json::Map::new();
+    if args.out.format == Format::Json {
+        if let Some((steps, _)) = &first.signed {
+            report.insert("steps".into(), steps::steps_json(steps, show_secrets));
         }
-        h
-    };
-    if args.verbose {
-        for line in head.lines() {
-            eprintln!("< {line}");
-        }
-        eprintln!("<");
+        let p = &first.request;
+        report.insert(
+            "request".into(),
+            serde_json::json!({
+                "method": p.method,
+                "url": p.url.with_target(&p.url.target),
+                "headers": steps::headers_json(&p.headers, show_secrets),
+            }),
+        );
     }
-    if args.include {
-        outln!("{head}")?;
-    }
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let want_pretty = !args.raw && (args.pretty || to_terminal);
-    let failed = !status.is_success();
-    if failed || want_pretty {
-        let bytes = client::read_limited(&mut body, PRETTY_LIMIT).await?;
-        let syntax = Syntax::of(header("content-type"), &bytes);
-        let shown = if want_pretty {
-            pretty::pretty(syntax, &bytes)
-        } else {
-            None
-        };
-        match shown {
-            Some(text) => write_out(args, format!("{text}\n").as_bytes())?,
-            None => write_out(args, &bytes)?,
-        }
-        if failed {
-            let error = pretty::aws_error(syntax, &bytes, header("x-amzn-errortype"));
-            return Err(match error {
-                Some(e) if e.message.is_empty() => {
-                    CliError::refused(format!("{} {}", status.as_u16(), e.code))
-                }
-                Some(e) => {
-                    CliError::refused(format!("{} {}: {}", status.as_u16(), e.code, e.message))
-                }
-                None => CliError::refused(format!("HTTP {status}")),
-            });
-        }
-        return Ok(());
-    }
-    let mut sink: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .map_err(|e| CliError::usage(format!("cannot write {}: {e}", path.display())))?,
-        )),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    while let Some(frame) = body.frame().await {
-        let frame =
-            frame.map_err(|e| CliError::network(format!("reading the response failed: {e}")))?;
-        if let Ok(data) = frame.into_data() {
-            sink.write_all(&data)
-                .map_err(|e| CliError::usage(format!("cannot write the response: {e}")))?;
-        }
-    }
-    sink.flush()
-        .map_err(|e| CliError::usage(format!("cannot write the response: {e}")))
-}
-
-fn write_out(args: &RequestCmdArgs, bytes: &[u8]) -> Result<(), CliError> {
-    match &args.output {
-        Some(path) => std::fs::write(path, bytes)
-            .map_err(|e| CliError::usage(format!("cannot write {}: {e}", path.display()))),
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes)
-                .and_then(|()| out.flush())
-                .map_err(|e| CliError::usage(format!("cannot write the response: {e}")))
-        }
+    Sent {
+        report,
+        show_secrets,
+        verbose: args.verbose,
+        signed_steps: first.signed.as_ref().map(|(steps, _)| {
+            (
+                steps.canonical_request().as_str().to_owned(),
+                steps.string_to_sign().to_owned(),
+            )
+        }),
     }
 }

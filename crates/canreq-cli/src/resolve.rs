@@ -4,13 +4,16 @@
 
 use canreq::{Algorithm, Credentials, Scope, SessionTokenMode, SigningSettings, SigningTime};
 
-use crate::args::{RequestArgs, SigningArgs};
+use crate::args::{Addressing, EndpointArgs, RequestArgs, SigningArgs};
 use crate::body::Body;
 use crate::creds::{self, AwsChain};
+use crate::endpoint_config;
 use crate::error::CliError;
+use crate::infer;
 use crate::target::{Scheme, Url};
 
 /// A request and everything needed to sign it.
+#[derive(Clone)]
 pub struct Resolved {
     /// The request as it will be sent (with `--endpoint-url` applied), minus the signature.
     pub request: Prepared,
@@ -26,11 +29,20 @@ pub struct Resolved {
     pub algorithm: Algorithm,
 }
 
+/// A request addressed: where it goes and the scope it is signed for, no key yet.
+pub struct Addressed<'a> {
+    pub request: Prepared,
+    pub scope: Scope,
+    /// The endpoint it goes to instead of the URL's host, and where that was set.
+    pub endpoint: Option<(String, String)>,
+    chain: AwsChain<'a>,
+}
+
 impl Resolved {
     /// Resolves a request given on the command line.
     pub fn from_args(
         request: &RequestArgs,
-        endpoint: Option<&str>,
+        endpoint: &EndpointArgs,
         signing: &SigningArgs,
     ) -> Result<Resolved, CliError> {
         Self::completed(request, endpoint, signing, |_, _| Ok(()))
@@ -41,29 +53,22 @@ impl Resolved {
     /// are looked for, so that a mistake there is reported without asking the AWS chain.
     pub fn completed(
         request: &RequestArgs,
-        endpoint: Option<&str>,
+        endpoint: &EndpointArgs,
         signing: &SigningArgs,
         complete: impl FnOnce(&mut Prepared, &Scope) -> Result<(), CliError>,
     ) -> Result<Resolved, CliError> {
-        let (mut request, scope_host) = Prepared::from_args(request, endpoint)?;
-        let mut chain = AwsChain::new(signing.credentials.profile.as_deref());
-        let region_set = sigv4a_region_set(signing, &scope_host);
-        // A region set needs no region of its own; the chain's credentials are looked up for
-        // its first region.
-        let first_of_set = region_set.as_deref().and_then(|s| s.split(',').next());
-        let mrap_service = is_mrap_host(&scope_host).then_some("s3");
-        let mut scope = creds::choose_scope(
-            signing.region.as_deref().or(first_of_set),
-            signing.service.as_deref().or(mrap_service),
-            &scope_host,
-            &mut chain,
-        )?;
-        if let Some(set) = &region_set {
-            scope = Scope::for_region_set(set.split(',').map(str::trim), scope.service())?;
-        }
-        complete(&mut request, &scope)?;
-        let settings = settings(signing, scope.service())?;
-        let credentials = creds::resolve(&signing.credentials, scope.region(), &mut chain)?;
+        let mut addressed = address(request, endpoint, signing)?;
+        complete(&mut addressed.request, &addressed.scope)?;
+        addressed.signed_by(signing)
+    }
+}
+
+impl Addressed<'_> {
+    /// The key and signing rules added.
+    pub fn signed_by(mut self, signing: &SigningArgs) -> Result<Resolved, CliError> {
+        let settings = settings(signing, self.scope.service())?;
+        let credentials =
+            creds::resolve(&signing.credentials, self.scope.region(), &mut self.chain)?;
         let time = match &signing.date {
             Some(d) => SigningTime::parse(d)?,
             None => SigningTime::now(),
@@ -74,8 +79,8 @@ impl Resolved {
             Algorithm::HmacSha256
         };
         Ok(Resolved {
-            request,
-            scope,
+            request: self.request,
+            scope: self.scope,
             settings,
             credentials,
             time,
@@ -103,6 +108,49 @@ fn sigv4a_region_set(signing: &SigningArgs, host: &str) -> Option<String> {
     }
 }
 
+/// The request from the flags, its scope, and the endpoint it goes to: `--endpoint-url`, else
+/// the one the environment or profile configures for the service.
+pub fn address<'a>(
+    request: &RequestArgs,
+    endpoint: &EndpointArgs,
+    signing: &'a SigningArgs,
+) -> Result<Addressed<'a>, CliError> {
+    let mut prepared = Prepared::from_args(request)?;
+    // The host the scope is inferred from is the URL's, even when sending elsewhere.
+    let scope_host = prepared.url.host.clone();
+    let mut chain = AwsChain::new(signing.credentials.profile.as_deref());
+    let region_set = sigv4a_region_set(signing, &scope_host);
+    // A region set needs no region of its own; the chain's credentials are looked up for its
+    // first region.
+    let first_of_set = region_set.as_deref().and_then(|s| s.split(',').next());
+    let mrap_service = is_mrap_host(&scope_host).then_some("s3");
+    let mut scope = creds::choose_scope(
+        signing.region.as_deref().or(first_of_set),
+        signing.service.as_deref().or(mrap_service),
+        &scope_host,
+        &mut chain,
+    )?;
+    if let Some(set) = &region_set {
+        scope = Scope::for_region_set(set.split(',').map(str::trim), scope.service())?;
+    }
+    let chosen = match &endpoint.endpoint_url {
+        Some(url) => Some((url.clone(), "--endpoint-url".to_owned())),
+        None => endpoint_config::configured(scope.service(), &mut chain)?,
+    };
+    if let Some((url, _)) = &chosen {
+        let bucket = canreq::is_s3_family(scope.service())
+            .then(|| infer::s3_bucket(&scope_host))
+            .flatten();
+        prepared.send_to(Url::parse(url)?, bucket.as_deref(), endpoint.addressing);
+    }
+    Ok(Addressed {
+        request: prepared,
+        scope,
+        endpoint: chosen,
+        chain,
+    })
+}
+
 /// The service's rules plus the flags.
 fn settings(signing: &SigningArgs, service: &str) -> Result<SigningSettings, CliError> {
     let mut s = SigningSettings::for_service(service);
@@ -128,7 +176,7 @@ fn settings(signing: &SigningArgs, service: &str) -> Result<SigningSettings, Cli
 }
 
 /// A request ready to sign: what goes on the wire, minus the signature.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Prepared {
     pub method: String,
     pub url: Url,
@@ -138,21 +186,12 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Builds the request from the flags. `endpoint` (from `--endpoint-url`) replaces scheme,
-    /// host and port; the host returned beside it is the one the scope is inferred from.
-    fn from_args(
-        args: &RequestArgs,
-        endpoint: Option<&str>,
-    ) -> Result<(Prepared, String), CliError> {
+    /// Builds the request from the flags, `Host` from the URL unless given.
+    fn from_args(args: &RequestArgs) -> Result<Prepared, CliError> {
         let mut prepared = match &args.request_file {
             Some(path) => from_file(path)?,
             None => {
-                let (Some(method), Some(url)) = (&args.method, &args.url) else {
-                    return Err(CliError::usage(
-                        "give METHOD and URL (e.g. GET https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08), or --request-file FILE",
-                    ));
-                };
-                let method = method.clone();
+                let (method, url) = method_and_url(args)?;
                 let url = Url::parse(url)?;
                 let mut headers = Vec::with_capacity(args.headers.len() + 1);
                 for h in &args.headers {
@@ -162,38 +201,113 @@ impl Prepared {
                     method,
                     url,
                     headers,
-                    body: Body::from_data(&args.data)?,
+                    body: body_of(args)?,
                 }
             }
         };
-        // The host the scope is inferred from is the URL's, even when sending elsewhere.
-        let scope_host = prepared.url.host.clone();
-        if let Some(endpoint) = endpoint {
-            let e = Url::parse(endpoint)?;
-            prepared.url = Url {
-                target: prepared.url.target.clone(),
-                ..e
-            };
-            prepared
-                .headers
-                .retain(|(n, _)| !n.eq_ignore_ascii_case("host"));
-        }
-        if !prepared
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("host"))
-        {
+        if !prepared.has_header("host") {
             prepared
                 .headers
                 .insert(0, ("Host".to_owned(), prepared.url.host_header()));
         }
-        Ok((prepared, scope_host))
+        Ok(prepared)
+    }
+
+    /// Sends the request to `endpoint` (its scheme, host and port) instead. A virtual-hosted
+    /// S3 `bucket` moves into the path, as the AWS CLI sends it to a custom endpoint, or into
+    /// the endpoint's host name with [`Addressing::Virtual`].
+    fn send_to(&mut self, endpoint: Url, bucket: Option<&str>, addressing: Addressing) {
+        let mut target = self.url.target.clone();
+        let mut host = endpoint.host_header();
+        match (bucket, addressing) {
+            (Some(bucket), Addressing::Path) => target = format!("/{bucket}{target}"),
+            (Some(bucket), Addressing::Virtual) => host = format!("{bucket}.{host}"),
+            (None, _) => {}
+        }
+        self.url = Url { target, ..endpoint };
+        self.headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("host"));
+        self.headers.insert(0, ("Host".to_owned(), host));
+    }
+
+    /// Whether a header of this name is present.
+    pub fn has_header(&self, name: &str) -> bool {
+        self.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
     }
 
     /// Whether the URL is HTTPS.
     pub fn is_tls(&self) -> bool {
         self.url.scheme == Scheme::Https
     }
+}
+
+/// The method and URL from `METHOD URL`, `-X METHOD URL` or `URL` alone (curl's default:
+/// GET, PUT with -T, POST with -d).
+fn method_and_url(args: &RequestArgs) -> Result<(String, &str), CliError> {
+    let (word, url) = match (&args.method, &args.url) {
+        (Some(method), Some(url)) => (Some(method.as_str()), url.as_str()),
+        // One word is the URL.
+        (Some(url), None) => (None, url.as_str()),
+        _ => {
+            return Err(CliError::usage(
+                "give METHOD and URL (e.g. GET \
+                 https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08), the URL alone \
+                 (GET, or -X METHOD), or --request-file FILE",
+            ));
+        }
+    };
+    let method = match (word, args.request_method.as_deref()) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(CliError::usage(format!(
+                "two methods: {a} and -X {b}; give one"
+            )));
+        }
+        (Some(m), _) | (None, Some(m)) => m,
+        (None, None) if args.upload_file.is_some() => "PUT",
+        (None, None) if !args.data.is_empty() => "POST",
+        (None, None) => "GET",
+    };
+    check_method(method)?;
+    Ok((method.to_owned(), url))
+}
+
+/// A method is a token, and AWS's are upper case: `get` would be sent and refused as
+/// unknown (methods are case-sensitive).
+fn check_method(method: &str) -> Result<(), CliError> {
+    if method.contains("://") {
+        return Err(CliError::usage(format!(
+            "{method:?} is a URL where the method goes: give METHOD URL, -X METHOD URL or URL"
+        )));
+    }
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-') {
+        return Err(CliError::usage(format!(
+            "bad method {method:?}: expected a word such as GET, PUT or POST"
+        )));
+    }
+    if method.bytes().any(|b| b.is_ascii_lowercase()) {
+        return Err(CliError::usage(format!(
+            "method {method:?} is not upper case: methods are case-sensitive and servers refuse \
+             {method:?}; did you mean {}?",
+            method.to_ascii_uppercase()
+        )));
+    }
+    Ok(())
+}
+
+/// The body of `-d` or `-T`.
+fn body_of(args: &RequestArgs) -> Result<Body, CliError> {
+    if let Some(path) = &args.upload_file {
+        let path = path.to_string_lossy();
+        return Body::from_data(&[format!("@{path}")]);
+    }
+    if args.data.iter().any(|d| d == "@") {
+        return Err(CliError::usage(
+            "-d @ names no file: give -d @FILE, or -d @- to read stdin",
+        ));
+    }
+    Body::from_data(&args.data)
 }
 
 fn from_file(path: &std::path::Path) -> Result<Prepared, CliError> {

@@ -12,6 +12,8 @@
 //! - at most [`Limits::max_connections`] at once (more wait to be accepted), and at most
 //!   [`Limits::max_connections_per_address`] from one client address: a connection over its
 //!   address's share is closed as soon as it is accepted (`address_slots`);
+//! - each request head checked before hyper reads it, and refused in the handler's words when
+//!   it is over [`Limits::max_header_bytes`] or not HTTP/1.1 (`head`);
 //! - [`Limits::timeout`] to send a request head (hyper's header timeout), to finish the TLS
 //!   handshake, and to take each piece of an answer (`deadline`);
 //! - a request body read through a [`BodyClock`](body_time::BodyClock): a total deadline, a least
@@ -24,6 +26,7 @@
 mod address_slots;
 mod body_time;
 mod deadline;
+mod head;
 mod idle;
 mod linger;
 mod tls;
@@ -47,9 +50,12 @@ use tokio_rustls::TlsAcceptor;
 use crate::error::CliError;
 use address_slots::AddressSlots;
 use deadline::WriteDeadline;
+use head::{HeadGate, Ledger};
 use idle::{Activity, Watched};
 
 pub use body_time::BodyTime;
+pub use head::HeadRefusal;
+
 pub use tls::acceptor as tls_acceptor;
 
 /// What answers the requests of a server: `serve`'s verifier today, a proxy's forwarder later.
@@ -65,6 +71,16 @@ pub trait Handler: Send + Sync + 'static {
         request: hyper::Request<Incoming>,
         remote: SocketAddr,
     ) -> impl Future<Output = hyper::Response<Self::Body>> + Send;
+
+    /// The answer to a request head the core refused before hyper read it (over the size
+    /// limit, or one hyper would refuse with a bare status): `head` is what was received of it.
+    /// The connection closes after the answer.
+    fn head_refused(
+        &self,
+        refusal: &HeadRefusal,
+        head: &[u8],
+        remote: SocketAddr,
+    ) -> hyper::Response<Self::Body>;
 
     /// A connection hyper ended on its own (a request head too large, malformed or too slow,
     /// a client gone mid-request or one that stopped reading): no request reached
@@ -109,20 +125,29 @@ async fn serve_then_linger<H, S>(
     stream: S,
     handler: Arc<H>,
     remote: SocketAddr,
+    max_head: usize,
 ) -> Result<(), hyper::Error>
 where
     H: Handler,
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let ledger = Arc::new(Ledger::default());
+    let gate = HeadGate::new(stream, max_head, Arc::clone(&ledger));
     let service = service_fn(move |request| {
         let handler = Arc::clone(&handler);
-        async move { Ok::<_, Infallible>(handler.handle(request, remote).await) }
+        let refused = ledger.next_request();
+        async move {
+            Ok::<_, Infallible>(match refused {
+                Some((refusal, head)) => handler.head_refused(&refusal, &head, remote),
+                None => handler.handle(request, remote).await,
+            })
+        }
     });
     let released = builder
-        .serve_connection(TokioIo::new(stream), service)
+        .serve_connection(TokioIo::new(gate), service)
         .without_shutdown()
         .await?;
-    linger::linger(released.io.into_inner()).await;
+    linger::linger(released.io.into_inner().into_inner()).await;
     Ok(())
 }
 
@@ -137,6 +162,7 @@ pub async fn accept_loop<H: Handler>(
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let address_slots = AddressSlots::new(limits.max_connections_per_address);
     let timeout = limits.timeout;
+    let max_head = limits.max_header_bytes;
     loop {
         let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
             return;
@@ -165,7 +191,9 @@ pub async fn accept_loop<H: Handler>(
                 let mut b = http1::Builder::new();
                 b.timer(TokioTimer::new())
                     .header_read_timeout(timeout)
-                    .max_buf_size(limits.max_header_bytes)
+                    // The head limit is the gate's (`head`), exact; hyper's buffer only needs
+                    // room for a head at the limit and the start of a body.
+                    .max_buf_size(max_head.saturating_add(64 * 1024))
                     // A client that shuts down its sending side once the request is out still
                     // gets its answer: without this, hyper drops the connection (and the request
                     // being answered) as soon as it reads the end of the stream.
@@ -183,14 +211,15 @@ pub async fn accept_loop<H: Handler>(
                     match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
                         Ok(Ok(tls_stream)) => {
                             let io = Watched::new(tls_stream, Arc::clone(&activity));
-                            serve_then_linger(&builder, io, Arc::clone(&handler), remote).await
+                            serve_then_linger(&builder, io, Arc::clone(&handler), remote, max_head)
+                                .await
                         }
                         _ => Ok(()),
                     }
                 }
                 None => {
                     let io = Watched::new(stream, Arc::clone(&activity));
-                    serve_then_linger(&builder, io, Arc::clone(&handler), remote).await
+                    serve_then_linger(&builder, io, Arc::clone(&handler), remote, max_head).await
                 }
             };
             match served {

@@ -3,7 +3,7 @@
 use canreq::{Scope, SigningTime};
 use clap::Args;
 
-use crate::args::{Format, RequestArgs, SigningArgs};
+use crate::args::{EndpointArgs, Format, RequestArgs, SigningArgs, parse_expires};
 use crate::error::CliError;
 use crate::out::{out, outln};
 use crate::resolve::Resolved;
@@ -21,12 +21,11 @@ pub struct SignArgs {
     /// Sign in the query string (presigned URL form) instead of the Authorization header.
     #[arg(long)]
     pub query: bool,
-    /// Validity of a query-signed request, 1 to 604800 seconds.
-    #[arg(long, default_value_t = 3600, requires = "query")]
+    /// Validity of a query-signed request: seconds or a duration (900, 15m, 1h, 7d), at most 7d.
+    #[arg(long, default_value = "3600", value_parser = parse_expires, requires = "query")]
     pub expires: u32,
-    /// Send to this endpoint instead of the URL's host, signing for the URL's service and region.
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -39,13 +38,12 @@ pub struct SignArgs {
 pub struct PresignArgs {
     #[command(flatten)]
     pub request: RequestArgs,
-    /// Validity in seconds, 1 to 604800 (7 days).
-    #[arg(long, default_value_t = 3600)]
+    /// Validity: seconds or a duration (900, 15m, 1h, 7d), at most 7 days.
+    #[arg(long, default_value = "3600", value_parser = parse_expires)]
     pub expires: u32,
-    /// Put this endpoint in the URL instead of the URL's host, signing for the URL's service.
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-    /// Output format: the URL alone, or JSON with the steps.
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+    /// Output format: the URL (and, on stderr, what to send with it), or JSON with the steps.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[command(flatten)]
@@ -63,27 +61,86 @@ pub fn run_sign(args: SignArgs) -> Result<(), CliError> {
     } else {
         Placement::Header
     };
-    let resolved = Resolved::from_args(&args.request, args.endpoint_url.as_deref(), &args.signing)?;
+    let resolved = Resolved::from_args(&args.request, &args.endpoint, &args.signing)?;
     let signed = signing::sign(resolved, placement, None)?;
     print_signed(&signed, args.format, args.signing.show_secrets)?;
     Ok(())
 }
 
 pub fn run_presign(args: PresignArgs) -> Result<(), CliError> {
-    let resolved = Resolved::from_args(&args.request, args.endpoint_url.as_deref(), &args.signing)?;
+    let resolved = Resolved::from_args(&args.request, &args.endpoint, &args.signing)?;
     let placement = Placement::Query {
         expires: args.expires,
     };
     let signed = signing::sign(resolved, placement, None)?;
     match args.format {
         // The URL is the product: it carries the session token, as it must to be usable.
-        Format::Text => outln!(
-            "{}",
-            signed.request.url.with_target(&signed.request.url.target)
-        )?,
+        Format::Text => {
+            let p = &signed.request;
+            let url = p.url.with_target(&p.url.target);
+            outln!("{url}")?;
+            // On stderr, so that `$(canreq presign …)` is the URL alone.
+            let show = args.signing.show_secrets;
+            let headers = headers_to_send(&signed, show);
+            if !headers.is_empty() {
+                eprintln!("Send these signed headers with it, exactly:");
+                for (name, value) in &headers {
+                    eprintln!("  {name}: {value}");
+                }
+            }
+            eprintln!("Example: {}", presigned_curl(&signed, show));
+        }
         Format::Json => print_signed(&signed, Format::Json, args.signing.show_secrets)?,
     }
     Ok(())
+}
+
+/// The headers a presigned URL was signed with, besides `Host`: a request without them (or
+/// with other values) does not match its signature.
+fn headers_to_send(signed: &Signed, show_secrets: bool) -> Vec<(&str, &str)> {
+    let names = signed.steps.canonical_request().signed_headers();
+    let signed_names: Vec<&str> = names.split(';').collect();
+    signed
+        .request
+        .headers
+        .iter()
+        .filter(|(n, _)| {
+            !n.eq_ignore_ascii_case("host")
+                && signed_names.contains(&n.to_ascii_lowercase().as_str())
+        })
+        .map(|(n, v)| {
+            let v = if canreq::is_secret_header(n) && !show_secrets {
+                steps::REDACTED
+            } else {
+                v.as_str()
+            };
+            (n.as_str(), v)
+        })
+        .collect()
+}
+
+/// A curl command that uses a presigned URL: its method, its signed headers, and a file to
+/// upload when the method sends one.
+fn presigned_curl(signed: &Signed, show_secrets: bool) -> String {
+    let p = &signed.request;
+    let url = p.url.with_target(&p.url.target);
+    let mut line = String::from("curl");
+    match p.method.as_str() {
+        "GET" => {}
+        "PUT" => line.push_str(" -T FILE"),
+        "HEAD" => line.push_str(" -I"),
+        "POST" => line.push_str(" -X POST --data-binary @FILE"),
+        other => line.push_str(&format!(" -X {}", steps::shell_quote(other))),
+    }
+    for (name, value) in headers_to_send(signed, show_secrets) {
+        line.push_str(&format!(
+            " -H {}",
+            steps::shell_quote(&format!("{name}: {value}"))
+        ));
+    }
+    line.push(' ');
+    line.push_str(&steps::shell_quote(&url));
+    line
 }
 
 fn print_signed(signed: &Signed, format: Format, show_secrets: bool) -> Result<(), CliError> {
@@ -101,13 +158,21 @@ fn print_signed(signed: &Signed, format: Format, show_secrets: bool) -> Result<(
                 "string_to_sign": signed.steps.string_to_sign(),
                 "algorithm": signed.steps.algorithm().name(),
                 "region_set": region_set(signed),
-                "signing_key": signed.steps.signing_key().map(|key| key.to_hex()),
+                "signing_key": signed.steps.signing_key().map(|key| shown_key(key, show_secrets)),
                 "public_key": signed.steps.ecdsa_key().map(|key| key.public_key().to_hex()),
                 "signature": signed.steps.signature(),
                 "authorization": signed.authorization,
                 "method": p.method,
                 "headers": steps::headers_json(&p.headers, show_secrets),
                 "url": url,
+                "headers_to_send": headers_to_send(signed, show_secrets)
+                    .iter()
+                    .map(|(n, v)| serde_json::json!([n, v]))
+                    .collect::<Vec<_>>(),
+                "curl": signed
+                    .authorization
+                    .is_none()
+                    .then(|| presigned_curl(signed, show_secrets)),
             });
             outln!(
                 "{}",
@@ -118,7 +183,16 @@ fn print_signed(signed: &Signed, format: Format, show_secrets: bool) -> Result<(
     Ok(())
 }
 
-/// The seeds' `signing` program: a canonical request in, the remaining steps out.
+/// The signing key in hex, or the redaction: it signs anything for its day, region and
+/// service, like the secret it comes from.
+fn shown_key(key: &canreq::SigningKey, show_secrets: bool) -> String {
+    if show_secrets {
+        key.to_hex()
+    } else {
+        steps::REDACTED.to_owned()
+    }
+}
+
 /// SigV4a's region set as signed: the `X-Amz-Region-Set` header or presign parameter.
 fn region_set(signed: &Signed) -> Option<String> {
     if let Some((_, value)) = signed
@@ -136,6 +210,7 @@ fn region_set(signed: &Signed) -> Option<String> {
     Some(value.replace("%2A", "*").replace("%2C", ","))
 }
 
+/// The seeds' `signing` program: a canonical request in, the remaining steps out.
 fn sign_canonical(text: &str, args: &SignArgs) -> Result<(), CliError> {
     let creq = read_text_arg(text)?;
     let creq = creq
@@ -170,13 +245,16 @@ fn sign_canonical(text: &str, args: &SignArgs) -> Result<(), CliError> {
             outln!("Date:              {}", time.date())?;
             outln!("Credential scope:  {credential_scope}")?;
             outln!("\nString to sign:\n{string_to_sign}\n")?;
-            outln!("Signing key:       {}", key.to_hex())?;
+            outln!(
+                "Signing key:       {}",
+                shown_key(&key, signing.show_secrets)
+            )?;
             outln!("Signature:         {signature}")?;
         }
         Format::Json => {
             let value = serde_json::json!({
                 "string_to_sign": string_to_sign,
-                "signing_key": key.to_hex(),
+                "signing_key": shown_key(&key, signing.show_secrets),
                 "signature": signature,
                 "credential_scope": credential_scope,
             });

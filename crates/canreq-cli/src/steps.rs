@@ -12,7 +12,7 @@ pub const REDACTED: &str = "<redacted: --show-secrets shows it>";
 
 /// The labelled steps: timestamp, date, scope, canonical request, string to sign, signing key,
 /// signature.
-pub fn labelled(steps: &Steps, show_secrets: bool, show_key: bool) -> String {
+pub fn labelled(steps: &Steps, show_secrets: bool) -> String {
     let mut out = String::new();
     let time = steps.time();
     let _ = writeln!(out, "Amazon timestamp:  {}", time.amz_date());
@@ -24,10 +24,9 @@ pub fn labelled(steps: &Steps, show_secrets: bool, show_key: bool) -> String {
         canonical_text(steps, show_secrets)
     );
     let _ = writeln!(out, "String to sign:\n{}\n", steps.string_to_sign());
-    let shown = show_key || show_secrets;
     match (steps.signing_key(), steps.ecdsa_key()) {
         (Some(key), _) => {
-            let key = if shown {
+            let key = if show_secrets {
                 key.to_hex()
             } else {
                 REDACTED.to_owned()
@@ -51,10 +50,32 @@ pub fn labelled(steps: &Steps, show_secrets: bool, show_key: bool) -> String {
     out
 }
 
+/// The steps as one JSON object; the signing key (SigV4's) redacted unless `show_secrets`,
+/// SigV4a's public key shown.
+pub fn steps_json(steps: &Steps, show_secrets: bool) -> serde_json::Value {
+    let key = steps.signing_key().map(|key| {
+        if show_secrets {
+            key.to_hex()
+        } else {
+            REDACTED.to_owned()
+        }
+    });
+    serde_json::json!({
+        "amz_date": steps.time().amz_date(),
+        "credential_scope": steps.credential_scope(),
+        "canonical_request": canonical_text(steps, show_secrets),
+        "string_to_sign": steps.string_to_sign(),
+        "algorithm": steps.algorithm().name(),
+        "signing_key": key,
+        "public_key": steps.ecdsa_key().map(|key| key.public_key().to_hex()),
+        "signature": steps.signature(),
+    })
+}
+
 /// The labelled steps, the `Authorization` header or presigned URL they make, and the signed
 /// request.
 pub fn signed_text(signed: &Signed, show_secrets: bool) -> String {
-    let mut out = labelled(&signed.steps, show_secrets, true);
+    let mut out = labelled(&signed.steps, show_secrets);
     let request = &signed.request;
     match &signed.authorization {
         Some(authorization) => {
@@ -116,7 +137,14 @@ pub fn render_request(
         Body::Bytes(b) => {
             let _ = writeln!(out, "[{} bytes of body]", b.len());
         }
-        Body::File { path, len } => {
+        Body::File {
+            len,
+            spool: Some(_),
+            ..
+        } => {
+            let _ = writeln!(out, "[{len} bytes from stdin]");
+        }
+        Body::File { path, len, .. } => {
             let _ = writeln!(out, "[{len} bytes from {}]", path.display());
         }
     }
@@ -179,6 +207,7 @@ pub fn curl_command(
             Ok(text) => out.push_str(&format!(" --data-binary {}", shell_quote(text))),
             Err(_) => out.push_str(" --data-binary @BODY_FILE"),
         },
+        Body::File { spool: Some(_), .. } => out.push_str(" --data-binary @-"),
         Body::File { path, .. } => out.push_str(&format!(
             " --data-binary {}",
             shell_quote(&format!("@{}", path.display()))

@@ -20,6 +20,15 @@ pub struct VerifyArgs {
     /// The raw HTTP/1.1 request (request line, headers, body), or - for stdin.
     #[arg(long, value_name = "FILE", default_value = "-")]
     pub request_file: PathBuf,
+    /// Check a presigned URL instead: the request a client sends with it (--method, -H).
+    #[arg(long, value_name = "URL", conflicts_with = "request_file")]
+    pub url: Option<String>,
+    /// The method a presigned URL is used with (for --url).
+    #[arg(long, default_value = "GET", requires = "url")]
+    pub method: String,
+    /// A header sent with the presigned URL, 'Name: value' (for --url). Repeatable.
+    #[arg(short = 'H', long = "header", value_name = "HEADER", requires = "url")]
+    pub headers: Vec<String>,
     /// Access key id the request must be signed with.
     #[arg(long, env = "CANREQ_ACCESS_KEY")]
     pub access_key: String,
@@ -53,7 +62,10 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: VerifyArgs) -> Result<(), CliError> {
-    let bytes = crate::body::read_all(&args.request_file)?;
+    let bytes = match &args.url {
+        Some(url) => presigned_request(url, &args.method, &args.headers)?,
+        None => crate::body::read_all(&args.request_file)?,
+    };
     // Framed as a server frames it: what a server would not read as this request's body is
     // not vouched for by its signature.
     let message = match RawRequest::read_message(&bytes) {
@@ -117,6 +129,27 @@ pub fn run(args: VerifyArgs) -> Result<(), CliError> {
             Err(refused(&error))
         }
     }
+}
+
+/// The request a client makes with a presigned URL: its target, its host and the given headers.
+fn presigned_request(url: &str, method: &str, headers: &[String]) -> Result<Vec<u8>, CliError> {
+    let url = crate::target::Url::parse(url)?;
+    let mut head = format!(
+        "{method} {} HTTP/1.1\r\nHost: {}\r\n",
+        url.target,
+        url.host_header()
+    );
+    for header in headers {
+        if !header.contains(':') {
+            return Err(CliError::usage(format!(
+                "bad header {header:?}: expected 'Name: value'"
+            )));
+        }
+        head.push_str(header);
+        head.push_str("\r\n");
+    }
+    head.push_str("\r\n");
+    Ok(head.into_bytes())
 }
 
 /// Prints the invalid verdict and returns the exit it means.

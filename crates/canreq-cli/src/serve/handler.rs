@@ -14,8 +14,10 @@ use canreq::{Credentials, Request, SigningTime};
 use http_body_util::Full;
 use hyper::body::{Body, Incoming};
 
+use super::claimed::{Claimed, claimed_credential};
 use super::refusal::{Refusal, ServerRefusal};
 use super::reply::{self, Protocol};
+use super::unparsed;
 use crate::server::{self, BodyTime};
 
 type Store = HashMap<String, Credentials>;
@@ -25,6 +27,8 @@ pub struct State {
     verifier: Verifier<Store>,
     bodies: BodyLimits,
     quiet: bool,
+    /// Whether a refused signature's answer names the client's mistake (`--explain`).
+    explain: bool,
     next_id: AtomicU64,
 }
 
@@ -58,8 +62,24 @@ impl State {
             verifier,
             bodies,
             quiet,
+            explain: false,
             next_id: AtomicU64::new(1),
         }
+    }
+
+    /// Names the client's mistake in every refused signature's answer: a catalogue search per
+    /// refusal, which a debugging endpoint can afford and a public one should not offer.
+    pub fn explaining(mut self, explain: bool) -> Self {
+        self.explain = explain;
+        self
+    }
+
+    /// A fresh request id.
+    fn request_id(&self) -> String {
+        format!(
+            "canreq-{:016x}",
+            self.next_id.fetch_add(1, Ordering::Relaxed)
+        )
     }
 
     /// The log line of a connection that hyper ended on its own: a request head too large or
@@ -109,6 +129,26 @@ impl server::Handler for State {
         handle(self, request, remote)
     }
 
+    fn head_refused(
+        &self,
+        refusal: &server::HeadRefusal,
+        head: &[u8],
+        remote: SocketAddr,
+    ) -> hyper::Response<Full<Bytes>> {
+        let answered = unparsed::answer(refusal, head, &self.request_id());
+        if !self.quiet {
+            eprintln!(
+                "{} {remote} {} {} {} {} - 0.0ms",
+                log_time(),
+                answered.method,
+                answered.path,
+                answered.response.status().as_u16(),
+                answered.code
+            );
+        }
+        answered.response
+    }
+
     fn connection_failed(&self, remote: SocketAddr, error: &hyper::Error) {
         self.log_connection_error(remote, error);
     }
@@ -135,10 +175,7 @@ async fn handle(
     remote: SocketAddr,
 ) -> hyper::Response<Full<Bytes>> {
     let started = Instant::now();
-    let id = format!(
-        "canreq-{:016x}",
-        state.next_id.fetch_add(1, Ordering::Relaxed)
-    );
+    let id = state.request_id();
     let (parts, body) = request.into_parts();
     let method = parts.method.as_str().to_owned();
     let path = parts.uri.path().to_owned();
@@ -172,11 +209,11 @@ async fn handle(
         Err(Rejected {
             refusal,
             access_key_id,
-        }) => (
-            reply::refused(&refusal, &protocol, claimed_service(&parts), &id, &method),
-            refusal.code(),
-            access_key_id,
-        ),
+        }) => {
+            let (response, code) =
+                reply::refused(&refusal, &protocol, Claimed::of(&parts), &id, &method);
+            (response, code, access_key_id)
+        }
     };
     if !body_read {
         // A request refused before its body was read to the end: hyper closes the connection
@@ -287,7 +324,7 @@ async fn verify(
         .begin(&request, SigningTime::now())
         .map_err(|e| {
             let akid = claimed_key(&request);
-            (explained(&state.verifier, &request, e), akid)
+            (explained(state, &request, e), akid)
         })?;
     let akid = begun.access_key_id().to_owned();
     let max_body = limits.max_for(&begun);
@@ -314,8 +351,30 @@ async fn verify(
             }
             Ok(Some(Ok(frame))) => frame,
         };
-        let Ok(data) = frame.into_data() else {
-            continue;
+        let data = match frame.into_data() {
+            Ok(data) => data,
+            Err(frame) => {
+                // HTTP trailer fields come after the signed head: nothing can sign them, so an
+                // `x-amz-*` one (a checksum, a token) is refused rather than ignored.
+                if let Some(name) = frame
+                    .trailers_ref()
+                    .and_then(|t| t.keys().find(|n| n.as_str().starts_with("x-amz-")))
+                {
+                    return Err((
+                        AuthError::new(
+                            ErrorCode::InvalidRequest,
+                            format!(
+                                "The HTTP trailer field {name} cannot be signed: SigV4 signs the \
+                                 head, and a trailer comes after the body (aws-chunked bodies \
+                                 carry their own signed trailer)."
+                            ),
+                        ),
+                        akid,
+                    )
+                        .into());
+                }
+                continue;
+            }
         };
         seen += data.len() as u64;
         if seen > max_body {
@@ -338,7 +397,7 @@ async fn verify(
         Begun::Whole(pending) => (
             pending
                 .finish()
-                .map_err(|e| (explained(&state.verifier, &request, e), akid))?,
+                .map_err(|e| (explained(state, &request, e), akid))?,
             None,
         ),
         Begun::Chunked(pending) => {
@@ -355,12 +414,22 @@ async fn verify(
     })
 }
 
-/// A signature that does not match, with the mistake that reproduces it named (the catalogue
-/// of `canreq::diagnose`, with the secret the store holds): what the client needs to fix. Any
-/// other refusal as it is. The search costs about a millisecond, and only a client that holds
-/// a known access key id and sends a wrong signature pays it.
-fn explained(verifier: &Verifier<Store>, request: &Request<'_>, error: AuthError) -> AuthError {
-    if error.code() != ErrorCode::SignatureDoesNotMatch {
+/// Canonical requests longer than this are not searched: the search re-signs the request
+/// some two hundred ways, and a large head would make each refusal costly to the server.
+const EXPLAIN_MAX_CANONICAL: usize = 16 * 1024;
+
+/// With `--explain`, a signature that does not match, with the mistake that reproduces it named
+/// (the catalogue of `canreq::diagnose`, with the secret the store holds): what the client needs
+/// to fix. Any other refusal as it is.
+fn explained(state: &State, request: &Request<'_>, error: AuthError) -> AuthError {
+    if !state.explain || error.code() != ErrorCode::SignatureDoesNotMatch {
+        return error;
+    }
+    let verifier = &state.verifier;
+    if error
+        .detail("CanonicalRequest")
+        .is_none_or(|creq| creq.len() > EXPLAIN_MAX_CANONICAL)
+    {
         return error;
     }
     let payload_hash = error
@@ -392,35 +461,4 @@ fn claimed_key(request: &Request<'_>) -> String {
         .filter(|k| k.bytes().all(|b| b.is_ascii_alphanumeric()))
         .map(str::to_owned)
         .unwrap_or_default()
-}
-
-/// The service a refused request claimed, to answer in the shape its SDK parses.
-fn claimed_service(parts: &http::request::Parts) -> Option<&str> {
-    let authorization = parts
-        .headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    claimed_credential(authorization, parts.uri.query().unwrap_or(""), 3)
-        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-}
-
-/// Part `index` of the credential (`AKID/DATE/REGION/SERVICE/aws4_request`) a request claims,
-/// read loosely from the `Authorization` header or the presign parameter: for the log and the
-/// shape of a refusal only, never for a decision (the verifier has refused the request).
-fn claimed_credential<'a>(
-    authorization: Option<&'a str>,
-    query: &'a str,
-    index: usize,
-) -> Option<&'a str> {
-    let from_header = authorization.and_then(|a| {
-        let credential = a.split("Credential=").nth(1)?;
-        let credential = credential.split([',', ' ']).next()?;
-        credential.split('/').nth(index)
-    });
-    from_header.or_else(|| {
-        query.split('&').find_map(|p| {
-            let v = p.strip_prefix("X-Amz-Credential=")?;
-            v.split("%2F").nth(index)
-        })
-    })
 }

@@ -1,5 +1,7 @@
 //! Why `serve` refused a request: the verifier said no, or the server's own limits did.
 
+use std::borrow::Cow;
+
 use canreq::verify::AuthError;
 
 /// A refusal, whoever made it; rendered the same way either way (see `render`).
@@ -32,7 +34,7 @@ impl Refusal {
     pub fn message(&self) -> &str {
         match self {
             Refusal::Verifier(e) => e.message(),
-            Refusal::Server(e) => e.message,
+            Refusal::Server(e) => &e.message,
         }
     }
 
@@ -65,7 +67,7 @@ impl From<ServerRefusal> for Refusal {
 pub struct ServerRefusal {
     status: u16,
     code: &'static str,
-    message: &'static str,
+    message: Cow<'static, str>,
     details: Vec<(&'static str, String)>,
 }
 
@@ -75,7 +77,7 @@ impl ServerRefusal {
         ServerRefusal {
             status: 400,
             code: "EntityTooLarge",
-            message: "Your proposed upload exceeds the maximum allowed size.",
+            message: Cow::Borrowed("Your proposed upload exceeds the maximum allowed size."),
             details: vec![("MaxSizeAllowed", max_bytes.to_string())],
         }
     }
@@ -85,8 +87,40 @@ impl ServerRefusal {
         ServerRefusal {
             status: 400,
             code: "RequestTimeout",
-            message: "Your socket connection to the server was not read from or written to within the timeout period.",
+            message: Cow::Borrowed(
+                "Your socket connection to the server was not read from or written to within the timeout period.",
+            ),
             details: Vec::new(),
         }
+    }
+
+    /// S3's code for a request it cannot parse as HTTP.
+    pub const MALFORMED_HTTP: &'static str = "InvalidRequest";
+    /// S3's code for a request head over its size limit.
+    pub const HEAD_TOO_LARGE: &'static str = "RequestHeaderSectionTooLarge";
+
+    /// The request head is not HTTP/1.1 as RFC 9112 writes it (`why` says where).
+    pub fn malformed_http(why: impl Into<Cow<'static, str>>) -> Self {
+        ServerRefusal {
+            status: 400,
+            code: Self::MALFORMED_HTTP,
+            message: why.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// The request head is larger than `max_bytes`.
+    pub fn head_too_large(max_bytes: usize) -> Self {
+        ServerRefusal {
+            status: 400,
+            code: Self::HEAD_TOO_LARGE,
+            message: Cow::Borrowed("Your request header section exceeds the maximum allowed size."),
+            details: vec![("MaxSizeAllowed", max_bytes.to_string())],
+        }
+    }
+
+    /// The code.
+    pub fn code(&self) -> &'static str {
+        self.code
     }
 }

@@ -1,6 +1,6 @@
 //! The documents `serve` writes: XML with quick-xml, JSON with serde_json. The error documents
 //! are AWS's three dialects (S3's `<Error>`, the Query protocol's `<ErrorResponse>`, the JSON
-//! protocols' `__type`/`message`), from a [`Refusal`]'s code, message and details.
+//! protocols' `__type`/`message`), from a refusal as its dialect says it ([`Spoken`]).
 //!
 //! Control characters in a value (a canonical request quoting a header that held one) are
 //! written as character references in XML and `\uXXXX` in JSON, so that a client's parser
@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::ser::{CharEscape, CompactFormatter, Formatter};
 
-use super::refusal::Refusal;
+use super::dialect::Spoken;
 
 /// An XML document: the declaration on its own line, then one root element and a newline.
 pub struct XmlDocument {
@@ -91,7 +91,7 @@ fn needs_reference(c: char) -> bool {
 }
 
 /// S3's error document (REST): `<Error><Code>…</Code><Message>…</Message>…<RequestId>`.
-pub fn error_xml(refusal: &Refusal, request_id: &str) -> Vec<u8> {
+pub fn error_xml(refusal: &Spoken<'_>, request_id: &str) -> Vec<u8> {
     let mut xml = XmlDocument::new();
     xml.open("Error");
     error_fields(&mut xml, refusal);
@@ -101,9 +101,9 @@ pub fn error_xml(refusal: &Refusal, request_id: &str) -> Vec<u8> {
 
 /// The Query protocol's error document (IAM, STS, EC2, …):
 /// `<ErrorResponse><Error><Type>…</Error><RequestId>…</ErrorResponse>`.
-pub fn query_error_xml(refusal: &Refusal, request_id: &str) -> Vec<u8> {
+pub fn query_error_xml(refusal: &Spoken<'_>, request_id: &str) -> Vec<u8> {
     let mut xml = XmlDocument::new();
-    let side = if refusal.status() < 500 {
+    let side = if refusal.status < 500 {
         "Sender"
     } else {
         "Receiver"
@@ -118,16 +118,16 @@ pub fn query_error_xml(refusal: &Refusal, request_id: &str) -> Vec<u8> {
     xml.finish()
 }
 
-fn error_fields(xml: &mut XmlDocument, refusal: &Refusal) {
-    xml.element("Code", refusal.code())
-        .element("Message", refusal.message());
-    for (name, value) in refusal.details() {
+fn error_fields(xml: &mut XmlDocument, refusal: &Spoken<'_>) {
+    xml.element("Code", refusal.code)
+        .element("Message", &refusal.message);
+    for (name, value) in refusal.details.iter() {
         xml.element(name, value);
     }
 }
 
 /// The JSON protocols' error document: `__type`, `message`, then the details, in that order.
-pub fn error_json(refusal: &Refusal) -> Vec<u8> {
+pub fn error_json(refusal: &Spoken<'_>) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, ControlEscapes);
     // Into a Vec, with string keys only: serializing cannot fail.
@@ -136,19 +136,19 @@ pub fn error_json(refusal: &Refusal) -> Vec<u8> {
 }
 
 /// The JSON error document as a value (the CBOR answer is written from it).
-pub fn error_value(refusal: &Refusal) -> serde_json::Value {
+pub fn error_value(refusal: &Spoken<'_>) -> serde_json::Value {
     serde_json::to_value(JsonError(refusal)).unwrap_or_default()
 }
 
-struct JsonError<'a>(&'a Refusal);
+struct JsonError<'a, 'b>(&'a Spoken<'b>);
 
-impl Serialize for JsonError<'_> {
+impl Serialize for JsonError<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let details = self.0.details();
+        let details = &self.0.details;
         let mut map = serializer.serialize_map(Some(2 + details.len()))?;
-        map.serialize_entry("__type", self.0.code())?;
-        map.serialize_entry("message", self.0.message())?;
-        for (name, value) in details {
+        map.serialize_entry("__type", self.0.code)?;
+        map.serialize_entry("message", &self.0.message)?;
+        for (name, value) in details.iter() {
             map.serialize_entry(name, value)?;
         }
         map.end()
@@ -191,7 +191,8 @@ impl Formatter for ControlEscapes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::serve::refusal::ServerRefusal;
+    use crate::serve::dialect::Spoken;
+    use crate::serve::refusal::{Refusal, ServerRefusal};
     use canreq::verify::{AuthError, ErrorCode};
 
     fn text(bytes: Vec<u8>) -> String {
@@ -206,7 +207,7 @@ mod tests {
     fn the_s3_dialect_escapes_the_five_xml_characters() {
         let r = refusal(ErrorCode::InvalidArgument, "a <b> & 'c' \"d\"");
         assert_eq!(
-            text(error_xml(&r, "req-1")),
+            text(error_xml(&Spoken::from(&r), "req-1")),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InvalidArgument</Code>\
              <Message>a &lt;b&gt; &amp; &apos;c&apos; &quot;d&quot;</Message>\
              <RequestId>req-1</RequestId></Error>\n"
@@ -217,13 +218,13 @@ mod tests {
     fn the_query_dialect_wraps_the_error_and_names_the_side_at_fault() {
         let r = refusal(ErrorCode::InvalidAccessKeyId, "unknown key");
         assert_eq!(
-            text(query_error_xml(&r, "req-1")),
+            text(query_error_xml(&Spoken::from(&r), "req-1")),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse><Error><Type>Sender</Type>\
              <Code>InvalidAccessKeyId</Code><Message>unknown key</Message></Error>\
              <RequestId>req-1</RequestId></ErrorResponse>\n"
         );
         let r = refusal(ErrorCode::NotImplemented, "SigV4a");
-        assert!(text(query_error_xml(&r, "r")).contains("<Type>Receiver</Type>"));
+        assert!(text(query_error_xml(&Spoken::from(&r), "r")).contains("<Type>Receiver</Type>"));
     }
 
     #[test]
@@ -233,7 +234,7 @@ mod tests {
             "missing \"Signature\" \\ here",
         );
         assert_eq!(
-            text(error_json(&r)),
+            text(error_json(&Spoken::from(&r))),
             r#"{"__type":"IncompleteSignature","message":"missing \"Signature\" \\ here"}"#
         );
         // Every control character but line feed, carriage return and tab as \uXXXX, including
@@ -243,7 +244,7 @@ mod tests {
             "\n\r\t|\u{0}\u{8}\u{c}\u{1b}\u{7f}\u{85}\u{9f}|é→/",
         );
         assert_eq!(
-            text(error_json(&r)),
+            text(error_json(&Spoken::from(&r))),
             r#"{"__type":"InvalidArgument","message":"\n\r\t|\u0000\u0008\u000c\u001b\u007f\u0085\u009f|é→/"}"#
         );
     }
@@ -255,7 +256,7 @@ mod tests {
                 .with_detail("CanonicalRequest", "GET\n/\u{1}\u{7f}\r")
                 .with_detail("StringToSign", "AWS4-HMAC-SHA256"),
         );
-        let xml = text(error_xml(&r, "id"));
+        let xml = text(error_xml(&Spoken::from(&r), "id"));
         assert!(
             xml.contains(
                 "<Message>a&lt;b &amp; &quot;c&quot;</Message>\
@@ -264,31 +265,31 @@ mod tests {
             ),
             "{xml}"
         );
-        assert!(text(query_error_xml(&r, "id")).contains(
+        assert!(text(query_error_xml(&Spoken::from(&r), "id")).contains(
             "<CanonicalRequest>GET\n/&#x1;&#x7f;&#xd;</CanonicalRequest>\
                  <StringToSign>AWS4-HMAC-SHA256</StringToSign></Error>"
         ));
-        let json = text(error_json(&r));
+        let json = text(error_json(&Spoken::from(&r)));
         assert_eq!(
             json,
             r#"{"__type":"SignatureDoesNotMatch","message":"a<b & \"c\"","CanonicalRequest":"GET\n/\u0001\u007f\r","StringToSign":"AWS4-HMAC-SHA256"}"#
         );
         // The CBOR answer's value is the JSON document's.
         let parsed: serde_json::Value = serde_json::from_str(&json).expect("JSON");
-        assert_eq!(error_value(&r), parsed);
+        assert_eq!(error_value(&Spoken::from(&r)), parsed);
     }
 
     #[test]
     fn the_servers_own_refusals_render_like_the_verifiers() {
         let r = Refusal::Server(ServerRefusal::too_large(1024));
         assert_eq!((r.code(), r.status()), ("EntityTooLarge", 400));
-        assert!(text(error_xml(&r, "id")).contains(
+        assert!(text(error_xml(&Spoken::from(&r), "id")).contains(
             "<Code>EntityTooLarge</Code><Message>Your proposed upload exceeds the maximum allowed \
              size.</Message><MaxSizeAllowed>1024</MaxSizeAllowed>"
         ));
         let r = Refusal::Server(ServerRefusal::too_slow());
         assert_eq!(
-            text(error_json(&r)),
+            text(error_json(&Spoken::from(&r))),
             r#"{"__type":"RequestTimeout","message":"Your socket connection to the server was not read from or written to within the timeout period."}"#
         );
     }

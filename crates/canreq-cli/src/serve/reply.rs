@@ -8,6 +8,8 @@ use canreq::verify::{AuthLocation, Verified};
 use http_body_util::Full;
 use serde_json::{Value, json};
 
+use super::claimed::Claimed;
+use super::dialect::{self, Dialect};
 use super::refusal::Refusal;
 use super::render::{self, XmlDocument};
 
@@ -39,6 +41,11 @@ impl Protocol {
         }
         if content_type.starts_with("application/x-amz-json") {
             return Protocol::Json(content_type.to_owned());
+        }
+        // Only the JSON RPC protocols name their operation in `X-Amz-Target`; a client that
+        // sends it without a content type still parses JSON.
+        if parts.headers.contains_key("x-amz-target") {
+            return Protocol::Json("application/x-amz-json-1.1".to_owned());
         }
         let query_action = parts
             .uri
@@ -82,6 +89,17 @@ fn response(
     id: &str,
     method: &str,
 ) -> hyper::Response<Full<Bytes>> {
+    document(status, content_type, body, id, method).map(Full::new)
+}
+
+/// An answer with its whole body.
+fn document(
+    status: u16,
+    content_type: &str,
+    body: impl Into<Bytes>,
+    id: &str,
+    method: &str,
+) -> hyper::Response<Bytes> {
     let body = if method == "HEAD" {
         Bytes::new()
     } else {
@@ -96,8 +114,8 @@ fn response(
         builder = builder.header("smithy-protocol", "rpc-v2-cbor");
     }
     builder
-        .body(Full::new(body))
-        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
+        .body(body)
+        .unwrap_or_else(|_| hyper::Response::new(Bytes::new()))
 }
 
 const CBOR: &str = "application/cbor";
@@ -326,27 +344,42 @@ fn is_rest_xml_service(service: &str) -> bool {
     canreq::is_s3_family(service) || matches!(service, "s3control" | "route53" | "cloudfront")
 }
 
-/// An AWS error answer. `service` is the one the request claimed, if it could be read: a REST
-/// request to a REST-JSON service (Lambda, API Gateway, …) gets a JSON error, whose `message`
-/// its SDK shows, every other REST request S3's XML.
+/// An AWS error answer, in the words of the request's dialect (see `dialect`) and the document
+/// its client parses; returns it with the code it says.
 pub fn refused(
     err: &Refusal,
     protocol: &Protocol,
-    service: Option<&str>,
+    claimed: Claimed<'_>,
     id: &str,
     method: &str,
-) -> hyper::Response<Full<Bytes>> {
-    let rest_json = service.is_some_and(|s| !is_rest_xml_service(s));
-    let (content_type, document) = match protocol {
-        Protocol::Json(ct) => (ct.as_str(), render::error_json(err)),
-        Protocol::Cbor => (CBOR, cbor(&render::error_value(err))),
-        Protocol::Query => ("text/xml", render::query_error_xml(err, id)),
-        Protocol::Rest if rest_json => ("application/json", render::error_json(err)),
-        Protocol::Rest => ("application/xml", render::error_xml(err, id)),
+) -> (hyper::Response<Full<Bytes>>, &'static str) {
+    let (answer, code) = refused_document(err, protocol, claimed, id, method);
+    (answer.map(Full::new), code)
+}
+
+/// [`refused`] with the body as bytes, for an answer written before hyper has a request.
+pub fn refused_document(
+    err: &Refusal,
+    protocol: &Protocol,
+    claimed: Claimed<'_>,
+    id: &str,
+    method: &str,
+) -> (hyper::Response<Bytes>, &'static str) {
+    let dialect = Dialect::of(protocol, claimed.service);
+    let spoken = dialect::speak(err, dialect, claimed.region);
+    let (content_type, body) = match (protocol, dialect) {
+        (Protocol::Json(ct), _) => (ct.as_str(), render::error_json(&spoken)),
+        (Protocol::Cbor, _) => (CBOR, cbor(&render::error_value(&spoken))),
+        (Protocol::Query, _) | (Protocol::Rest, Dialect::Query) => {
+            ("text/xml", render::query_error_xml(&spoken, id))
+        }
+        (Protocol::Rest, Dialect::S3) => ("application/xml", render::error_xml(&spoken, id)),
+        // A REST-JSON service's SDK shows the JSON error's `message`.
+        (Protocol::Rest, _) => ("application/json", render::error_json(&spoken)),
     };
-    let mut resp = response(err.status(), content_type, document, id, method);
-    if let Ok(v) = http::HeaderValue::from_str(err.code()) {
-        resp.headers_mut().insert("x-amzn-ErrorType", v);
+    let mut answer = document(spoken.status, content_type, body, id, method);
+    if let Ok(v) = http::HeaderValue::from_str(spoken.code) {
+        answer.headers_mut().insert("x-amzn-ErrorType", v);
     }
-    resp
+    (answer, spoken.code)
 }

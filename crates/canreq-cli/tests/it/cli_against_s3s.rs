@@ -15,19 +15,19 @@ use crate::common::Rng;
 use peer::{Run, Server, TempDir, canreq, peer, run};
 use sha2::{Digest, Sha256};
 
-const KEY_ID: &str = "AKIDS3SFSTEST";
-const SECRET: &str = "s3s-fs/secret+key=for-tests";
-const BUCKET: &str = "canreq-bucket";
+pub(crate) const KEY_ID: &str = "AKIDS3SFSTEST";
+pub(crate) const SECRET: &str = "s3s-fs/secret+key=for-tests";
+pub(crate) const BUCKET: &str = "canreq-bucket";
 const TEN_MIB: usize = 10 * 1024 * 1024;
 
-struct S3 {
-    server: Server,
-    dir: TempDir,
+pub(crate) struct S3 {
+    pub(crate) server: Server,
+    pub(crate) dir: TempDir,
 }
 
 /// Which of the two ways to address the server a command uses.
 #[derive(Clone, Copy)]
-enum Style {
+pub(crate) enum Style {
     /// `https://s3.us-east-1.amazonaws.com/…` and `--endpoint-url http://127.0.0.1:PORT`.
     AwsUrlWithEndpoint,
     /// `http://127.0.0.1:PORT/…` and `--region us-east-1 --service s3`.
@@ -36,7 +36,7 @@ enum Style {
 
 impl S3 {
     /// s3s-fs on a fresh root with `BUCKET` created through canreq; `None` when skipped.
-    fn start(name: &str) -> Option<S3> {
+    pub(crate) fn start(name: &str) -> Option<S3> {
         let binary = peer("CANREQ_S3S_FS", "path of the s3s-fs 0.14.1 binary")?;
         let dir = TempDir::new(name);
         let root = dir.path().join("root");
@@ -60,12 +60,12 @@ impl S3 {
         Some(s3)
     }
 
-    fn root(&self) -> PathBuf {
+    pub(crate) fn root(&self) -> PathBuf {
         self.dir.path().join("root")
     }
 
     /// `canreq request METHOD …/PATH` in `style`, signed with the server's key.
-    fn request(&self, method: &str, path: &str, style: Style) -> Command {
+    pub(crate) fn request(&self, method: &str, path: &str, style: Style) -> Command {
         let mut cmd = canreq(self.dir.path());
         cmd.args(["request", method]);
         self.address(&mut cmd, path, style);
@@ -91,7 +91,7 @@ impl S3 {
         }
     }
 
-    fn check_ok(&self, out: &Run, what: &str) {
+    pub(crate) fn check_ok(&self, out: &Run, what: &str) {
         assert_eq!(
             out.code,
             Some(0),

@@ -20,14 +20,16 @@ fn signed_s3_get(host: &str, path: &str) -> String {
     let creds = canreq::Credentials::new(SERVE_AKID, SERVE_SECRET).unwrap();
     let request = canreq::Request::new("GET", path)
         .header("Host", host)
-        .header("X-Amz-Meta-Color", "blue");
+        .header("X-Amz-Meta-Color", "blue")
+        .header("X-Tag", "t");
     let signer = canreq::Signer::new(
         &creds,
         canreq::Scope::new("us-east-1", "s3").unwrap(),
         canreq::SigningTime::now(),
     );
     let signed = signer.sign(&request, canreq::Payload::Unsigned).unwrap();
-    let mut head = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nX-Amz-Meta-Color: blue\r\n");
+    let mut head =
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nX-Amz-Meta-Color: blue\r\nX-Tag: t\r\n");
     for (name, value) in signed.headers() {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -47,6 +49,9 @@ fn send(port: u16, head: &str) -> String {
         .map(|(_, body)| body.to_owned())
         .unwrap_or_default()
 }
+
+/// A cause code, with the header it names.
+type Named = (&'static str, Option<&'static str>);
 
 /// `canreq explain --response … --request-file … --format json`: the cause codes, with the
 /// header each names.
@@ -79,43 +84,110 @@ fn explain_codes(dir: &Path, answer: &str, sent: &str) -> Vec<(String, Option<St
 fn a_request_changed_in_flight_is_explained_from_the_servers_answer() {
     let (serve, dir) = serve_one_key("explain-server-view", &[]);
     let host = format!("127.0.0.1:{}", serve.port);
-    let sent = signed_s3_get(&host, "/bucket/a%20key");
-    let changes: [(&str, String, &str, Option<&str>); 4] = [
+    let sent = signed_s3_get(&host, "/bucket/a%20key?list=a%20b");
+    let authorization = sent
+        .lines()
+        .find_map(|l| l.strip_prefix("Authorization: "))
+        .unwrap()
+        .to_owned();
+    let amz_date = sent
+        .lines()
+        .find_map(|l| l.strip_prefix("X-Amz-Date: "))
+        .unwrap()
+        .to_owned();
+    let one_second_later = canreq::SigningTime::from_unix_seconds(
+        canreq::SigningTime::parse(&amz_date)
+            .unwrap()
+            .unix_seconds()
+            + 1,
+    )
+    .unwrap();
+    // Each change a proxy (or a client's own later step) makes, and the causes explain names.
+    let changes: Vec<(&str, String, Vec<Named>)> = vec![
         (
             "header rewritten",
             sent.replace("X-Amz-Meta-Color: blue", "X-Amz-Meta-Color: red"),
-            "header-changed",
-            Some("x-amz-meta-color"),
+            vec![("header-changed", Some("x-amz-meta-color"))],
         ),
         (
             "header stripped",
             sent.replace("X-Amz-Meta-Color: blue\r\n", ""),
-            "header-missing",
-            Some("x-amz-meta-color"),
+            vec![("header-missing", Some("x-amz-meta-color"))],
         ),
         (
             "path re-encoded",
             sent.replace("/bucket/a%20key", "/bucket/a%2520key"),
-            "path-encoding",
-            None,
+            vec![("path-encoding", None)],
+        ),
+        (
+            "path changed",
+            sent.replace("/bucket/a%20key", "/bucket/other"),
+            vec![("path", None)],
         ),
         (
             "host changed",
             sent.replace(&format!("Host: {host}"), "Host: proxy.internal"),
-            "host",
-            Some("host"),
+            vec![("host", Some("host"))],
+        ),
+        (
+            "method changed",
+            sent.replacen("GET ", "DELETE ", 1),
+            vec![("method", None)],
+        ),
+        (
+            "query changed",
+            sent.replace("list=a%20b", "list=c"),
+            vec![("query", None)],
+        ),
+        (
+            "query re-encoded",
+            sent.replace("list=a%20b", "list=a+b"),
+            vec![("query-encoding", None)],
+        ),
+        (
+            "payload hash changed",
+            sent.replace(
+                "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+                "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            ),
+            vec![
+                ("header-changed", Some("x-amz-content-sha256")),
+                ("payload", None),
+            ],
+        ),
+        (
+            "time changed",
+            sent.replace(&amz_date, one_second_later.amz_date()),
+            vec![("header-changed", Some("x-amz-date")), ("clock", None)],
+        ),
+        (
+            "scope region changed",
+            sent.replace(
+                &authorization,
+                &authorization.replace("/us-east-1/", "/us-west-2/"),
+            ),
+            vec![("scope-region", None)],
+        ),
+        (
+            "signed header list cut",
+            sent.replace(&authorization, &authorization.replace(";x-tag", "")),
+            vec![("header-missing", Some("x-tag")), ("signed-headers", None)],
         ),
     ];
-    for (what, changed, code, header) in changes {
+    let mut wrong = Vec::new();
+    for (what, changed, expected) in changes {
         let answer = send(serve.port, &changed);
         assert!(answer.contains("SignatureDoesNotMatch"), "{what}: {answer}");
         let codes = explain_codes(dir.path(), &answer, &sent);
-        assert_eq!(
-            codes,
-            [(code.to_owned(), header.map(str::to_owned))],
-            "{what}"
-        );
+        let expected: Vec<(String, Option<String>)> = expected
+            .iter()
+            .map(|(c, h)| (c.to_string(), h.map(str::to_owned)))
+            .collect();
+        if codes != expected {
+            wrong.push(format!("{what}: {codes:?}, expected {expected:?}"));
+        }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 /// A request signed at `amz_date` by the independent Python signer with `mistakes`, as raw HTTP.
@@ -207,7 +279,7 @@ fn a_clients_mistake_is_named_from_the_request_and_the_secret() {
 /// `canreq serve` names the mistake in its refusal: it holds the secret.
 #[test]
 fn serve_names_the_clients_mistake_in_its_refusal() {
-    let (serve, _dir) = serve_one_key("explain-serve", &[]);
+    let (serve, _dir) = serve_one_key("explain-serve", &["--explain"]);
     let now = canreq::SigningTime::now();
     let capture = mistaken_capture(&["key-not-prefixed"], now.amz_date());
     let (head, body) = capture.split_once("\r\n\r\n").unwrap();
@@ -222,4 +294,59 @@ fn serve_names_the_clients_mistake_in_its_refusal() {
         answer.contains("<CanreqDiagnosis>key-not-prefixed: "),
         "{answer}"
     );
+}
+
+/// A one-connection relay on loopback that rewrites `from` into `to` in the request it passes
+/// on to `port`, as a meddling proxy would; its address.
+fn meddling_proxy(port: u16, from: &'static str, to: &'static str) -> String {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (mut client, _) = listener.accept().unwrap();
+        client
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && client.read(&mut byte).unwrap_or(0) == 1 {
+            head.push(byte[0]);
+        }
+        let changed = String::from_utf8_lossy(&head).replace(from, to);
+        let mut server = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        server.write_all(changed.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        let _ = server.read_to_end(&mut answer);
+        let _ = client.write_all(&answer);
+    });
+    address
+}
+
+/// `canreq request` whose signature is refused says why, from the server's answer.
+#[test]
+fn request_says_why_its_signature_was_refused() {
+    let (serve, dir) = serve_one_key("explain-request", &[]);
+    let request = |endpoint: &str, secret: &str| {
+        run(canreq(dir.path())
+            .args(["request", "https://s3.us-east-1.amazonaws.com/bucket/key"])
+            .args(["-H", "X-Amz-Meta-Color: blue", "-H", "Connection: close"])
+            .args(["--access-key", SERVE_AKID, "--secret-key", secret])
+            .args(["--endpoint-url", endpoint]))
+    };
+    // A proxy rewrote a signed header on the way (hyper writes header names in lower case).
+    let proxy = meddling_proxy(
+        serve.port,
+        "x-amz-meta-color: blue",
+        "x-amz-meta-color: red",
+    );
+    let (out, stderr) = request(&proxy, SERVE_SECRET);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("why: header-changed (x-amz-meta-color)")
+            && stderr.contains("server: \"red\", signed: \"blue\""),
+        "{stderr}"
+    );
+    // Signed with another secret: the server computed the same steps.
+    let (out, stderr) = request(&serve.endpoint(), "another-secret");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("why: secret-key: "), "{stderr}");
 }

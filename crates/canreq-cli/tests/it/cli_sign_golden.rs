@@ -207,6 +207,7 @@ fn canonical_request_mode_signs_what_it_is_given() {
         "service".into(),
         "--format".into(),
         "json".into(),
+        "--show-secrets".into(),
     ]);
     assert!(
         output.status.success(),

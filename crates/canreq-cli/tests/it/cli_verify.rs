@@ -7,32 +7,24 @@ use std::process::Output;
 use crate::cli_errors_and_commands::{AK, SK, temp_home};
 use crate::peer::{canreq, output_checked as run};
 
-#[test]
-fn verify_checks_a_captured_request() {
-    let home = temp_home("verify");
-    // Sign with the CLI, write the signed request as raw HTTP, verify it, then tamper. The
-    // capture needs the Authorization header as sent: --show-secrets.
-    let (out, stderr) = run(canreq(&home).args([
-        "sign",
-        "--show-secrets",
-        "POST",
-        "https://sts.amazonaws.com/",
-        "-H",
-        "Content-Type: application/x-www-form-urlencoded",
-        "-d",
-        "Action=GetCallerIdentity&Version=2011-06-15",
-        "--date",
-        "20240102T030405Z",
-        "--access-key",
-        AK,
-        "--secret-key",
-        SK,
-        "--format",
-        "json",
-    ]));
+/// `canreq sign METHOD ARGS…` at a fixed time, written back as the raw request the client sent:
+/// `METHOD TARGET`, the signed headers (Authorization as sent: --show-secrets), then `body`.
+fn signed_capture(home: &Path, method: &str, target: &str, args: &[&str], body: &str) -> String {
+    let (out, stderr) = run(canreq(home)
+        .args(["sign", "--show-secrets", method])
+        .args(args)
+        .args([
+            "--date",
+            "20240102T030405Z",
+            "--access-key",
+            AK,
+            "--secret-key",
+            SK,
+        ])
+        .args(["--format", "json"]));
     assert!(out.status.success(), "{stderr}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut raw = "POST / HTTP/1.1\r\n".to_owned();
+    let mut raw = format!("{method} {target} HTTP/1.1\r\n");
     for pair in v["headers"].as_array().unwrap() {
         raw.push_str(&format!(
             "{}: {}\r\n",
@@ -40,7 +32,30 @@ fn verify_checks_a_captured_request() {
             pair[1].as_str().unwrap()
         ));
     }
-    raw.push_str("\r\nAction=GetCallerIdentity&Version=2011-06-15");
+    raw.push_str("\r\n");
+    raw.push_str(body);
+    raw
+}
+
+#[test]
+fn verify_checks_a_captured_request() {
+    let home = temp_home("verify");
+    // Sign with the CLI, write the signed request as raw HTTP, verify it, then tamper. The
+    // capture needs the Authorization header as sent: --show-secrets.
+    let body = "Action=GetCallerIdentity&Version=2011-06-15";
+    let raw = signed_capture(
+        &home,
+        "POST",
+        "/",
+        &[
+            "https://sts.amazonaws.com/",
+            "-H",
+            "Content-Type: application/x-www-form-urlencoded",
+            "-d",
+            body,
+        ],
+        body,
+    );
     let file = home.join("captured.http");
     std::fs::write(&file, &raw).unwrap();
     let verify = |file: &PathBuf, date: &str| {
@@ -210,32 +225,16 @@ fn verify_reads_the_time_from_date_when_there_is_no_x_amz_date() {
 fn verify_takes_the_path_rules_the_client_signed_with() {
     let home = temp_home("verify-path-rules");
     for flag in ["--no-normalize-path", "--single-encoding"] {
-        let (out, stderr) = run(canreq(&home).args([
-            "sign",
-            "--show-secrets",
+        let raw = signed_capture(
+            &home,
             "GET",
-            "https://execute-api.us-east-1.amazonaws.com/stage/./a%20b//c",
-            flag,
-            "--date",
-            "20240102T030405Z",
-            "--access-key",
-            AK,
-            "--secret-key",
-            SK,
-            "--format",
-            "json",
-        ]));
-        assert!(out.status.success(), "{stderr}");
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let mut raw = "GET /stage/./a%20b//c HTTP/1.1\r\n".to_owned();
-        for pair in v["headers"].as_array().unwrap() {
-            raw.push_str(&format!(
-                "{}: {}\r\n",
-                pair[0].as_str().unwrap(),
-                pair[1].as_str().unwrap()
-            ));
-        }
-        raw.push_str("\r\n");
+            "/stage/./a%20b//c",
+            &[
+                "https://execute-api.us-east-1.amazonaws.com/stage/./a%20b//c",
+                flag,
+            ],
+            "",
+        );
         let file = home.join("path-rules.http");
         std::fs::write(&file, &raw).unwrap();
         let verify = |extra: &[&str]| {

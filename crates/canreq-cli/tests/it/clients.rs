@@ -66,6 +66,11 @@ impl Serve {
 
     /// A key file with a permanent key and a temporary one that needs `TOKEN`.
     pub fn with_key_file(name: &str) -> Serve {
+        Serve::with_key_file_and(name, &[])
+    }
+
+    /// [`Serve::with_key_file`] with more options of `serve`.
+    pub fn with_key_file_and(name: &str, extra: &[&str]) -> Serve {
         Serve::start(name, "http", |dir| {
             let file = dir.join("keys.toml");
             let text = format!(
@@ -74,7 +79,9 @@ impl Serve {
                  session_token = \"{TOKEN}\"\n"
             );
             std::fs::write(&file, text).unwrap();
-            vec!["--credentials".into(), file.display().to_string()]
+            let mut args = vec!["--credentials".into(), file.display().to_string()];
+            args.extend(extra.iter().map(|a| a.to_string()));
+            args
         })
     }
 

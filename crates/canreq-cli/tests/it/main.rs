@@ -6,13 +6,15 @@
 //! in `sign`, `presign` and `request` to `serve` (`cli_sigv4a`), errors, exit
 //! codes and the other commands (`cli_errors_and_commands`), `verify` on captures (`cli_verify`), `explain` (`cli_explain`), defects once found
 //! (`cli_regressions`), `request` and `presign` against real servers (`cli_against_moto`,
-//! `cli_against_s3s`), the AWS credential chain through aws-config's HTTPS client
+//! `cli_against_s3s`), what `request` does with an answer (`cli_output`, `cli_download`) and with
+//! stdin (`cli_stdin`), the AWS credential chain through aws-config's HTTPS client
 //! (`cli_credential_chain`).
 //!
-//! `canreq serve`: real AWS clients (`serve_clients`, `serve_protocols`), aws-chunked uploads
-//! (`serve_chunked`), connection handling (`serve_connections`), clients that misbehave at
-//! the HTTP level (`serve_bad_http`) and clients that would hold it without the secret
-//! (`serve_slow_clients`).
+//! `canreq serve`: real AWS clients (`serve_clients`, `serve_protocols`), each service's error
+//! dialect (`serve_dialects`), the JavaScript SDK's clock correction (`serve_js_clock`),
+//! aws-chunked uploads (`serve_chunked`), connection handling (`serve_connections`), clients
+//! that misbehave at the HTTP level (`serve_bad_http`) and clients that would hold it without
+//! the secret (`serve_slow_clients`).
 //!
 //! `peer` starts servers and runs `canreq`; `clients` drives boto3, the AWS CLI and curl.
 
@@ -25,16 +27,23 @@ mod peer;
 
 mod cli_against_moto;
 mod cli_against_s3s;
+mod cli_aws_habits;
 mod cli_credential_chain;
+mod cli_curl_habits;
+mod cli_download;
 mod cli_errors_and_commands;
 mod cli_explain;
+mod cli_output;
 mod cli_regressions;
 mod cli_sign_golden;
 mod cli_sigv4a;
+mod cli_stdin;
 mod cli_verify;
 mod serve_bad_http;
 mod serve_chunked;
 mod serve_clients;
 mod serve_connections;
+mod serve_dialects;
+mod serve_js_clock;
 mod serve_protocols;
 mod serve_slow_clients;

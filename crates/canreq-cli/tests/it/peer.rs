@@ -12,7 +12,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+mod canned;
 mod listener;
+mod terminal;
+
+pub use canned::{After, Canned};
+pub use terminal::on_terminal;
 
 use crate::common;
 
@@ -275,12 +280,18 @@ impl Run {
 
 /// Runs `cmd` to the end (at most five minutes), checking it never panicked.
 pub fn run(cmd: &mut Command) -> Run {
-    let mut child = cmd
+    let child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the command starts");
+    finish(child, &format!("{cmd:?}"), |_| {})
+}
+
+/// Collects what a child spawned with piped stdout and stderr says until it ends (at most five
+/// minutes), calling `poll` with its process id every 10 ms; checks it never panicked.
+pub fn finish(mut child: Child, what: &str, mut poll: impl FnMut(u32)) -> Run {
     let mut out_pipe = child.stdout.take().unwrap();
     let mut err_pipe = child.stderr.take().unwrap();
     let out = std::thread::spawn(move || {
@@ -295,13 +306,14 @@ pub fn run(cmd: &mut Command) -> Run {
     });
     let deadline = Instant::now() + Duration::from_secs(300);
     let status = loop {
+        poll(child.id());
         if let Some(status) = child.try_wait().expect("waiting for the command") {
             break status;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{cmd:?} still running after 300 s");
+            panic!("{what} still running after 300 s");
         }
         std::thread::sleep(Duration::from_millis(10));
     };
@@ -312,7 +324,7 @@ pub fn run(cmd: &mut Command) -> Run {
     };
     assert!(
         !run.stderr.contains("panicked") && !run.stderr.contains("RUST_BACKTRACE"),
-        "{cmd:?} panicked: {}",
+        "{what} panicked: {}",
         run.stderr
     );
     run
@@ -390,4 +402,43 @@ fn probe(port: u16, timeout: Duration) -> std::io::Result<TcpStream> {
         return Err(std::io::Error::other("the connection met itself"));
     }
     Ok(stream)
+}
+
+/// A blocking connection to `127.0.0.1:port` from `source` (another loopback address, so that
+/// the server counts it as another client).
+pub fn connect_from(source: std::net::Ipv4Addr, port: u16) -> std::net::TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let stream = runtime
+        .block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind((source, 0).into())?;
+            socket.connect(([127, 0, 0, 1], port).into()).await
+        })
+        .unwrap_or_else(|e| panic!("connect from {source} to port {port}: {e}"));
+    let stream = stream.into_std().unwrap();
+    stream.set_nonblocking(false).unwrap();
+    stream
+}
+
+/// A MiB that no compressor or deduplicator would shrink (xorshift from `seed`).
+pub fn incompressible_mib(seed: u64) -> Vec<u8> {
+    let mut block = vec![0u8; 1 << 20];
+    let mut x = seed;
+    for word in block.chunks_mut(8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        word.copy_from_slice(&x.to_le_bytes());
+    }
+    block
+}
+
+/// The peak resident set of a running process (`VmHWM`), in KiB.
+pub fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use canreq::chunked::ChecksumAlgorithm;
 use clients::{AKID, KEY, OBJECT_PATH, SECRET, Serve, boto, python, refused, verified_s3_xml};
-use peer::{Server, TempDir, canreq, run};
+use peer::{Server, TempDir, canreq, run, vm_hwm_kib};
 use serde_json::Value;
 
 /// A few MiB with a short last chunk: botocore cuts it into several chunks.
@@ -190,14 +190,7 @@ fn one_gib_chunked_upload_memory() {
 /// MiB stamped with its index); returns their CRC-32C as S3 writes it.
 fn write_big_file(path: &Path, len: u64) -> String {
     const BLOCK: usize = 1 << 20;
-    let mut block = vec![0u8; BLOCK];
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    for word in block.chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        word.copy_from_slice(&x.to_le_bytes());
-    }
+    let mut block = peer::incompressible_mib(0x9e37_79b9_7f4a_7c15);
     let mut sum = ChecksumAlgorithm::Crc32c.start();
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     for index in 0..len.div_ceil(BLOCK as u64) {
@@ -208,13 +201,6 @@ fn write_big_file(path: &Path, len: u64) -> String {
     }
     out.flush().unwrap();
     sum.finish_base64()
-}
-
-/// The peak resident set of a running process (`VmHWM`), in KiB.
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Runs `cmd` to the end and returns its peak resident set in KiB: exact from `/usr/bin/time -v`

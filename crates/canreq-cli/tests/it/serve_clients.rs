@@ -48,15 +48,26 @@ fn boto3_query_and_json_protocol_calls_verify() {
     assert_eq!(a.all["parsed"]["Account"], "000000000000", "{}", a.all);
 
     // One byte changed after signing: in the form body, in a signed header.
-    for (scenario, tamper) in [
-        ("iam-list-users", "body"),
-        ("ssm-get-parameter", "header:X-Amz-Target"),
-        ("sts-get-caller-identity", "body"),
+    // Each in its service's words: SSM is a JSON service.
+    for (scenario, tamper, status, code) in [
+        ("iam-list-users", "body", 403, "SignatureDoesNotMatch"),
+        (
+            "ssm-get-parameter",
+            "header:X-Amz-Target",
+            400,
+            "InvalidSignatureException",
+        ),
+        (
+            "sts-get-caller-identity",
+            "body",
+            403,
+            "SignatureDoesNotMatch",
+        ),
     ] {
         let a = boto(&python, &serve, KEY, scenario, &["--tamper", tamper]);
         let what = format!("{scenario} with one byte of the {tamper} changed");
-        refused(&what, a.status, &a.body, 403, "SignatureDoesNotMatch");
-        assert_eq!(a.client_code(), Some("SignatureDoesNotMatch"), "{what}");
+        refused(&what, a.status, &a.body, status, code);
+        assert_eq!(a.client_code(), Some(code), "{what}");
     }
 }
 
@@ -226,12 +237,13 @@ fn boto3_session_token_from_key_file() {
         "sts-get-caller-identity",
         &["--tamper", "header:X-Amz-Security-Token"],
     );
+    // STS's words for a token it does not know; S3's below.
     refused(
         "token header changed",
         a.status,
         &a.body,
-        400,
-        "InvalidToken",
+        403,
+        "InvalidClientTokenId",
     );
     let a = boto(
         &python,
@@ -256,10 +268,10 @@ fn boto3_session_token_from_key_file() {
         "temporary key without its token",
         a.status,
         &a.body,
-        400,
-        "InvalidToken",
+        403,
+        "InvalidClientTokenId",
     );
-    serve.assert_logged("POST", "/", 400, "InvalidToken", TEMP_AKID);
+    serve.assert_logged("POST", "/", 403, "InvalidClientTokenId", TEMP_AKID);
 }
 
 #[test]
@@ -435,13 +447,14 @@ fn aws_cli_with_one_byte_changed_by_a_plugin_is_refused() {
             403,
             "SignatureDoesNotMatch",
         ),
+        // SSM is a JSON service: its code for a wrong signature, with 400.
         (
             &["ssm", "get-parameter", "--name", "/p"],
             "header:X-Amz-Target",
             "POST",
             "/",
-            403,
-            "SignatureDoesNotMatch",
+            400,
+            "InvalidSignatureException",
         ),
         (
             &put,

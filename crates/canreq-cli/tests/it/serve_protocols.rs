@@ -49,29 +49,45 @@ fn botocore_reads_refusals_of_rest_xml_and_cbor_calls() {
     let mut wrong = SECRET.to_owned();
     wrong.replace_range(0..1, "t");
     let wrong: &'static str = Box::leak(wrong.into_boxed_str());
-    let cases = [
-        (
-            Key {
-                secret: wrong,
-                ..KEY
-            },
-            "SignatureDoesNotMatch",
-            "does not match the signature you provided",
-        ),
-        (
-            Key {
-                id: "AKIDNOTKNOWNHERE",
-                ..KEY
-            },
-            "InvalidAccessKeyId",
-            "does not exist in our records",
-        ),
-    ];
+    let wrong_secret = Key {
+        secret: wrong,
+        ..KEY
+    };
+    let unknown_key = Key {
+        id: "AKIDNOTKNOWNHERE",
+        ..KEY
+    };
+    // Each in its service's words (serve/dialect.rs): S3's; Route 53's and CloudFront's (the
+    // Query protocol's); the JSON codes for CBOR (400) and REST-JSON (403).
+    let words = |scenario: &str| -> [(u16, &str, &str); 2] {
+        let signature = "does not match the signature you provided";
+        let token = "security token included in the request is invalid";
+        match scenario.split('-').next().unwrap() {
+            "s3" => [
+                (403, "SignatureDoesNotMatch", signature),
+                (403, "InvalidAccessKeyId", "does not exist in our records"),
+            ],
+            "route53" | "cloudfront" => [
+                (403, "SignatureDoesNotMatch", signature),
+                (403, "InvalidClientTokenId", token),
+            ],
+            "eventbridgev2" => [
+                (400, "InvalidSignatureException", signature),
+                (400, "UnrecognizedClientException", token),
+            ],
+            _ => [
+                (403, "InvalidSignatureException", signature),
+                (403, "UnrecognizedClientException", token),
+            ],
+        }
+    };
     for (scenario, _) in CALLS {
-        for (key, code, message) in cases {
+        for (key, (status, code, message)) in
+            [wrong_secret, unknown_key].into_iter().zip(words(scenario))
+        {
             let a = boto(&python, &serve, key, scenario, &[]);
             let what = format!("{scenario} refused with {code}");
-            assert_eq!(a.status, 403, "{what}: {}", a.all);
+            assert_eq!(a.status, status, "{what}: {}", a.all);
             assert_eq!(a.client_code(), Some(code), "{what}: {}", a.all);
             let said = a.all["client_error"]["message"].as_str().unwrap_or("");
             assert!(

@@ -59,16 +59,26 @@ pub fn compare(server: &Side<'_>, client: &Side<'_>) -> Vec<Cause> {
             &mut causes,
         );
     }
-    if let (Some(s), Some(c)) = (server.signature, client.signature)
-        && steps_agree
-        && !s.eq_ignore_ascii_case(c)
-    {
-        causes.push(Cause::new(
+    // The same steps on both sides (both known) and still a refusal: the key differs. With
+    // both signatures at hand, only when they differ.
+    let both_known = server.canonical_request.is_some()
+        && client.canonical_request.is_some()
+        && server.string_to_sign.is_some()
+        && client.string_to_sign.is_some();
+    let signatures_differ = match (server.signature, client.signature) {
+        (Some(s), Some(c)) => !s.eq_ignore_ascii_case(c),
+        _ => both_known,
+    };
+    if steps_agree && signatures_differ {
+        let cause = Cause::new(
             CauseCode::SecretKey,
             "The canonical requests and strings to sign agree, the signatures do not: the server \
              holds another secret for this access key id (or the client derived its key wrongly).",
-        )
-        .values(s, c));
+        );
+        causes.push(match (server.signature, client.signature) {
+            (Some(s), Some(c)) => cause.values(s, c),
+            _ => cause,
+        });
     }
     causes
 }
@@ -350,5 +360,16 @@ mod tests {
         assert_eq!(found(&side(&other_region, "bb")), [CauseCode::ScopeRegion]);
         assert_eq!(found(&side(STS, "bb")), [CauseCode::SecretKey]);
         assert_eq!(found(&side(STS, "AA")), []);
+        // Without signatures, agreeing steps still mean another key.
+        let unsigned = Side {
+            canonical_request: Some(BASE),
+            string_to_sign: Some(STS),
+            signature: None,
+        };
+        let codes: Vec<CauseCode> = compare(&unsigned, &unsigned)
+            .into_iter()
+            .map(|c| c.code)
+            .collect();
+        assert_eq!(codes, [CauseCode::SecretKey]);
     }
 }

@@ -1,7 +1,7 @@
 """One boto3 call (or one presigned-URL fetch) against `canreq serve`, for serve_clients.rs.
 
     python serve_client.py SCENARIO ENDPOINT [--tamper KIND] [--verify CERT] [--checksum WHEN]
-        [--algorithm ALG] [--size BYTES]
+        [--algorithm ALG] [--size BYTES] [--region REGION] [--skew SECONDS] [--expires SECONDS]
 
 Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, which the
 test sets. Prints one JSON object: the HTTP status and body the server answered (taken from a
@@ -16,6 +16,11 @@ before the fetch.
 --algorithm asks for a flexible checksum (PutObject's ChecksumAlgorithm); --size replaces the
 small text object with that many pseudo-random bytes. `sent` then also holds the length and
 the checksum of the object, computed here with zlib/hashlib, not by botocore.
+
+--region signs for another region than us-east-1; --skew signs with botocore's clock that many
+seconds off; --unsigned sends the call without a signature; --expires is a presigned URL's lifetime. A presigned URL's error answer is parsed
+by botocore's parser for the service's protocol, so `client_error` holds the code a botocore
+client would raise.
 
 Also loaded by the AWS CLI as a plugin (`[plugins]` in the test's config file, this directory
 on PYTHONPATH): `awscli_initialize` registers the same tamper hook, driven by CANREQ_TAMPER.
@@ -173,15 +178,29 @@ class Capture:
         # A streaming 200 (GetObject) is read by the caller from the parsed result.
 
 
+def skew_clock(seconds):
+    """botocore's signers read the time through this function: make it `seconds` off."""
+    import datetime
+
+    import botocore.auth
+
+    now = botocore.auth.get_current_datetime
+    botocore.auth.get_current_datetime = lambda: now() + datetime.timedelta(seconds=seconds)
+
+
 def client(service, capture, args):
     import boto3
     from botocore.config import Config
 
+    if args.skew:
+        skew_clock(args.skew)
+    if args.unsigned:
+        from botocore import UNSIGNED
     options = {
-        "region_name": REGION,
+        "region_name": args.region,
         "retries": {"total_max_attempts": 1, "mode": "standard"},
         "s3": {"addressing_style": "path"},
-        "signature_version": "s3v4" if service == "s3" else None,
+        "signature_version": UNSIGNED if args.unsigned else "s3v4" if service == "s3" else None,
     }
     if args.checksum:
         options["request_checksum_calculation"] = args.checksum
@@ -254,6 +273,7 @@ def call(args):
     service, op = {
         "iam-list-users": ("iam", lambda c: c.list_users()),
         "ssm-get-parameter": ("ssm", lambda c: c.get_parameter(Name="/canreq/param")),
+        "dynamodb-list-tables": ("dynamodb", lambda c: c.list_tables()),
         "sts-get-caller-identity": ("sts", lambda c: c.get_caller_identity()),
         "s3-put": ("s3", lambda c: c.put_object(Bucket=BUCKET, Key=KEY, Body=data, **put_extra)),
         "s3-upload-file": ("s3", lambda c: upload_file(c, args, data)),
@@ -275,7 +295,14 @@ def call(args):
                 capture.body = got.decode("utf-8", "replace")
         result["parsed"] = {k: v for k, v in parsed.items() if k not in ("Body", "ResponseMetadata")}
     except Exception as e:  # the server's report is not the real response: parsing may fail
-        result["client_error"] = {"type": type(e).__name__, "code": error_code(e), "message": str(e)}
+        from botocore.exceptions import ClientError
+
+        result["client_error"] = {
+            "type": type(e).__name__,
+            "code": error_code(e),
+            "message": str(e),
+            "is_client_error": isinstance(e, ClientError),
+        }
     if args.scenario in ("s3-put", "s3-upload-file"):
         from botocore.httpchecksum import AwsChunkedWrapper
 
@@ -299,12 +326,12 @@ def presign(args):
         # An EKS-style token: GetCallerIdentity presigned as a GET. botocore signs the empty
         # body's hash here, not UNSIGNED-PAYLOAD (only its S3 presigner does that).
         c = client("sts", None, args)
-        url = c.generate_presigned_url("get_caller_identity", ExpiresIn=300, HttpMethod="GET")
+        url = c.generate_presigned_url("get_caller_identity", ExpiresIn=args.expires, HttpMethod="GET")
         method = "get_object"
     else:
         c = client("s3", None, args)
         method = "get_object" if args.scenario == "s3-presign-get" else "put_object"
-        url = c.generate_presigned_url(method, Params={"Bucket": BUCKET, "Key": KEY}, ExpiresIn=300)
+        url = c.generate_presigned_url(method, Params={"Bucket": BUCKET, "Key": KEY}, ExpiresIn=args.expires)
     body = None if method == "get_object" else OBJECT
     if args.tamper == "body":
         body = tamper_body(body)
@@ -320,10 +347,32 @@ def presign(args):
     }
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            status, text = response.status, response.read()
+            status, headers, text = response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as e:
-        status, text = e.code, e.read()
-    return {"status": status, "body": text.decode("utf-8", "replace"), "sent": sent, "client_error": None}
+        status, headers, text = e.code, dict(e.headers), e.read()
+    client_error = None
+    if status >= 300:
+        error = parsed_error(c, status, headers, text)
+        client_error = {
+            "type": "ClientError",
+            "code": error.get("Code"),
+            "message": error.get("Message"),
+            "is_client_error": True,
+        }
+    return {"status": status, "body": text.decode("utf-8", "replace"), "sent": sent, "client_error": client_error}
+
+
+def parsed_error(c, status, headers, body):
+    """The `Error` botocore's parser for the client's protocol makes of an error answer."""
+    from botocore import parsers
+    from botocore.compat import HTTPHeaders
+
+    fields = HTTPHeaders()
+    for name, value in headers.items():
+        fields[name] = value
+    parser = parsers.create_parser(c.meta.service_model.metadata["protocol"])
+    response = {"status_code": status, "headers": fields, "body": body}
+    return parser.parse(response, None).get("Error", {})
 
 
 def main():
@@ -335,6 +384,10 @@ def main():
     p.add_argument("--checksum", choices=["when_required", "when_supported"])
     p.add_argument("--algorithm", choices=["crc32", "sha1", "sha256"])
     p.add_argument("--size", type=int)
+    p.add_argument("--region", default=REGION)
+    p.add_argument("--skew", type=int, default=0)
+    p.add_argument("--expires", type=int, default=300)
+    p.add_argument("--unsigned", action="store_true")
     args = p.parse_args()
     run = presign if "-presign-" in args.scenario else call
     json.dump(run(args), sys.stdout)
