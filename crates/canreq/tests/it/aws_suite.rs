@@ -179,16 +179,10 @@ impl CrtCase {
 }
 
 fn run_crt(dir: &Path, report: &mut Report) {
-    let CrtCase {
-        name,
-        raw,
-        creds,
-        scope,
-        time,
-        settings,
-        expires,
-    } = CrtCase::read(dir);
-    let signer = Signer::new(&creds, scope, time).with_settings(settings);
+    let case = CrtCase::read(dir);
+    let (name, raw, expires) = (&case.name, &case.raw, case.expires);
+    let signer = Signer::new(&case.creds, case.scope.clone(), case.time)
+        .with_settings(case.settings.clone());
     let request = raw.request();
     let payload = Payload::Bytes(raw.body());
 
@@ -214,7 +208,7 @@ fn run_crt(dir: &Path, report: &mut Report) {
                 read(&dir.join("header-signature.txt")).trim_end(),
                 steps.signature(),
             );
-            let rendered = render_crt(&raw, raw.target(), Some(&signed));
+            let rendered = render_crt(raw, raw.target(), Some(&signed));
             expect(
                 &mut m,
                 "signed request",
@@ -248,7 +242,7 @@ fn run_crt(dir: &Path, report: &mut Report) {
                 read(&dir.join("query-signature.txt")).trim_end(),
                 steps.signature(),
             );
-            let rendered = render_crt(&raw, presigned.target(), None);
+            let rendered = render_crt(raw, presigned.target(), None);
             expect(
                 &mut m,
                 "signed request",

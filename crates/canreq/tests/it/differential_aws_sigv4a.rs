@@ -25,6 +25,7 @@ use canreq::verify::{Accept, PayloadMode, Verifier};
 use canreq::{Algorithm, Credentials, Request, SigningTime};
 
 use crate::common::Rng;
+use crate::verify_round_trip::alphanumeric_positions;
 
 const AKID: &str = "AKIDEXAMPLE";
 const UNIX: u64 = 1_440_938_160; // 20150830T123600Z
@@ -235,21 +236,9 @@ fn other(b: u8) -> u8 {
 
 /// Changes the `pick`-th alphanumeric byte of `text` within `range`, outside `%XY` escapes.
 fn change(text: &str, range: std::ops::Range<usize>, pick: usize) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut eligible = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            i += 3;
-            continue;
-        }
-        if range.contains(&i) && bytes[i].is_ascii_alphanumeric() {
-            eligible.push(i);
-        }
-        i += 1;
-    }
+    let eligible = alphanumeric_positions(text, range);
     let &at = eligible.get(pick % eligible.len().max(1))?;
-    let mut out = bytes.to_vec();
+    let mut out = text.as_bytes().to_vec();
     out[at] = other(out[at]);
     String::from_utf8(out).ok()
 }

@@ -216,9 +216,9 @@ fn flip_signature_bit(wire: &mut Wire, pick: usize) {
     panic!("no signature in {wire:?}");
 }
 
-/// Replaces the alphanumeric byte at the `pick`-th eligible position of `text` (outside `%XY`
-/// escapes, within `range`) by another alphanumeric byte. `None` if there is none.
-fn mutate(text: &str, range: std::ops::Range<usize>, pick: usize) -> Option<String> {
+/// Where `text` holds an alphanumeric byte within `range`, outside `%XY` escapes: the bytes a
+/// mutation may change without making an equivalent canonical form.
+pub(crate) fn alphanumeric_positions(text: &str, range: std::ops::Range<usize>) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut eligible = Vec::new();
     let mut i = 0;
@@ -232,8 +232,15 @@ fn mutate(text: &str, range: std::ops::Range<usize>, pick: usize) -> Option<Stri
         }
         i += 1;
     }
+    eligible
+}
+
+/// Replaces the alphanumeric byte at the `pick`-th eligible position of `text` (outside `%XY`
+/// escapes, within `range`) by another alphanumeric byte. `None` if there is none.
+fn mutate(text: &str, range: std::ops::Range<usize>, pick: usize) -> Option<String> {
+    let eligible = alphanumeric_positions(text, range);
     let &at = eligible.get(pick % eligible.len().max(1))?;
-    let mut out = bytes.to_vec();
+    let mut out = text.as_bytes().to_vec();
     out[at] = if out[at] == b'q' { b'r' } else { b'q' };
     String::from_utf8(out).ok()
 }
