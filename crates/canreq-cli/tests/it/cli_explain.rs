@@ -169,6 +169,14 @@ fn a_request_changed_in_flight_is_explained_from_the_servers_answer() {
             vec![("scope-region", None)],
         ),
         (
+            "scope service changed",
+            sent.replace(
+                &authorization,
+                &authorization.replace("/s3/aws4_request", "/s3-outposts/aws4_request"),
+            ),
+            vec![("scope-service", None)],
+        ),
+        (
             "signed header list cut",
             sent.replace(&authorization, &authorization.replace(";x-tag", "")),
             vec![("header-missing", Some("x-tag")), ("signed-headers", None)],
