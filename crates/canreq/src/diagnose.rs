@@ -290,13 +290,16 @@ pub fn server_steps(request: &Request<'_>, body: &[u8]) -> Result<(String, Strin
     let creq = subject
         .canonical()
         .map_err(|e| AuthError::new(ErrorCode::InvalidArgument, e.to_string()))?;
-    let sts = format!(
-        "AWS4-HMAC-SHA256\n{}\n{}/{}/{}/aws4_request\n{}",
+    // The signer's own writer, with the claim's algorithm and scope as sent (SigV4a's has no
+    // region): the string to sign a server computes.
+    let credential = &claim.credential;
+    let mut sts = String::new();
+    crate::sign::write_string_to_sign(
+        &mut sts,
+        claim.algorithm,
         subject.amz_date,
-        subject.date,
-        subject.region,
-        subject.service,
-        crate::encode::hex(&crate::crypto::sha256(creq.as_bytes()))
+        |out| out.push_str(credential.shape().scope(credential.text())),
+        &crate::crypto::sha256(creq.as_bytes()),
     );
     Ok((creq, sts))
 }

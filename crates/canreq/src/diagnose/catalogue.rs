@@ -36,13 +36,7 @@ pub(super) struct Written {
 impl Subject<'_> {
     /// The canonical request the server computes: the crate's own canonicalizer.
     pub fn canonical(&self) -> crate::Result<String> {
-        let (encoding, normalize) = path_rules(is_s3_family(self.service));
-        self.build(
-            encoding,
-            normalize,
-            &self.query_pairs.join("&"),
-            &self.headers,
-        )
+        self.with_headers(&self.headers)
     }
 
     fn build(
