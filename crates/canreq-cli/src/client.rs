@@ -392,7 +392,7 @@ where
         .map_err(|e| failure(&e, &format!("request to {where_} failed")))
 }
 
-fn tls_config(options: &ClientOptions) -> Result<rustls::ClientConfig, CliError> {
+pub fn tls_config(options: &ClientOptions) -> Result<rustls::ClientConfig, CliError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     if options.insecure {
         let mut config = rustls::ClientConfig::builder_with_provider(provider.clone())

@@ -38,7 +38,10 @@ mod sign_cmd;
 mod signing;
 mod steps;
 mod target;
+// Used by `proxy` and `gateway`, which are being built on it.
 mod upload_checksum;
+#[allow(dead_code)]
+mod upstream;
 mod verify_cmd;
 
 use std::process::ExitCode;
