@@ -197,14 +197,10 @@ impl AwsChain<'_> {
                     return Ok(found);
                 }
             }
-            let mut builder =
-                aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
-                    .configure(crate::aws_http::provider_config())
-                    .region(aws_config::Region::new(region.to_owned()));
-            if let Some(p) = profile {
-                builder = builder.profile_name(p);
-            }
-            builder.build().await.provide_credentials().await
+            default_chain(profile, region)
+                .await
+                .provide_credentials()
+                .await
         })?;
         let found = match found {
             Ok(found) => found,
@@ -224,15 +220,35 @@ impl AwsChain<'_> {
                 )));
             }
         };
-        let creds = Credentials::new(
-            found.access_key_id().to_owned(),
-            found.secret_access_key().to_owned(),
-        )?;
-        Ok(match found.session_token() {
-            Some(token) => creds.with_session_token(token.to_owned())?,
-            None => creds,
-        })
+        from_aws(&found)
     }
+}
+
+/// The default credentials chain for `profile` (`None`: `AWS_PROFILE`, else "default"),
+/// signing its own requests (SSO, STS) for `region`, over the ring HTTPS client.
+pub async fn default_chain(
+    profile: Option<&str>,
+    region: &str,
+) -> aws_config::default_provider::credentials::DefaultCredentialsChain {
+    let mut builder = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+        .configure(crate::aws_http::provider_config())
+        .region(aws_config::Region::new(region.to_owned()));
+    if let Some(p) = profile {
+        builder = builder.profile_name(p);
+    }
+    builder.build().await
+}
+
+/// The chain's credentials as canreq's.
+pub fn from_aws(found: &aws_credential_types::Credentials) -> Result<Credentials, CliError> {
+    let creds = Credentials::new(
+        found.access_key_id().to_owned(),
+        found.secret_access_key().to_owned(),
+    )?;
+    Ok(match found.session_token() {
+        Some(token) => creds.with_session_token(token.to_owned())?,
+        None => creds,
+    })
 }
 
 /// An error and its sources, joined with ": ".

@@ -29,7 +29,7 @@ pub struct Signed {
 pub fn sign(
     resolved: Resolved,
     placement: Placement,
-    payload: Option<Payload<'static>>,
+    payload: Option<Payload<'_>>,
 ) -> Result<Signed, CliError> {
     let Resolved {
         mut request,

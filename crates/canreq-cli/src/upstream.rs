@@ -145,9 +145,10 @@ pub enum Failure {
     Unreachable,
     /// The connection or the answer took too long: 504.
     TimedOut,
-    /// The request's own body failed (the client went away or was too slow): the request was
-    /// aborted, and the client is past hearing an answer.
-    RequestBody,
+    /// The request's own body failed (the client went away, was too slow, or sent a body
+    /// that does not hold together): the request was aborted; the client, if still there,
+    /// gets `status` and `code`.
+    RequestBody { status: u16, code: &'static str },
     /// The exchange broke after the connection was made (reset, malformed answer): 502.
     Broken,
 }
@@ -169,13 +170,29 @@ impl fmt::Display for UpstreamError {
 impl StdError for UpstreamError {}
 
 /// The error a request body reports when it fails: found again in the pooled client's error,
-/// it tells a failed body from a failed upstream.
-#[derive(Debug)]
-pub struct BodyFailed(pub String);
+/// it tells a failed body from a failed upstream, and says what to answer.
+#[derive(Debug, Clone)]
+pub struct BodyFailed {
+    /// The status to answer the client with (400, 408, …).
+    pub status: u16,
+    /// The AWS error code (`IncompleteBody`, `RequestTimeout`, `BadDigest`, …).
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl BodyFailed {
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        BodyFailed {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
 
 impl fmt::Display for BodyFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the request body failed: {}", self.0)
+        write!(f, "the request body failed: {}", self.message)
     }
 }
 
@@ -274,7 +291,10 @@ fn classify(origin: &Origin, e: &hyper_util::client::legacy::Error) -> UpstreamE
     while let Some(cause) = source {
         if let Some(body) = cause.downcast_ref::<BodyFailed>() {
             return UpstreamError {
-                failure: Failure::RequestBody,
+                failure: Failure::RequestBody {
+                    status: body.status,
+                    code: body.code,
+                },
                 message: format!("the request to {origin} was aborted: {body}"),
             };
         }

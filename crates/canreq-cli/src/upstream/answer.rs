@@ -53,14 +53,19 @@ pub fn gateway_timeout(cause: &str, request_id: &str) -> hyper::Response<Full<By
     )
 }
 
-/// The answer to a failed upstream exchange: 504 for a timeout, else 502. (A failure of the
-/// request's own body gets one too, though its client has usually gone.)
+/// The answer to a failed upstream exchange: 504 for a timeout, 502 for an upstream that
+/// failed, and the body's own status and code when the request's body failed (though its
+/// client has usually gone).
 pub fn for_failure(e: &UpstreamError, request_id: &str) -> hyper::Response<Full<Bytes>> {
     match e.failure {
         Failure::TimedOut => gateway_timeout(&e.message, request_id),
-        Failure::Unreachable | Failure::Broken | Failure::RequestBody => {
-            bad_gateway(&e.message, request_id)
-        }
+        Failure::Unreachable | Failure::Broken => bad_gateway(&e.message, request_id),
+        Failure::RequestBody { status, code } => error(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            code,
+            &e.message,
+            request_id,
+        ),
     }
 }
 
@@ -90,6 +95,16 @@ mod tests {
              <Message>http://127.0.0.1:9 did not answer within 2 s</Message>\
              <RequestId>canreq-1</RequestId></Error>\n"
         );
+        let body_failed = UpstreamError {
+            failure: Failure::RequestBody {
+                status: 400,
+                code: "IncompleteBody",
+            },
+            message: "the client went away".into(),
+        };
+        let answer = for_failure(&body_failed, "canreq-3");
+        assert_eq!(answer.status(), 400);
+        assert!(text(answer).await.contains("<Code>IncompleteBody</Code>"));
         for failure in [Failure::Unreachable, Failure::Broken] {
             let e = UpstreamError {
                 failure,

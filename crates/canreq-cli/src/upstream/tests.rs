@@ -152,7 +152,11 @@ async fn a_body_that_fails_aborts_the_request_before_it_is_complete() {
         let _ = tx.send(Ok(Frame::data(Bytes::from_static(b"12345")))).await;
         // Time for the head and the first piece to reach the upstream.
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let failed: BoxError = Box::new(BodyFailed("the client went away".into()));
+        let failed: BoxError = Box::new(BodyFailed::new(
+            400,
+            "IncompleteBody",
+            "the client went away",
+        ));
         let _ = tx.send(Err(failed)).await;
     });
     let body = Frames(rx);
@@ -165,7 +169,14 @@ async fn a_body_that_fails_aborts_the_request_before_it_is_complete() {
         .unwrap();
     let upstream = Upstream::new(options(&format!("http://127.0.0.1:{port}"))).unwrap();
     let e = upstream.send(request).await.unwrap_err();
-    assert_eq!(e.failure, Failure::RequestBody, "{e:?}");
+    assert_eq!(
+        e.failure,
+        Failure::RequestBody {
+            status: 400,
+            code: "IncompleteBody"
+        },
+        "{e:?}"
+    );
     assert!(e.message.contains("the client went away"), "{e}");
     let (head, body) = server.await.unwrap();
     assert!(head.starts_with("PUT /b/k HTTP/1.1\r\n"), "{head}");
