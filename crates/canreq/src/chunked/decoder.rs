@@ -131,6 +131,9 @@ pub struct ChunkedDecoder {
     checksum: Option<Checksum>,
     progress: Progress,
     state: State,
+    /// Whether chunk and trailer signatures are checked (always, but for a re-signing proxy's
+    /// [`without_signature_checks`](Self::without_signature_checks)).
+    check_signatures: bool,
     /// The line being read, or a signed chunk's data when it arrives in more than one piece;
     /// reused, so that a body costs one buffer whatever its length.
     buffer: Vec<u8>,
@@ -214,8 +217,51 @@ impl ChunkedDecoder {
             checksum,
             progress: Progress::default(),
             state: State::SizeLine,
+            check_signatures: true,
             buffer: Vec::new(),
         })
+    }
+
+    /// A decoder that reads a body's framing and checks its length, trailer and checksum, but
+    /// not its chunk or trailer signatures: for a proxy that re-signs a body whose client
+    /// signed with keys the proxy does not hold. Signatures must still be well formed, and
+    /// data is released as it arrives (nothing vouches for it until the checksum, if any, is
+    /// checked by [`finish`](Self::finish)).
+    ///
+    /// ```
+    /// use canreq::chunked::{ChunkedDecoder, DecodeLimits, StreamingMode};
+    ///
+    /// let zeros = "0".repeat(64);
+    /// let wire = format!("5;chunk-signature={zeros}\r\nhello\r\n0;chunk-signature={zeros}\r\n\r\n");
+    /// let mut decoder = ChunkedDecoder::without_signature_checks(
+    ///     StreamingMode::Signed, 5, "", DecodeLimits::default())?;
+    /// let mut data = Vec::new();
+    /// decoder.decode(wire.as_bytes(), |piece| data.extend_from_slice(piece))?;
+    /// assert_eq!((decoder.finish()?.chunks(), data.as_slice()), (1, &b"hello"[..]));
+    /// # Ok::<(), canreq::verify::AuthError>(())
+    /// ```
+    pub fn without_signature_checks(
+        mode: StreamingMode,
+        decoded_length: u64,
+        declared_trailers: &str,
+        limits: DecodeLimits,
+    ) -> Result<Self, AuthError> {
+        let mut decoder = Self::with_chain(
+            StreamingMode::UnsignedWithTrailer,
+            None,
+            decoded_length,
+            declared_trailers,
+            limits,
+        )?;
+        if !mode.has_trailer() && !decoder.plan.declared_trailers.is_empty() {
+            return Err(invalid(format!(
+                "x-amz-trailer is set, but {} has no trailer.",
+                mode.marker()
+            )));
+        }
+        decoder.plan.mode = mode;
+        decoder.check_signatures = false;
+        Ok(decoder)
     }
 
     /// A decoder reading `x-amz-decoded-content-length` and `x-amz-trailer` from `request`.

@@ -356,3 +356,77 @@ fn encoded_length_saturates_instead_of_overflowing() {
         }
     }
 }
+
+/// A re-signing proxy's decoder: the framing, length, trailer and checksum read and checked,
+/// the signatures (made with a key the proxy does not hold) only read for their form.
+#[test]
+fn a_body_decoded_without_signature_checks_keeps_every_other_check() {
+    let data = body(200_000, 24);
+    for mode in [StreamingMode::Signed, StreamingMode::SignedWithTrailer] {
+        let mut plan = StreamingUpload::new(mode, 64 * 1024).unwrap();
+        if mode.has_trailer() {
+            plan = plan.with_checksum(ChecksumAlgorithm::Crc32);
+        }
+        let trailers = if mode.has_trailer() {
+            "x-amz-checksum-crc32"
+        } else {
+            ""
+        };
+        let upload = Upload::new(plan, "/bucket/key", &data, &[7000]);
+        let unchecked = || {
+            ChunkedDecoder::without_signature_checks(
+                mode,
+                data.len() as u64,
+                trailers,
+                DecodeLimits::default(),
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            decode(unchecked(), &upload.wire, &[4096]).unwrap(),
+            data,
+            "{mode:?}"
+        );
+        // Every signature replaced by another well-formed one: still decoded.
+        let marker = b"chunk-signature=";
+        let signatures: Vec<usize> = upload
+            .wire
+            .windows(marker.len())
+            .enumerate()
+            .filter(|(_, w)| w == marker)
+            .map(|(at, _)| at + marker.len())
+            .collect();
+        assert!(signatures.len() > 3, "{mode:?}");
+        let mut forged = upload.wire.clone();
+        for &start in &signatures {
+            forged[start..start + 64].copy_from_slice(&[b'0'; 64]);
+        }
+        assert_ne!(forged, upload.wire);
+        assert_eq!(
+            decode(unchecked(), &forged, &[4096]).unwrap(),
+            data,
+            "{mode:?}"
+        );
+        // A malformed signature, a short body, and (with a trailer) one changed data byte are
+        // still refused.
+        let mut malformed = upload.wire.clone();
+        malformed[signatures[1]] = b'X';
+        assert_eq!(
+            code(decode(unchecked(), &malformed, &[4096])),
+            ErrorCode::SignatureDoesNotMatch
+        );
+        let short = &upload.wire[..upload.wire.len() - 10];
+        assert_eq!(
+            code(decode(unchecked(), short, &[4096])),
+            ErrorCode::IncompleteBody
+        );
+        if mode.has_trailer() {
+            let mut changed = upload.wire.clone();
+            changed[signatures[0] + 64 + 2 + 100] ^= 1;
+            assert_eq!(
+                code(decode(unchecked(), &changed, &[4096])),
+                ErrorCode::BadDigest
+            );
+        }
+    }
+}

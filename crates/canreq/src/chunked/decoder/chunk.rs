@@ -38,7 +38,8 @@ impl ChunkedDecoder {
                     ),
                 ));
             }
-            Some(claimed)
+            // Read for its form only when signatures are not checked.
+            self.check_signatures.then_some(claimed)
         } else if extension.is_some() {
             return Err(invalid(format!(
                 "chunk {index} has an extension, but {} chunks carry none.",
