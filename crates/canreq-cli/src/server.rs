@@ -53,7 +53,7 @@ use deadline::WriteDeadline;
 use head::{HeadGate, Ledger};
 use idle::{Activity, Watched};
 
-pub use body_time::BodyTime;
+pub use body_time::{BodyClock, BodyTime};
 pub use head::HeadRefusal;
 
 pub use tls::acceptor as tls_acceptor;
