@@ -103,7 +103,16 @@ async fn demo() -> Result<(), CliError> {
         timeout: Duration::from_secs(10),
         max_header_bytes: 64 * 1024,
     };
-    let server = tokio::spawn(server::accept_loop(listener, state, None, limits));
+    // Stopped when the walkthrough ends (or fails: the sender is dropped), not on a signal:
+    // Ctrl-C must still end the demo itself at once.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = server::Shutdown {
+        signal: async {
+            let _ = stopped.await;
+        },
+        drain: Duration::from_secs(2),
+    };
+    let server = tokio::spawn(server::accept_loop(listener, state, None, limits, shutdown));
 
     outln!("canreq demo: a verifying endpoint is listening on http://127.0.0.1:{port}")?;
     outln!("Credentials: AWS's documented example key {ACCESS_KEY} (not a secret).\n")?;
@@ -153,7 +162,8 @@ async fn demo() -> Result<(), CliError> {
             }
         }
     }
-    server.abort();
+    let _ = stop.send(());
+    let _ = server.await;
     if ok && refused {
         outln!("\nBoth signed requests were accepted and the changed one was refused.")?;
         Ok(())

@@ -246,14 +246,22 @@ async fn serve(
     if let Some(warning) = exposure_warning(local) {
         eprintln!("{warning}");
     }
-    let accept_loop = server::accept_loop(listener, state, tls, limits);
-    tokio::select! {
-        () = accept_loop => Ok(()),
-        _ = tokio::signal::ctrl_c() => {
+    let shutdown = server::Shutdown {
+        signal: async {
+            server::termination().await;
             eprintln!("canreq serve: stopping");
-            Ok(())
-        }
+        },
+        drain: server::DRAIN_DEADLINE,
+    };
+    let stopped = server::accept_loop(listener, state, tls, limits, shutdown).await;
+    if stopped.cut_short > 0 {
+        eprintln!(
+            "canreq serve: {} connections still open after {} s, closed",
+            stopped.cut_short,
+            server::DRAIN_DEADLINE.as_secs()
+        );
     }
+    Ok(())
 }
 
 /// A warning when `serve` listens beyond loopback: it is a test endpoint, and every answer

@@ -21,11 +21,14 @@
 //!   the rules are the same for every handler;
 //! - a kept-alive connection closed when idle is not an error (`idle`);
 //! - a lingering close, so an answer sent before the request body was read still arrives
-//!   (`linger`).
+//!   (`linger`);
+//! - on [`Shutdown`], its current request finished and then closed, within a deadline
+//!   (`drain`).
 
 mod address_slots;
 mod body_time;
 mod deadline;
+mod drain;
 mod head;
 mod idle;
 mod linger;
@@ -34,6 +37,7 @@ mod tls;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,16 +48,19 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use crate::error::CliError;
 use address_slots::AddressSlots;
 use deadline::WriteDeadline;
+use drain::{Draining, Notice};
 use head::{HeadGate, Ledger};
 use idle::{Activity, Watched};
 
 pub use body_time::{BodyClock, BodyTime};
+pub use drain::{DRAIN_DEADLINE, Shutdown, never, termination};
 pub use head::HeadRefusal;
 
 pub use tls::acceptor as tls_acceptor;
@@ -119,13 +126,15 @@ pub struct Limits {
 }
 
 /// Serves one connection's requests; once hyper is done with it, the connection is handed
-/// back and closed without losing its last answer (see `linger`).
+/// back and closed without losing its last answer (see `linger`). Once `draining` starts, the
+/// request being answered is finished and the connection closed (at once if it is idle).
 async fn serve_then_linger<H, S>(
     builder: &http1::Builder,
     stream: S,
     handler: Arc<H>,
     remote: SocketAddr,
     max_head: usize,
+    draining: Draining,
 ) -> Result<(), hyper::Error>
 where
     H: Handler,
@@ -136,38 +145,80 @@ where
     let service = service_fn(move |request| {
         let handler = Arc::clone(&handler);
         let refused = ledger.next_request();
-        async move {
+        // Boxed: polling the connection by hand (to shut it down gracefully and still get
+        // its stream back) needs a service future that can move.
+        Box::pin(async move {
             Ok::<_, Infallible>(match refused {
                 Some((refusal, head)) => handler.head_refused(&refusal, &head, remote),
                 None => handler.handle(request, remote).await,
             })
-        }
+        })
     });
-    let released = builder
-        .serve_connection(TokioIo::new(gate), service)
-        .without_shutdown()
-        .await?;
+    let mut connection = builder.serve_connection(TokioIo::new(gate), service);
+    let mut draining = pin!(draining.started());
+    let mut told = false;
+    std::future::poll_fn(|cx| {
+        if !told && draining.as_mut().poll(cx).is_ready() {
+            told = true;
+            std::pin::Pin::new(&mut connection).graceful_shutdown();
+        }
+        connection.poll_without_shutdown(cx)
+    })
+    .await?;
+    let released = connection.into_parts();
     linger::linger(released.io.into_inner().into_inner()).await;
     Ok(())
 }
 
-/// Serves connections from `listener` with `handler` until the future is dropped; `canreq demo`
-/// runs it on a free port in-process.
-pub async fn accept_loop<H: Handler>(
+/// Waits for a connection slot, then for a connection.
+async fn next_connection(
+    listener: &TcpListener,
+    permits: &Arc<Semaphore>,
+) -> Option<(
+    OwnedSemaphorePermit,
+    std::io::Result<(tokio::net::TcpStream, SocketAddr)>,
+)> {
+    let permit = Arc::clone(permits).acquire_owned().await.ok()?;
+    Some((permit, listener.accept().await))
+}
+
+/// How an accept loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// Connections still open at the drain deadline, closed then.
+    pub cut_short: usize,
+}
+
+/// Serves connections from `listener` with `handler` until `shutdown.signal` resolves, then
+/// stops accepting (the listener is closed), lets the open connections finish their current
+/// request for up to `shutdown.drain`, closes what is left and returns. `canreq demo` runs it
+/// on a free port in-process.
+pub async fn accept_loop<H: Handler, F: Future<Output = ()>>(
     listener: TcpListener,
     handler: Arc<H>,
     tls: Option<TlsAcceptor>,
     limits: Limits,
-) {
+    shutdown: Shutdown<F>,
+) -> Stopped {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let address_slots = AddressSlots::new(limits.max_connections_per_address);
     let timeout = limits.timeout;
     let max_head = limits.max_header_bytes;
+    let notice = Notice::new();
+    let mut connections = JoinSet::new();
+    let mut signal = pin!(shutdown.signal);
     loop {
-        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
-            return;
+        let next = tokio::select! {
+            () = &mut signal => break,
+            next = next_connection(&listener, &permits) => next,
         };
-        let (stream, remote) = match listener.accept().await {
+        // Finished connections are reaped as new ones come: the set holds at most the open
+        // ones and those that ended since the last accept.
+        while connections.try_join_next().is_some() {}
+        let Some((permit, accepted)) = next else {
+            break;
+        };
+        let (stream, remote) = match accepted {
             Ok(pair) => pair,
             Err(e) => {
                 handler.accept_failed(&e);
@@ -185,7 +236,8 @@ pub async fn accept_loop<H: Handler>(
         let _ = stream.set_nodelay(true);
         let handler = Arc::clone(&handler);
         let tls = tls.clone();
-        tokio::spawn(async move {
+        let draining = notice.subscribe();
+        connections.spawn(async move {
             let _slots = (permit, address_slot);
             let builder = {
                 let mut b = http1::Builder::new();
@@ -211,15 +263,30 @@ pub async fn accept_loop<H: Handler>(
                     match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
                         Ok(Ok(tls_stream)) => {
                             let io = Watched::new(tls_stream, Arc::clone(&activity));
-                            serve_then_linger(&builder, io, Arc::clone(&handler), remote, max_head)
-                                .await
+                            serve_then_linger(
+                                &builder,
+                                io,
+                                Arc::clone(&handler),
+                                remote,
+                                max_head,
+                                draining,
+                            )
+                            .await
                         }
                         _ => Ok(()),
                     }
                 }
                 None => {
                     let io = Watched::new(stream, Arc::clone(&activity));
-                    serve_then_linger(&builder, io, Arc::clone(&handler), remote, max_head).await
+                    serve_then_linger(
+                        &builder,
+                        io,
+                        Arc::clone(&handler),
+                        remote,
+                        max_head,
+                        draining,
+                    )
+                    .await
                 }
             };
             match served {
@@ -229,5 +296,103 @@ pub async fn accept_loop<H: Handler>(
                 Ok(()) => {}
             }
         });
+    }
+    drop(listener);
+    notice.raise();
+    let finished = async { while connections.join_next().await.is_some() {} };
+    let _ = tokio::time::timeout(shutdown.drain, finished).await;
+    let cut_short = connections.len();
+    connections.shutdown().await;
+    Stopped { cut_short }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::Full;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Never answers: every request stays in flight.
+    struct Stuck;
+
+    impl Handler for Stuck {
+        type Body = Full<Bytes>;
+
+        async fn handle(
+            self: Arc<Self>,
+            _request: hyper::Request<Incoming>,
+            _remote: SocketAddr,
+        ) -> hyper::Response<Full<Bytes>> {
+            std::future::pending().await
+        }
+
+        fn head_refused(
+            &self,
+            _: &HeadRefusal,
+            _: &[u8],
+            _: SocketAddr,
+        ) -> hyper::Response<Full<Bytes>> {
+            hyper::Response::new(Full::default())
+        }
+
+        fn connection_failed(&self, _: SocketAddr, _: &hyper::Error) {}
+
+        fn address_full(&self, _: SocketAddr, _: usize) {}
+
+        fn accept_failed(&self, _: &std::io::Error) {}
+    }
+
+    #[tokio::test]
+    async fn a_request_still_in_flight_at_the_drain_deadline_is_cut_short() {
+        let (listener, local) = bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let limits = Limits {
+            max_connections: 4,
+            max_connections_per_address: 4,
+            timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+        };
+        let shutdown = Shutdown {
+            signal: async {
+                let _ = stopped.await;
+            },
+            drain: Duration::from_millis(300),
+        };
+        let server = tokio::spawn(accept_loop(
+            listener,
+            Arc::new(Stuck),
+            None,
+            limits,
+            shutdown,
+        ));
+        let mut stuck = tokio::net::TcpStream::connect(local).await.unwrap();
+        stuck
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        // A connection with no request is closed at once (its client then closes too), and
+        // is not counted.
+        let mut idle = tokio::net::TcpStream::connect(local).await.unwrap();
+        let idle = tokio::spawn(async move {
+            let mut rest = Vec::new();
+            idle.read_to_end(&mut rest).await.map(|_| rest.len())
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let told = tokio::time::Instant::now();
+        stop.send(()).unwrap();
+        let stopped = server.await.unwrap();
+        assert_eq!(stopped, Stopped { cut_short: 1 });
+        assert_eq!(
+            idle.await.unwrap().unwrap(),
+            0,
+            "nothing sent to the idle connection"
+        );
+        let waited = told.elapsed();
+        assert!(
+            waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
+            "{waited:?}"
+        );
+        let refused = tokio::net::TcpStream::connect(local).await;
+        assert!(refused.is_err(), "still accepting after the loop returned");
     }
 }

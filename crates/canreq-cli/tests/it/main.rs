@@ -44,6 +44,7 @@ mod serve_chunked;
 mod serve_clients;
 mod serve_connections;
 mod serve_dialects;
+mod serve_drain;
 mod serve_js_clock;
 mod serve_protocols;
 mod serve_slow_clients;

@@ -60,7 +60,7 @@ fn signed(
 }
 
 /// A correctly signed Query call with its body, on a connection of its own.
-fn good_call(port: u16) -> String {
+pub fn good_call(port: u16) -> String {
     let headers = [
         ("Host", format!("127.0.0.1:{port}")),
         (
