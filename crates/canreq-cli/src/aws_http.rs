@@ -9,8 +9,12 @@ use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 
 /// The chain's configuration: its defaults (environment, files, Tokio sleep), with the ring client.
 pub fn provider_config() -> ProviderConfig {
-    let client = aws_smithy_http_client::Builder::new()
+    ProviderConfig::without_region().with_http_client(https_client())
+}
+
+/// The smithy HTTPS client on ring, for an SDK configuration (the proxy's `--role-arn`).
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    ProviderConfig::without_region().with_http_client(client)
+        .build_https()
 }

@@ -31,6 +31,7 @@ mod out;
 mod outgoing;
 mod presets;
 mod pretty;
+mod proxy;
 mod quiet;
 mod request_cmd;
 mod resolve;
@@ -71,6 +72,8 @@ enum Command {
     Verify(verify_cmd::VerifyArgs),
     /// Run a local AWS-style endpoint that verifies SigV4 signatures and reports what it saw.
     Serve(serve::ServeArgs),
+    /// A signing reverse proxy: any HTTP client's requests signed for an AWS endpoint.
+    Proxy(Box<proxy::ProxyArgs>),
     /// Name the cause of a SignatureDoesNotMatch: from the server's answer, or from the
     /// request and the secret.
     Explain(explain::ExplainArgs),
@@ -107,6 +110,7 @@ fn main() -> ExitCode {
         Command::Request(args) => request_cmd::run(*args),
         Command::Verify(args) => verify_cmd::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Proxy(args) => proxy::run(*args),
         Command::Explain(args) => explain::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Completions { shell } => {

@@ -15,6 +15,8 @@ pub mod forwarding;
 use std::error::Error as StdError;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -115,7 +117,8 @@ pub struct UpstreamOptions {
     pub origin: Origin,
     /// Longest wait for the TCP connection and TLS handshake.
     pub connect_timeout: Duration,
-    /// Longest wait, once the request is sent, for the head of the answer.
+    /// Longest wait without progress: for the upstream to take the next piece of the body, and,
+    /// once the body is sent, for the head of the answer.
     pub response_timeout: Duration,
     /// Extra PEM CA certificates trusted beside the system's (else `AWS_CA_BUNDLE`).
     pub ca_file: Option<PathBuf>,
@@ -262,19 +265,70 @@ impl Upstream {
             failure: Failure::Broken,
             message: format!("cannot address {origin}{target}: {e}"),
         })?;
-        let body = body.map_err(Into::into).boxed_unsync();
-        let request = hyper::Request::from_parts(parts, body);
-        match tokio::time::timeout(self.response_timeout, self.client.request(request)).await {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(e)) => Err(classify(origin, &e)),
-            Err(_) => Err(UpstreamError {
-                failure: Failure::TimedOut,
-                message: format!(
-                    "{origin} did not answer within {} (--upstream-timeout)",
-                    seconds(self.response_timeout)
-                ),
-            }),
+        let started = tokio::time::Instant::now();
+        let progress = Arc::new(AtomicU64::new(0));
+        let body = Progressing {
+            inner: body.map_err(Into::into).boxed_unsync(),
+            started,
+            progress: Arc::clone(&progress),
+        };
+        let request = hyper::Request::from_parts(parts, body.boxed_unsync());
+        let answer = self.client.request(request);
+        let mut answer = std::pin::pin!(answer);
+        // The wait restarts with each piece of the body the upstream takes: a long upload is
+        // not a slow upstream; once the body is sent, it bounds the wait for the answer.
+        loop {
+            let last = started + Duration::from_millis(progress.load(Ordering::Relaxed));
+            match tokio::time::timeout_at(last + self.response_timeout, answer.as_mut()).await {
+                Ok(Ok(response)) => return Ok(response),
+                Ok(Err(e)) => return Err(classify(origin, &e)),
+                Err(_)
+                    if progress.load(Ordering::Relaxed)
+                        > last.duration_since(started).as_millis() as u64 => {}
+                Err(_) => {
+                    return Err(UpstreamError {
+                        failure: Failure::TimedOut,
+                        message: format!(
+                            "{origin} did not answer within {} (--upstream-timeout)",
+                            seconds(self.response_timeout)
+                        ),
+                    });
+                }
+            }
         }
+    }
+}
+
+/// A request body that notes when the upstream last took a piece of it (milliseconds after
+/// `started`).
+struct Progressing {
+    inner: OutgoingBody,
+    started: tokio::time::Instant,
+    progress: Arc<AtomicU64>,
+}
+
+impl hyper::body::Body for Progressing {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if polled.is_ready() {
+            let now = self.started.elapsed().as_millis() as u64;
+            self.progress.fetch_max(now, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -1,0 +1,172 @@
+//! The body sent upstream: pieces a task reads from a [`DataSource`] and hands over a small
+//! channel, so the upstream connection pulls the client's body at its own pace and memory holds
+//! a few pieces at most. As the data passes it is checked against the length the head declared
+//! and, for S3, framed as signed aws-chunked chunks on the fly. A failed source ends the body
+//! with an error, which aborts the upstream request.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use canreq::chunked::ChunkedEncoder;
+use hyper::body::{Frame, SizeHint};
+use tokio::sync::mpsc;
+
+use super::source::DataSource;
+use crate::upstream::{BodyFailed, BoxError};
+
+/// Pieces in flight between the task reading the source and the upstream connection.
+const IN_FLIGHT: usize = 4;
+
+/// The upstream request's body: nothing, or the pieces a pump sends.
+pub enum Outgoing {
+    Empty,
+    Pumped {
+        pieces: mpsc::Receiver<Result<Bytes, BodyFailed>>,
+        length: u64,
+    },
+}
+
+impl hyper::body::Body for Outgoing {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut *self {
+            Outgoing::Empty => Poll::Ready(None),
+            Outgoing::Pumped { pieces, .. } => pieces.poll_recv(cx).map(|piece| {
+                piece.map(|p| p.map(Frame::data).map_err(|e| Box::new(e) as BoxError))
+            }),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, Outgoing::Empty)
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            Outgoing::Empty => SizeHint::with_exact(0),
+            Outgoing::Pumped { length, .. } => SizeHint::with_exact(*length),
+        }
+    }
+}
+
+/// How the data is put on the wire.
+pub enum Framing {
+    /// As it is.
+    Plain,
+    /// As signed aws-chunked chunks of the encoder's size.
+    Chunked(Box<ChunkedEncoder>),
+}
+
+/// Starts a task sending `source`'s `length` data bytes, framed as asked; the body it feeds
+/// is `wire_length` bytes long.
+pub fn start(source: impl DataSource, length: u64, framing: Framing, wire_length: u64) -> Outgoing {
+    if wire_length == 0 {
+        return Outgoing::Empty;
+    }
+    let (tx, rx) = mpsc::channel(IN_FLIGHT);
+    tokio::spawn(async move {
+        let result = match framing {
+            Framing::Plain => plain(source, length, &tx).await,
+            Framing::Chunked(encoder) => chunked(source, length, *encoder, &tx).await,
+        };
+        // An error ends the body (and the upstream request); a closed channel means the
+        // upstream request is over already.
+        if let Err(Some(e)) = result {
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    Outgoing::Pumped {
+        pieces: rx,
+        length: wire_length,
+    }
+}
+
+/// The pump's outcome: `Err(None)` when the upstream side went away.
+type Pumped = Result<(), Option<BodyFailed>>;
+
+type Sender = mpsc::Sender<Result<Bytes, BodyFailed>>;
+
+async fn send(tx: &Sender, piece: Bytes) -> Pumped {
+    tx.send(Ok(piece)).await.map_err(|_| None)
+}
+
+/// A body that is not `length` bytes long.
+fn wrong_length(length: u64, seen: u64) -> BodyFailed {
+    if seen < length {
+        BodyFailed::new(
+            400,
+            "IncompleteBody",
+            format!("the request body ended after {seen} of its {length} bytes"),
+        )
+    } else {
+        BodyFailed::new(
+            400,
+            "InvalidRequest",
+            format!("the request body is longer than the {length} bytes its head declared"),
+        )
+    }
+}
+
+async fn plain(mut source: impl DataSource, length: u64, tx: &Sender) -> Pumped {
+    let mut seen = 0u64;
+    while let Some(piece) = source.next_data().await? {
+        seen += piece.len() as u64;
+        if seen > length {
+            return Err(Some(wrong_length(length, seen)));
+        }
+        send(tx, piece).await?;
+    }
+    if seen != length {
+        return Err(Some(wrong_length(length, seen)));
+    }
+    Ok(())
+}
+
+async fn chunked(
+    mut source: impl DataSource,
+    length: u64,
+    mut encoder: ChunkedEncoder,
+    tx: &Sender,
+) -> Pumped {
+    let size = encoder.plan().chunk_size();
+    let mut chunk = BytesMut::with_capacity(size);
+    let mut seen = 0u64;
+    let failed = |e: canreq::Error| Some(BodyFailed::new(500, "InternalError", e.to_string()));
+    loop {
+        let piece = source.next_data().await?;
+        let end = piece.is_none();
+        let mut piece = piece.unwrap_or_default();
+        seen += piece.len() as u64;
+        if seen > length {
+            return Err(Some(wrong_length(length, seen)));
+        }
+        while !piece.is_empty() || (end && !chunk.is_empty()) {
+            let take = (size - chunk.len()).min(piece.len());
+            chunk.extend_from_slice(&piece.split_to(take));
+            if chunk.len() < size && !end {
+                break;
+            }
+            let data = chunk.split().freeze();
+            let line = encoder.frame(&data).map_err(failed)?;
+            send(tx, Bytes::copy_from_slice(line.as_bytes())).await?;
+            send(tx, data).await?;
+            send(tx, Bytes::from_static(b"\r\n")).await?;
+            chunk.reserve(size);
+        }
+        if end {
+            break;
+        }
+    }
+    if seen != length {
+        return Err(Some(wrong_length(length, seen)));
+    }
+    let mut last = Vec::with_capacity(256);
+    encoder.finish(&mut last);
+    send(tx, Bytes::from(last)).await
+}
