@@ -16,6 +16,9 @@
 //! that misbehave at the HTTP level (`serve_bad_http`) and clients that would hold it without
 //! the secret (`serve_slow_clients`).
 //!
+//! `canreq proxy`: faults, the admin listener and the access log (`proxy_faults`), credentials
+//! refreshed before they expire (`proxy_credentials`).
+//!
 //! `peer` starts servers and runs `canreq`; `clients` drives boto3, the AWS CLI and curl.
 
 /// Where the AWS suite is, whether this is CI, a seeded generator: canreq's, shared.
@@ -39,6 +42,8 @@ mod cli_sign_golden;
 mod cli_sigv4a;
 mod cli_stdin;
 mod cli_verify;
+mod proxy_credentials;
+mod proxy_faults;
 mod serve_bad_http;
 mod serve_chunked;
 mod serve_clients;

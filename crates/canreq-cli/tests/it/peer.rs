@@ -14,9 +14,11 @@ use std::time::{Duration, Instant};
 
 mod canned;
 mod listener;
+mod recorder;
 mod terminal;
 
 pub use canned::{After, Canned};
+pub use recorder::Recorder;
 pub use terminal::on_terminal;
 
 use crate::common;
@@ -181,6 +183,22 @@ impl Server {
                 return None;
             }
             std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits up to `within` until the server's port refuses connections (it stopped
+    /// accepting); panics if it still accepts then.
+    pub fn wait_refusing(&self, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            match TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)) {
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => return,
+                Err(e) => panic!("connecting to port {}: {e}", self.port),
+                Ok(_) if Instant::now() > deadline => {
+                    panic!("still accepting after {within:?}: {}", self.state())
+                }
+                Ok(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
         }
     }
 

@@ -1,9 +1,9 @@
 //! `canreq serve` stopped by SIGTERM: a request in flight is answered, an idle kept-alive
 //! connection is closed, a new connection is refused, and the process exits 0.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::peer;
 use crate::serve_slow_clients::good_call;
@@ -36,17 +36,7 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_0() {
     server.terminate();
 
     // New connections are refused once the listener is closed.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        match TcpStream::connect(("127.0.0.1", port)) {
-            Err(e) if e.kind() == ErrorKind::ConnectionRefused => break,
-            Err(e) => panic!("connecting after SIGTERM: {e}"),
-            Ok(_) if Instant::now() > deadline => {
-                panic!("still accepting 5 s after SIGTERM: {}", server.state())
-            }
-            Ok(_) => std::thread::sleep(Duration::from_millis(20)),
-        }
-    }
+    server.wait_refusing(Duration::from_secs(5));
     // The idle connection is closed: the rest of its answer, then the end of the stream.
     idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut rest = Vec::new();
