@@ -12,13 +12,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+mod arrivals;
 mod canned;
 mod listener;
-mod recorder;
 mod terminal;
 
+pub use arrivals::Arrivals;
 pub use canned::{After, Canned};
-pub use recorder::Recorder;
 pub use terminal::on_terminal;
 
 use crate::common;

@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::peer::{self, Recorder, Server, TempDir};
+use crate::peer::{self, Arrivals, Server, TempDir};
 
 /// `canreq proxy` on a free port in front of `upstream`, signing for S3 with the example key,
 /// with `extra` arguments; its log in the returned directory.
@@ -98,7 +98,7 @@ fn an_unreachable_upstream_is_a_502_naming_the_cause() {
 
 #[test]
 fn a_slow_upstream_is_a_504_after_the_upstream_timeout() {
-    let upstream = Recorder::start(Duration::from_secs(5));
+    let upstream = Arrivals::start(Duration::from_secs(5));
     let (proxy, _dir) = proxy(
         "proxy-slow",
         &upstream.endpoint(),
@@ -118,7 +118,7 @@ fn a_slow_upstream_is_a_504_after_the_upstream_timeout() {
 
 #[test]
 fn a_client_gone_mid_upload_aborts_the_upstream_request() {
-    let upstream = Recorder::start(Duration::ZERO);
+    let upstream = Arrivals::start(Duration::ZERO);
     let (proxy, _dir) = proxy("proxy-abort", &upstream.endpoint(), &[]);
     let length = 4 * 1024 * 1024;
     let mut client = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
@@ -155,7 +155,7 @@ fn a_client_gone_mid_upload_aborts_the_upstream_request() {
 
 #[test]
 fn sigterm_drains_the_request_in_flight_then_exits_0() {
-    let upstream = Recorder::start(Duration::from_secs(2));
+    let upstream = Arrivals::start(Duration::from_secs(2));
     let (mut proxy, _dir) = proxy("proxy-drain", &upstream.endpoint(), &[]);
     let port = proxy.port;
     let in_flight = std::thread::spawn(move || get(port, "/bucket/slow"));
@@ -176,7 +176,7 @@ fn sigterm_drains_the_request_in_flight_then_exits_0() {
 
 #[test]
 fn the_admin_listener_answers_health_and_counts_requests() {
-    let upstream = Recorder::start(Duration::ZERO);
+    let upstream = Arrivals::start(Duration::ZERO);
     let admin = peer::free_port();
     let (proxy, _dir) = proxy(
         "proxy-admin",

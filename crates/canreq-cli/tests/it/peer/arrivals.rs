@@ -1,7 +1,8 @@
-//! An HTTP/1.1 upstream that records what reaches it: each request's head, how many body bytes
-//! came and whether the body came whole. For the reverse proxies' tests: a request refused or
-//! aborted on the way must leave no complete body here. Answers `200 ok` (after `delay`, to
-//! play a slow upstream), keeps connections alive, and stops on drop.
+//! An HTTP/1.1 upstream that shows each request as it arrives: its head as soon as it is in,
+//! the body bytes so far, and whether the body came whole or its connection was cut first. For
+//! the proxy's fault tests: an upload aborted on the way must be seen started here, and never
+//! complete. Answers `200 ok` (after `delay`, to play a slow upstream), keeps connections
+//! alive, and stops on drop. (`Arrivals` keeps whole requests and their bodies instead.)
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 
 /// One request as the upstream saw it.
 #[derive(Debug, Clone)]
-pub struct Recorded {
+pub struct Arrival {
     pub method: String,
     pub target: String,
     /// Header names lowercased, in order.
@@ -24,7 +25,7 @@ pub struct Recorded {
     pub cut_off: bool,
 }
 
-impl Recorded {
+impl Arrival {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -33,16 +34,16 @@ impl Recorded {
     }
 }
 
-/// The recording server.
-pub struct Recorder {
+/// The server.
+pub struct Arrivals {
     pub port: u16,
-    seen: Arc<Mutex<Vec<Recorded>>>,
+    seen: Arc<Mutex<Vec<Arrival>>>,
     stop: Arc<AtomicBool>,
 }
 
-impl Recorder {
+impl Arrivals {
     /// Starts on a free loopback port; each answer waits `delay` once the body is in.
-    pub fn start(delay: Duration) -> Recorder {
+    pub fn start(delay: Duration) -> Arrivals {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a loopback port");
         let port = listener.local_addr().unwrap().port();
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -58,7 +59,7 @@ impl Recorder {
                 std::thread::spawn(move || serve(stream, &record, delay));
             }
         });
-        Recorder { port, seen, stop }
+        Arrivals { port, seen, stop }
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -67,7 +68,7 @@ impl Recorder {
     }
 
     /// Every request seen so far, those still arriving included.
-    pub fn seen(&self) -> Vec<Recorded> {
+    pub fn seen(&self) -> Vec<Arrival> {
         self.seen.lock().unwrap().clone()
     }
 
@@ -75,8 +76,8 @@ impl Recorder {
     pub fn wait_for(
         &self,
         within: Duration,
-        done: impl Fn(&[Recorded]) -> bool,
-    ) -> Result<Vec<Recorded>, Vec<Recorded>> {
+        done: impl Fn(&[Arrival]) -> bool,
+    ) -> Result<Vec<Arrival>, Vec<Arrival>> {
         let deadline = Instant::now() + within;
         loop {
             let seen = self.seen();
@@ -91,7 +92,7 @@ impl Recorder {
     }
 }
 
-impl Drop for Recorder {
+impl Drop for Arrivals {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // Wakes the accept loop so it sees the flag.
@@ -101,7 +102,7 @@ impl Drop for Recorder {
 
 /// One connection's requests, each recorded as soon as its head is in and updated as its
 /// body comes.
-fn serve(stream: TcpStream, record: &Mutex<Vec<Recorded>>, delay: Duration) {
+fn serve(stream: TcpStream, record: &Mutex<Vec<Arrival>>, delay: Duration) {
     let mut writer = stream.try_clone().expect("a second handle");
     let mut reader = BufReader::new(stream);
     loop {
@@ -110,7 +111,7 @@ fn serve(stream: TcpStream, record: &Mutex<Vec<Recorded>>, delay: Duration) {
         };
         let index = {
             let mut seen = record.lock().unwrap();
-            seen.push(Recorded {
+            seen.push(Arrival {
                 method,
                 target,
                 headers: headers.clone(),
