@@ -103,12 +103,40 @@ impl Serve {
         })
     }
 
+    /// `canreq gateway --upstream UPSTREAM` with `keys` (the text of its key file) and
+    /// `extra`: to a client, one more endpoint that verifies.
+    pub fn gateway(name: &str, upstream: &str, keys: &str, extra: &[&str]) -> Serve {
+        Serve::launch(name, "http", "gateway", |dir| {
+            let file = dir.join("keys.toml");
+            std::fs::write(&file, keys).unwrap();
+            let mut args = vec![
+                "--upstream".to_owned(),
+                upstream.to_owned(),
+                "--credentials".into(),
+                file.display().to_string(),
+            ];
+            args.extend(extra.iter().map(|a| a.to_string()));
+            args
+        })
+    }
+
     fn start(name: &str, scheme: &'static str, keys: impl FnOnce(&Path) -> Vec<String>) -> Serve {
-        let dir = TempDir::new(&format!("serve-{name}"));
+        Serve::launch(name, scheme, "serve", keys)
+    }
+
+    fn launch(
+        name: &str,
+        scheme: &'static str,
+        command: &str,
+        keys: impl FnOnce(&Path) -> Vec<String>,
+    ) -> Serve {
+        let dir = TempDir::new(&format!("{command}-{name}"));
         let keys = keys(dir.path());
-        let server = Server::start("canreq serve", &dir.path().join("serve.log"), |port| {
+        let what = format!("canreq {command}");
+        let log = dir.path().join(format!("{command}.log"));
+        let server = Server::start(&what, &log, |port| {
             let mut cmd = canreq(dir.path());
-            cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            cmd.args([command, "--listen", &format!("127.0.0.1:{port}")])
                 .args(&keys);
             cmd
         });

@@ -14,9 +14,11 @@ use std::time::{Duration, Instant};
 
 mod canned;
 mod listener;
+mod recorder;
 mod terminal;
 
 pub use canned::{After, Canned};
+pub use recorder::{Recorded, Recorder};
 pub use terminal::on_terminal;
 
 use crate::common;
