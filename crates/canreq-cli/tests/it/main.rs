@@ -39,6 +39,7 @@ mod cli_sign_golden;
 mod cli_sigv4a;
 mod cli_stdin;
 mod cli_verify;
+mod gateway_chunked;
 mod gateway_clients;
 mod serve_bad_http;
 mod serve_chunked;
