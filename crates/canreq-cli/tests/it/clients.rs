@@ -151,6 +151,11 @@ impl Serve {
         format!("{}://127.0.0.1:{}", self.scheme, self.server.port)
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.server.pid()
+    }
+
     pub fn cert(&self) -> PathBuf {
         self.dir.path().join("cert.pem")
     }

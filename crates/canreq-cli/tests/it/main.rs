@@ -41,6 +41,7 @@ mod cli_stdin;
 mod cli_verify;
 mod gateway_chunked;
 mod gateway_clients;
+mod gateway_keys;
 mod serve_bad_http;
 mod serve_chunked;
 mod serve_clients;
