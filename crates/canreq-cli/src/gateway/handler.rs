@@ -150,7 +150,7 @@ impl Gateway {
                 decoded: true,
             },
             _ => Sent {
-                length: header_number(parts, "content-length"),
+                length: body_length(parts),
                 decoded: false,
             },
         };
@@ -236,6 +236,16 @@ fn authorize(parts: &http::request::Parts, who: &Who) -> Result<(), Failed> {
     };
     policy::check(&who.policy, asked)
         .map_err(|e| Failed::Refused(Rejected::from((e, who.access_key_id.clone()))))
+}
+
+/// The client body's length: its `Content-Length`, none without one when the body is
+/// chunked, else 0 (a request without either has no body).
+fn body_length(parts: &http::request::Parts) -> Option<u64> {
+    match header_number(parts, "content-length") {
+        Some(length) => Some(length),
+        None if parts.headers.contains_key(http::header::TRANSFER_ENCODING) => None,
+        None => Some(0),
+    }
 }
 
 /// A header's value as a number (the verifier has checked the ones it relies on).

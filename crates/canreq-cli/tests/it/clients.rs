@@ -88,17 +88,19 @@ impl Serve {
     /// HTTPS with a fresh self-signed certificate for 127.0.0.1 and localhost.
     pub fn with_tls(name: &str) -> Serve {
         Serve::start(name, "https", |dir| {
-            let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
-            let cert = rcgen::generate_simple_self_signed(names).expect("a self-signed cert");
-            std::fs::write(dir.join("cert.pem"), cert.cert.pem()).unwrap();
-            std::fs::write(dir.join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
             let mut args: Vec<String> = ["--access-key", AKID, "--secret-key", SECRET]
                 .map(str::to_owned)
                 .to_vec();
-            for (flag, file) in [("--tls-cert", "cert.pem"), ("--tls-key", "key.pem")] {
-                args.push(flag.into());
-                args.push(dir.join(file).display().to_string());
-            }
+            args.extend(self_signed(dir));
+            args
+        })
+    }
+
+    /// [`Serve::gateway`] over HTTPS, with a fresh self-signed certificate ([`Serve::cert`]).
+    pub fn gateway_tls(name: &str, upstream: &str, keys: &str, extra: &[&str]) -> Serve {
+        Serve::launch(name, "https", "gateway", |dir| {
+            let mut args = gateway_args(dir, upstream, keys, extra);
+            args.extend(self_signed(dir));
             args
         })
     }
@@ -107,16 +109,7 @@ impl Serve {
     /// `extra`: to a client, one more endpoint that verifies.
     pub fn gateway(name: &str, upstream: &str, keys: &str, extra: &[&str]) -> Serve {
         Serve::launch(name, "http", "gateway", |dir| {
-            let file = dir.join("keys.toml");
-            std::fs::write(&file, keys).unwrap();
-            let mut args = vec![
-                "--upstream".to_owned(),
-                upstream.to_owned(),
-                "--credentials".into(),
-                file.display().to_string(),
-            ];
-            args.extend(extra.iter().map(|a| a.to_string()));
-            args
+            gateway_args(dir, upstream, keys, extra)
         })
     }
 
@@ -190,6 +183,34 @@ impl Answer {
     pub fn client_code(&self) -> Option<&str> {
         self.all["client_error"]["code"].as_str()
     }
+}
+
+/// `--upstream UPSTREAM --credentials DIR/keys.toml` (the file holding `keys`) and `extra`.
+fn gateway_args(dir: &Path, upstream: &str, keys: &str, extra: &[&str]) -> Vec<String> {
+    let file = dir.join("keys.toml");
+    std::fs::write(&file, keys).unwrap();
+    let mut args = vec![
+        "--upstream".to_owned(),
+        upstream.to_owned(),
+        "--credentials".into(),
+        file.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
+}
+
+/// A fresh self-signed certificate for 127.0.0.1 and localhost in `dir`, as TLS flags.
+fn self_signed(dir: &Path) -> Vec<String> {
+    let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+    let cert = rcgen::generate_simple_self_signed(names).expect("a self-signed cert");
+    std::fs::write(dir.join("cert.pem"), cert.cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
+    let mut args = Vec::new();
+    for (flag, file) in [("--tls-cert", "cert.pem"), ("--tls-key", "key.pem")] {
+        args.push(flag.into());
+        args.push(dir.join(file).display().to_string());
+    }
+    args
 }
 
 /// The venv python, or `None` (skipped) outside CI.

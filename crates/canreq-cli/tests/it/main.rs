@@ -42,6 +42,7 @@ mod cli_verify;
 mod gateway_chunked;
 mod gateway_clients;
 mod gateway_keys;
+mod gateway_s3s;
 mod serve_bad_http;
 mod serve_chunked;
 mod serve_clients;
