@@ -183,3 +183,51 @@ fn decoded_chunks_go_upstream_plain_and_a_forged_one_leaves_nothing() {
         upstream.requests().len()
     );
 }
+
+const GIB: u64 = 1 << 30;
+
+#[test]
+#[ignore = "sends 1 GiB; run in release: cargo test --release -p canreq-cli --test it gateway_chunked -- --ignored"]
+fn one_gib_chunked_upload_through_the_gateway_in_bounded_memory() {
+    let upstream = Recorder::hashing();
+    let gateway = Serve::gateway("gib", &upstream.url(), &key_file(), &[]);
+    let file = gateway.dir.path().join("upload.bin");
+    crate::serve_chunked::write_big_file(&file, GIB);
+    let mut request = peer::canreq(gateway.dir.path());
+    request
+        .args(["request", "PUT"])
+        .arg(format!("{}/canreq-bucket/big.bin", gateway.endpoint()))
+        .args(["--region", "us-east-1", "--service", "s3"])
+        .args(["--access-key", AKID, "--secret-key", SECRET])
+        .arg("-d")
+        .arg(format!("@{}", file.display()))
+        .args(["--chunked", "--checksum", "crc32c"]);
+    let started = std::time::Instant::now();
+    let out = peer::run(&mut request);
+    let elapsed = started.elapsed();
+    out.expect_code(0, "canreq request --chunked, 1 GiB, through the gateway");
+    let kib = peer::vm_hwm_kib(gateway.pid()).expect("the gateway's VmHWM");
+    let got = upstream.last();
+    assert_eq!(got.length, GIB);
+    assert_eq!(got.header("content-length"), Some(GIB.to_string().as_str()));
+    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+    let mut source = std::fs::File::open(&file).unwrap();
+    let mut piece = vec![0; 1 << 20];
+    loop {
+        let n = source.read(&mut piece).unwrap();
+        if n == 0 {
+            break;
+        }
+        sha2::Digest::update(&mut hasher, &piece[..n]);
+    }
+    let sha256: String = sha2::Digest::finalize(hasher)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(got.sha256, sha256, "the data arrived changed");
+    println!(
+        "1 GiB aws-chunked upload through the gateway in {:.1} s: gateway VmHWM {kib} KiB",
+        elapsed.as_secs_f64()
+    );
+    assert!(kib < 64 * 1024, "the gateway peaked at {kib} KiB");
+}
