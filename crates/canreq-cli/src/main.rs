@@ -21,6 +21,7 @@ mod endpoint_config;
 mod error;
 mod explain;
 mod follow;
+mod gateway;
 mod hint;
 mod infer;
 mod man;
@@ -74,6 +75,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// A signing reverse proxy: any HTTP client's requests signed for an AWS endpoint.
     Proxy(Box<proxy::ProxyArgs>),
+    /// A verifying reverse proxy: AWS-style keys in front of any HTTP service.
+    Gateway(Box<gateway::GatewayArgs>),
     /// Name the cause of a SignatureDoesNotMatch: from the server's answer, or from the
     /// request and the secret.
     Explain(explain::ExplainArgs),
@@ -111,6 +114,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify_cmd::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Proxy(args) => proxy::run(*args),
+        Command::Gateway(args) => gateway::run(*args),
         Command::Explain(args) => explain::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Completions { shell } => {

@@ -12,28 +12,28 @@
 //! (`handler`), the answers it gives (`reply`, written by `render`) and the keys it accepts
 //! (`config`).
 
-mod claimed;
-mod config;
+pub mod claimed;
+pub mod config;
 mod dialect;
+pub mod flow;
 mod handler;
-mod refusal;
+mod options;
+pub mod refusal;
 mod render;
-mod reply;
-mod unparsed;
+pub mod reply;
+pub mod unparsed;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use canreq::chunked::DecodeLimits;
-use canreq::verify::{Accept, Verifier};
 use clap::Args;
 
 use crate::error::CliError;
-use crate::server::{self, BodyTime, Limits};
+use crate::server::{self, Limits};
 
-pub use handler::{BodyLimits, State};
+pub use flow::BodyLimits;
+pub use handler::State;
+pub use options::{Keys, VerifyArgs, limits};
 
 /// Options of `canreq serve`.
 #[derive(Debug, Args)]
@@ -41,85 +41,8 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// TOML file with [[keys]] (access_key_id, secret_access_key, optional session_token).
-    #[arg(long, conflicts_with = "access_key")]
-    credentials: Option<PathBuf>,
-    /// Access key id of the one accepted key.
-    #[arg(long, requires = "secret_key")]
-    access_key: Option<String>,
-    // No `requires`/`conflicts_with` here: clap counts the variable as given, and an exported
-    // CANREQ_SECRET_KEY, meant for `sign`, would refuse `--credentials FILE`; `run` checks.
-    /// Its secret (prefer the environment variable: the command line is visible to other users).
-    #[arg(long, env = "CANREQ_SECRET_KEY", hide_env_values = true)]
-    secret_key: Option<String>,
-    /// Session token the key's requests must carry.
-    #[arg(
-        long,
-        env = "CANREQ_SESSION_TOKEN",
-        hide_env_values = true,
-        requires = "access_key"
-    )]
-    session_token: Option<String>,
-    /// Accepted region (repeatable; default: any).
-    #[arg(long)]
-    region: Vec<String>,
-    /// Accepted service (repeatable; default: any).
-    #[arg(long)]
-    service: Vec<String>,
-    /// PEM certificate chain: serve HTTPS.
-    #[arg(long, requires = "tls_key")]
-    tls_cert: Option<PathBuf>,
-    /// PEM private key for --tls-cert.
-    #[arg(long, requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
-    /// Largest accepted body, in bytes (the default is S3's largest single PUT).
-    #[arg(long, default_value_t = 5 * 1024 * 1024 * 1024)]
-    max_body_bytes: u64,
-    /// Largest body whose signature can only be checked once it is read (a payload hash that
-    /// is the body's, as for most non-S3 calls), in bytes: such a body comes from a client not
-    /// yet known to hold the secret. A larger one is refused (EntityTooLarge) before it is
-    /// read. Bodies whose signature is checked from the head get --max-body-bytes.
-    #[arg(long, default_value_t = 64 * 1024 * 1024)]
-    max_unverified_body: u64,
-    /// Seconds a request body may take in all, whatever its length; 1 to 604800 [default: 10,
-    /// or 2 per MiB of its length if that is longer].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=604_800))]
-    body_timeout: Option<u64>,
-    /// Least average rate of a request body, in bytes per second, once --body-grace has
-    /// passed (a slower client is answered RequestTimeout and disconnected); 0: no such rule.
-    #[arg(long, default_value_t = 4096)]
-    min_body_rate: u64,
-    /// Seconds a request body may take before --min-body-rate applies (connection set-up,
-    /// a slow start, the `100 Continue` round trip); 1 to 3600.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
-    body_grace: u64,
-    /// Largest signed aws-chunked chunk, in bytes: a signed chunk is held until its signature
-    /// is checked, so this bounds memory per connection (the AWS SDKs sign 64 KiB to 1 MiB).
-    /// Unsigned chunks (STREAMING-UNSIGNED-PAYLOAD-TRAILER) are not held: any size is accepted.
-    #[arg(long, default_value_t = 1024 * 1024)]
-    max_chunk_bytes: usize,
-    /// Largest accepted request head (request line and headers), in bytes.
-    #[arg(long, default_value_t = 64 * 1024)]
-    max_header_bytes: usize,
-    /// Most connections served at once; more wait to be accepted.
-    #[arg(long, default_value_t = 256)]
-    max_connections: usize,
-    /// Most connections served at once from one client address (for IPv6, one /64); more
-    /// are closed as soon as they are accepted [default: a quarter of --max-connections].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    max_connections_per_ip: Option<u64>,
-    /// Seconds allowed to send the request head, between two pieces of the body, and for the
-    /// client to take each piece of the answer; 1 to 86400.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    timeout: u64,
-    /// Allowed clock skew, in seconds.
-    #[arg(long, default_value_t = 900)]
-    clock_skew: u32,
-    /// Refuse UNSIGNED-PAYLOAD requests (presigned URLs included).
-    #[arg(long)]
-    no_unsigned_payload: bool,
     #[command(flatten)]
-    path_rules: crate::verify_cmd::PathRuleArgs,
+    pub verify: VerifyArgs,
     /// Print no log line per request.
     #[arg(long)]
     quiet: bool,
@@ -131,95 +54,19 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: ServeArgs) -> Result<(), CliError> {
-    let keys = match (
-        &args.credentials,
-        args.access_key.clone(),
-        args.secret_key.clone(),
-    ) {
-        (Some(path), _, secret) => {
-            // A secret from the environment is not for the file's keys; one typed is a mistake.
-            if secret.is_some() && secret != std::env::var("CANREQ_SECRET_KEY").ok() {
-                return Err(CliError::usage(
-                    "--credentials FILE and --secret-key cannot be used together: the file holds the secrets",
-                ));
-            }
-            config::load(path)?
-        }
-        (None, Some(akid), Some(secret)) => {
-            let creds = config::one(akid.clone(), secret, args.session_token.clone())?;
-            [(akid, creds)].into_iter().collect()
-        }
-        _ => {
-            return Err(CliError::usage(
-                "serve needs the keys it accepts: --credentials FILE, or --access-key K with --secret-key S \
-                 (or CANREQ_SECRET_KEY)",
-            ));
-        }
+    let keys = match args.verify.keys("serve")? {
+        Keys::File(path) => config::load(&path)?,
+        Keys::One(akid, creds) => [(akid, creds)].into_iter().collect(),
     };
-    let accept = |list: &[String]| {
-        if list.is_empty() {
-            Accept::Any
-        } else {
-            Accept::Only(list.to_vec())
-        }
-    };
-    let verifier = Verifier::new(keys.clone())
-        .regions(accept(&args.region))
-        .services(accept(&args.service))
-        .clock_skew_seconds(args.clock_skew)
-        .allow_unsigned_payload(!args.no_unsigned_payload)
-        .chunk_limits(DecodeLimits {
-            max_chunk_size: args.max_chunk_bytes,
-            ..DecodeLimits::default()
-        });
-    let verifier = args.path_rules.apply(verifier);
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(server::tls_acceptor(cert, key)?),
-        _ => None,
-    };
-    let (limits, bodies) = limits(&args)?;
+    let verifier = args.verify.verifier(keys.clone());
+    let tls = args.verify.tls()?;
+    let (limits, bodies) = limits(&args.verify)?;
     let state = Arc::new(State::new(verifier, bodies, args.quiet).explaining(args.explain));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::network(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(serve(args, keys.len(), state, tls, limits))
-}
-
-/// The connection and body limits the flags give, checked.
-fn limits(args: &ServeArgs) -> Result<(Limits, BodyLimits), CliError> {
-    if args.max_header_bytes < 8192 {
-        return Err(CliError::usage("--max-header-bytes must be at least 8192"));
-    }
-    let max_connections = args.max_connections.max(1);
-    let per_address = match args.max_connections_per_ip {
-        // A share larger than the whole would only say the rule is off: say so instead.
-        Some(n) if n > max_connections as u64 => {
-            return Err(CliError::usage(format!(
-                "--max-connections-per-ip ({n}) cannot exceed --max-connections ({max_connections})"
-            )));
-        }
-        Some(n) => n as usize,
-        None => (max_connections / 4).max(1),
-    };
-    let timeout = Duration::from_secs(args.timeout);
-    let limits = Limits {
-        max_connections,
-        max_connections_per_address: per_address,
-        timeout,
-        max_header_bytes: args.max_header_bytes,
-    };
-    let bodies = BodyLimits {
-        max_body: args.max_body_bytes,
-        max_unverified: args.max_unverified_body,
-        time: BodyTime {
-            total: args.body_timeout.map(Duration::from_secs),
-            min_rate: args.min_body_rate,
-            grace: Duration::from_secs(args.body_grace),
-            between_pieces: timeout,
-        },
-    };
-    Ok((limits, bodies))
 }
 
 async fn serve(
@@ -240,8 +87,8 @@ async fn serve(
     };
     eprintln!(
         "canreq serve: listening on {scheme}://{local} (keys: {key_count}, region: {}, service: {})",
-        list(&args.region),
-        list(&args.service)
+        list(&args.verify.region),
+        list(&args.verify.service)
     );
     if let Some(warning) = exposure_warning(local) {
         eprintln!("{warning}");
@@ -281,6 +128,7 @@ fn exposure_warning(local: SocketAddr) -> Option<String> {
 mod tests {
     use super::*;
     use clap::Parser;
+    use std::time::Duration;
 
     #[derive(Parser)]
     struct Cli {
@@ -290,7 +138,7 @@ mod tests {
 
     fn limits_of(flags: &[&str]) -> Result<(Limits, BodyLimits), CliError> {
         let cli = Cli::try_parse_from(["serve"].iter().chain(flags)).expect("flags parse");
-        limits(&cli.serve)
+        limits(&cli.serve.verify)
     }
 
     #[test]

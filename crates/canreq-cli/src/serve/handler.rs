@@ -8,17 +8,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
-use canreq::chunked::DecodedBody;
-use canreq::verify::{AuthError, Begun, ErrorCode, Verified, Verifier};
-use canreq::{Credentials, Request, SigningTime};
+use canreq::verify::{AuthError, ErrorCode, Verifier};
+use canreq::{Credentials, Request};
 use http_body_util::Full;
 use hyper::body::{Body, Incoming};
 
-use super::claimed::{Claimed, claimed_credential};
-use super::refusal::{Refusal, ServerRefusal};
+use super::claimed::Claimed;
+use super::flow::{self, BodyLimits, Rejected};
+use super::refusal::Refusal;
 use super::reply::{self, Protocol};
 use super::unparsed;
-use crate::server::{self, BodyTime};
+use crate::server;
 
 type Store = HashMap<String, Credentials>;
 
@@ -30,30 +30,6 @@ pub struct State {
     /// Whether a refused signature's answer names the client's mistake (`--explain`).
     explain: bool,
     next_id: AtomicU64,
-}
-
-/// How much of a request body is read, and how long it may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BodyLimits {
-    /// The largest body of any request.
-    pub max_body: u64,
-    /// The largest body whose signature waits for it (the payload hash is the body's): such a
-    /// body is read whole by a client not yet known to hold the secret.
-    pub max_unverified: u64,
-    /// The body's time (see [`BodyTime`]).
-    pub time: BodyTime,
-}
-
-impl BodyLimits {
-    /// The largest body the request may send, by whether its signature is already checked.
-    fn max_for(&self, begun: &Begun<()>) -> u64 {
-        match begun {
-            Begun::Whole(pending) if !pending.signature_checked() => {
-                self.max_unverified.min(self.max_body)
-            }
-            _ => self.max_body,
-        }
-    }
 }
 
 impl State {
@@ -184,10 +160,13 @@ async fn handle(
     let verdict = verify(&state, &parts, body, &protocol, &mut body_read).await;
     let (mut response, code, akid) = match verdict {
         Ok(Passed {
-            verified,
+            passed:
+                flow::Passed {
+                    verified,
+                    decoded,
+                    body_length,
+                },
             sniffed,
-            decoded,
-            body_length,
         }) => {
             let akid = verified.access_key_id().to_owned();
             let action = protocol.action(parts.uri.query(), &sniffed);
@@ -238,28 +217,10 @@ async fn handle(
     response
 }
 
-/// What a request that passed verification leaves: the request, the start of a form body, an
-/// aws-chunked summary, and the body's length (decoded, for aws-chunked).
+/// What a request that passed verification leaves, with the start of a form body.
 struct Passed {
-    verified: Verified<()>,
+    passed: flow::Passed<()>,
     sniffed: Vec<u8>,
-    decoded: Option<DecodedBody>,
-    body_length: u64,
-}
-
-/// A refused request: why, and the access key id it claimed, for the log (empty if none).
-struct Rejected {
-    refusal: Refusal,
-    access_key_id: String,
-}
-
-impl<R: Into<Refusal>> From<(R, String)> for Rejected {
-    fn from((refusal, access_key_id): (R, String)) -> Self {
-        Rejected {
-            refusal: refusal.into(),
-            access_key_id,
-        }
-    }
 }
 
 /// Verifies the request; on failure also returns the claimed access key id for the log.
@@ -267,151 +228,33 @@ impl<R: Into<Refusal>> From<(R, String)> for Rejected {
 async fn verify(
     state: &State,
     parts: &http::request::Parts,
-    mut body: Incoming,
+    body: Incoming,
     protocol: &Protocol,
     body_read: &mut bool,
 ) -> Result<Passed, Rejected> {
-    let fail = |e: AuthError| Rejected::from((e, String::new()));
-    let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let mut headers: Vec<(&str, &str)> = Vec::with_capacity(parts.headers.len() + 1);
-    for (name, value) in &parts.headers {
-        let value = std::str::from_utf8(value.as_bytes()).map_err(|_| {
-            fail(AuthError::new(
-                ErrorCode::InvalidArgument,
-                format!("The value of header {name} is not UTF-8."),
-            ))
-        })?;
-        headers.push((name.as_str(), value));
-    }
-    // An absolute-form target (`GET http://host/path`) names its host itself, and RFC 9112 has
-    // the server use it rather than `Host`. The request is checked against that host: a `Host`
-    // that names another is refused, not quietly preferred.
-    if let Some(authority) = parts.uri.authority().map(|a| a.as_str()) {
-        let host = parts.headers.get(http::header::HOST).map(|h| h.as_bytes());
-        match host {
-            None => headers.push(("host", authority)),
-            Some(host) if host.eq_ignore_ascii_case(authority.as_bytes()) => {}
-            Some(host) => {
-                return Err(fail(AuthError::new(
-                    ErrorCode::InvalidRequest,
-                    format!(
-                        "The request target names the host '{authority}', but the Host header says '{}'.",
-                        String::from_utf8_lossy(host)
-                    ),
-                )));
-            }
-        }
-    }
-    let mut request = Request::with_capacity(parts.method.as_str(), target, headers.len());
-    for (n, v) in headers {
-        request.push_header(n, v);
-    }
-    // hyper has refused a Content-Length that is not a number.
-    let declared: Option<u64> = parts
-        .headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse().ok());
-    let limits = &state.bodies;
-    if let Some(declared) = declared
-        && declared > limits.max_body
-    {
-        return Err((ServerRefusal::too_large(limits.max_body), String::new()).into());
-    }
-    // The signature is checked here when the head holds all it covers: a bad one is refused
-    // before any byte of the body is read (and no `100 Continue` is sent for it).
-    let mut begun = state
-        .verifier
-        .begin(&request, SigningTime::now())
-        .map_err(|e| {
-            let akid = claimed_key(&request);
-            (explained(state, &request, e), akid)
-        })?;
-    let akid = begun.access_key_id().to_owned();
-    let max_body = limits.max_for(&begun);
-    if declared.is_some_and(|declared| declared > max_body) {
-        return Err((ServerRefusal::too_large(max_body), akid).into());
-    }
-    let mut clock = limits.time.start(declared.unwrap_or(max_body));
-    let mut seen: u64 = 0;
+    let explain = |rejected: Rejected| explained(state, parts, rejected);
+    let mut checking = flow::begin(&state.verifier, &state.bodies, parts, body).map_err(explain)?;
     let mut sniffed = Vec::new();
     let sniff = protocol.wants_body_sniff();
+    // The data is only checked and counted: this endpoint verifies, it stores nothing.
     loop {
-        let frame = match clock.next_frame(&mut body).await {
-            Err(_) => return Err((ServerRefusal::too_slow(), akid).into()),
-            Ok(None) => {
-                *body_read = true;
-                break;
-            }
-            Ok(Some(Err(e))) => {
-                let e = AuthError::new(
-                    ErrorCode::InvalidRequest,
-                    format!("The request body could not be read: {e}"),
-                );
-                return Err((e, akid).into());
-            }
-            Ok(Some(Ok(frame))) => frame,
-        };
-        let data = match frame.into_data() {
-            Ok(data) => data,
-            Err(frame) => {
-                // HTTP trailer fields come after the signed head: nothing can sign them, so an
-                // `x-amz-*` one (a checksum, a token) is refused rather than ignored.
-                if let Some(name) = frame
-                    .trailers_ref()
-                    .and_then(|t| t.keys().find(|n| n.as_str().starts_with("x-amz-")))
-                {
-                    return Err((
-                        AuthError::new(
-                            ErrorCode::InvalidRequest,
-                            format!(
-                                "The HTTP trailer field {name} cannot be signed: SigV4 signs the \
-                                 head, and a trailer comes after the body (aws-chunked bodies \
-                                 carry their own signed trailer)."
-                            ),
-                        ),
-                        akid,
-                    )
-                        .into());
+        match checking.next(|_, _| ()).await {
+            Ok(Some(data)) => {
+                if sniff && sniffed.len() < SNIFF_BYTES {
+                    let take = (SNIFF_BYTES - sniffed.len()).min(data.len());
+                    sniffed.extend_from_slice(&data[..take]);
                 }
-                continue;
             }
-        };
-        seen += data.len() as u64;
-        if seen > max_body {
-            return Err((ServerRefusal::too_large(max_body), akid).into());
-        }
-        if sniff && sniffed.len() < SNIFF_BYTES {
-            let take = (SNIFF_BYTES - sniffed.len()).min(data.len());
-            sniffed.extend_from_slice(&data[..take]);
-        }
-        // The data is only checked and counted: this endpoint verifies, it stores nothing.
-        match &mut begun {
-            Begun::Whole(pending) => pending.update(&data),
-            Begun::Chunked(pending) => pending
-                .decode(&data, |_| ())
-                .map_err(|e| (e, akid.clone()))?,
-            Begun::Done(_) => {}
+            Ok(None) => break,
+            Err(e) => {
+                *body_read = checking.body_ended();
+                return Err(e);
+            }
         }
     }
-    let (verified, decoded) = match begun {
-        Begun::Whole(pending) => (
-            pending
-                .finish()
-                .map_err(|e| (explained(state, &request, e), akid))?,
-            None,
-        ),
-        Begun::Chunked(pending) => {
-            let (verified, decoded) = pending.finish().map_err(|e| (e, akid))?;
-            (verified, Some(decoded))
-        }
-        Begun::Done(verified) => (verified, None),
-    };
-    Ok(Passed {
-        body_length: decoded.as_ref().map_or(seen, DecodedBody::decoded_length),
-        verified,
-        sniffed,
-        decoded,
-    })
+    *body_read = true;
+    let passed = checking.finish().map_err(explain)?;
+    Ok(Passed { passed, sniffed })
 }
 
 /// Canonical requests longer than this are not searched: the search re-signs the request
@@ -421,8 +264,27 @@ const EXPLAIN_MAX_CANONICAL: usize = 16 * 1024;
 /// With `--explain`, a signature that does not match, with the mistake that reproduces it named
 /// (the catalogue of `canreq::diagnose`, with the secret the store holds): what the client needs
 /// to fix. Any other refusal as it is.
-fn explained(state: &State, request: &Request<'_>, error: AuthError) -> AuthError {
-    if !state.explain || error.code() != ErrorCode::SignatureDoesNotMatch {
+fn explained(state: &State, parts: &http::request::Parts, rejected: Rejected) -> Rejected {
+    if !state.explain {
+        return rejected;
+    }
+    let Rejected {
+        refusal: Refusal::Verifier(error),
+        access_key_id,
+    } = rejected
+    else {
+        return rejected;
+    };
+    let error = match flow::received(parts) {
+        Ok(request) => diagnosed(state, &request, error),
+        Err(_) => error,
+    };
+    Rejected::from((error, access_key_id))
+}
+
+/// `error` with the mistake that reproduces it named, when one does.
+fn diagnosed(state: &State, request: &Request<'_>, error: AuthError) -> AuthError {
+    if error.code() != ErrorCode::SignatureDoesNotMatch {
         return error;
     }
     let verifier = &state.verifier;
@@ -452,13 +314,4 @@ fn explained(state: &State, request: &Request<'_>, error: AuthError) -> AuthErro
         }
         _ => error,
     }
-}
-
-/// The access key id a refused request claimed, for the log line (never a secret).
-fn claimed_key(request: &Request<'_>) -> String {
-    let authorization = request.header_values("authorization").next();
-    claimed_credential(authorization, request.query(), 0)
-        .filter(|k| k.bytes().all(|b| b.is_ascii_alphanumeric()))
-        .map(str::to_owned)
-        .unwrap_or_default()
 }

@@ -94,6 +94,16 @@ impl ServerRefusal {
         }
     }
 
+    /// The server failed on its side (a temporary file it could not write).
+    pub fn internal(message: String) -> Self {
+        ServerRefusal {
+            status: 500,
+            code: "InternalError",
+            message: Cow::Owned(message),
+            details: Vec::new(),
+        }
+    }
+
     /// S3's code for a request it cannot parse as HTTP.
     pub const MALFORMED_HTTP: &'static str = "InvalidRequest";
     /// S3's code for a request head over its size limit.

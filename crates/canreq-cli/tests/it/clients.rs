@@ -88,27 +88,48 @@ impl Serve {
     /// HTTPS with a fresh self-signed certificate for 127.0.0.1 and localhost.
     pub fn with_tls(name: &str) -> Serve {
         Serve::start(name, "https", |dir| {
-            let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
-            let cert = rcgen::generate_simple_self_signed(names).expect("a self-signed cert");
-            std::fs::write(dir.join("cert.pem"), cert.cert.pem()).unwrap();
-            std::fs::write(dir.join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
             let mut args: Vec<String> = ["--access-key", AKID, "--secret-key", SECRET]
                 .map(str::to_owned)
                 .to_vec();
-            for (flag, file) in [("--tls-cert", "cert.pem"), ("--tls-key", "key.pem")] {
-                args.push(flag.into());
-                args.push(dir.join(file).display().to_string());
-            }
+            args.extend(self_signed(dir));
             args
         })
     }
 
+    /// [`Serve::gateway`] over HTTPS, with a fresh self-signed certificate ([`Serve::cert`]).
+    pub fn gateway_tls(name: &str, upstream: &str, keys: &str, extra: &[&str]) -> Serve {
+        Serve::launch(name, "https", "gateway", |dir| {
+            let mut args = gateway_args(dir, upstream, keys, extra);
+            args.extend(self_signed(dir));
+            args
+        })
+    }
+
+    /// `canreq gateway --upstream UPSTREAM` with `keys` (the text of its key file) and
+    /// `extra`: to a client, one more endpoint that verifies.
+    pub fn gateway(name: &str, upstream: &str, keys: &str, extra: &[&str]) -> Serve {
+        Serve::launch(name, "http", "gateway", |dir| {
+            gateway_args(dir, upstream, keys, extra)
+        })
+    }
+
     fn start(name: &str, scheme: &'static str, keys: impl FnOnce(&Path) -> Vec<String>) -> Serve {
-        let dir = TempDir::new(&format!("serve-{name}"));
+        Serve::launch(name, scheme, "serve", keys)
+    }
+
+    fn launch(
+        name: &str,
+        scheme: &'static str,
+        command: &str,
+        keys: impl FnOnce(&Path) -> Vec<String>,
+    ) -> Serve {
+        let dir = TempDir::new(&format!("{command}-{name}"));
         let keys = keys(dir.path());
-        let server = Server::start("canreq serve", &dir.path().join("serve.log"), |port| {
+        let what = format!("canreq {command}");
+        let log = dir.path().join(format!("{command}.log"));
+        let server = Server::start(&what, &log, |port| {
             let mut cmd = canreq(dir.path());
-            cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            cmd.args([command, "--listen", &format!("127.0.0.1:{port}")])
                 .args(&keys);
             cmd
         });
@@ -121,6 +142,11 @@ impl Serve {
 
     pub fn endpoint(&self) -> String {
         format!("{}://127.0.0.1:{}", self.scheme, self.server.port)
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.server.pid()
     }
 
     pub fn cert(&self) -> PathBuf {
@@ -157,6 +183,34 @@ impl Answer {
     pub fn client_code(&self) -> Option<&str> {
         self.all["client_error"]["code"].as_str()
     }
+}
+
+/// `--upstream UPSTREAM --credentials DIR/keys.toml` (the file holding `keys`) and `extra`.
+fn gateway_args(dir: &Path, upstream: &str, keys: &str, extra: &[&str]) -> Vec<String> {
+    let file = dir.join("keys.toml");
+    std::fs::write(&file, keys).unwrap();
+    let mut args = vec![
+        "--upstream".to_owned(),
+        upstream.to_owned(),
+        "--credentials".into(),
+        file.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args
+}
+
+/// A fresh self-signed certificate for 127.0.0.1 and localhost in `dir`, as TLS flags.
+fn self_signed(dir: &Path) -> Vec<String> {
+    let names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+    let cert = rcgen::generate_simple_self_signed(names).expect("a self-signed cert");
+    std::fs::write(dir.join("cert.pem"), cert.cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
+    let mut args = Vec::new();
+    for (flag, file) in [("--tls-cert", "cert.pem"), ("--tls-key", "key.pem")] {
+        args.push(flag.into());
+        args.push(dir.join(file).display().to_string());
+    }
+    args
 }
 
 /// The venv python, or `None` (skipped) outside CI.

@@ -15,10 +15,12 @@ use std::time::{Duration, Instant};
 mod arrivals;
 mod canned;
 mod listener;
+mod recorder;
 mod terminal;
 
 pub use arrivals::Arrivals;
 pub use canned::{After, Canned};
+pub use recorder::{Recorded, Recorder};
 pub use terminal::on_terminal;
 
 use crate::common;

@@ -188,7 +188,7 @@ fn one_gib_chunked_upload_memory() {
 
 /// Writes `len` bytes that no compressor or deduplicator would shrink (a xorshift block, each
 /// MiB stamped with its index); returns their CRC-32C as S3 writes it.
-fn write_big_file(path: &Path, len: u64) -> String {
+pub(crate) fn write_big_file(path: &Path, len: u64) -> String {
     const BLOCK: usize = 1 << 20;
     let mut block = peer::incompressible_mib(0x9e37_79b9_7f4a_7c15);
     let mut sum = ChecksumAlgorithm::Crc32c.start();

@@ -120,6 +120,7 @@ impl<D> Begun<D> {
 /// let verifier = Verifier::new(|_: &str| Some(creds.clone()));
 /// let Begun::Whole(mut pending) = verifier.begin(&received, now).unwrap() else { unreachable!() };
 /// assert!(!pending.signature_checked());
+/// assert!(pending.checked_head().is_none()); // not until the body is hashed
 /// pending.update(&body[..10]);
 /// pending.update(&body[10..]);
 /// assert_eq!(pending.body_length(), body.len() as u64);
@@ -158,6 +159,14 @@ impl<D> Pending<D> {
     /// the signature itself waits for the body's hash.
     pub fn signature_checked(&self) -> bool {
         matches!(self.head.body, BodyRule::HashTo(_))
+    }
+
+    /// The request's head when its signature has been checked already
+    /// ([`signature_checked`](Self::signature_checked)): who signed it, for what scope, so a
+    /// server can apply its own policy before the body is read. `None` while the signature
+    /// waits for the body. The body itself is vouched for only by [`finish`](Self::finish).
+    pub fn checked_head(&self) -> Option<&Verified<D>> {
+        self.signature_checked().then_some(&self.head.verified)
     }
 
     /// The access key id the request claims (checked only once [`finish`](Self::finish) is

@@ -362,6 +362,7 @@ impl<S: CredentialStore> Verifier<S> {
     ///
     /// let Begun::Whole(mut pending) = verifier.begin(&received, now).unwrap() else { unreachable!() };
     /// assert!(pending.signature_checked()); // from the declared hash, before any body byte
+    /// assert_eq!(pending.checked_head().map(|head| head.service()), Some("s3"));
     /// for piece in body.chunks(16 * 1024) {
     ///     pending.update(piece);
     /// }
