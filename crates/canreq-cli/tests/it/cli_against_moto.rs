@@ -12,21 +12,21 @@ use std::process::Command;
 
 use peer::{Run, Server, TempDir, between, canreq, peer, run};
 
-const USER: &str = "canreq-tester";
+pub(crate) const USER: &str = "canreq-tester";
 /// Unchecked by moto during setup; never valid afterwards.
 const SETUP_KEY: (&str, &str) = ("AKIDSETUPONLY", "setup-secret");
 
-struct Moto {
-    server: Server,
+pub(crate) struct Moto {
+    pub(crate) server: Server,
     /// HOME of the canreq runs (and of moto, so it reads no profile of the machine).
-    home: TempDir,
-    key_id: String,
-    secret: String,
+    pub(crate) home: TempDir,
+    pub(crate) key_id: String,
+    pub(crate) secret: String,
 }
 
 impl Moto {
     /// moto with auth enforced and a user whose key may do anything; `None` when skipped.
-    fn start(name: &str) -> Option<Moto> {
+    pub(crate) fn start(name: &str) -> Option<Moto> {
         let python = peer(
             "CANREQ_PYTHON",
             "the venv python of .ci/run, beside moto_server",
