@@ -39,6 +39,7 @@ mod cli_sign_golden;
 mod cli_sigv4a;
 mod cli_stdin;
 mod cli_verify;
+mod proxy_large;
 mod proxy_moto;
 mod proxy_s3;
 mod serve_bad_http;
