@@ -114,14 +114,14 @@ impl Moto {
     }
 
     /// As `cmd`, signed with the user's key.
-    fn signed(&self, method: &str, url: &str) -> Command {
+    pub(crate) fn signed(&self, method: &str, url: &str) -> Command {
         let mut cmd = self.cmd(method, url);
         cmd.args(["--access-key", &self.key_id, "--secret-key", &self.secret]);
         cmd
     }
 
     /// Exit 0 and a 200 status line; returns the body after the headers.
-    fn check_ok(&self, out: &Run, what: &str) -> String {
+    pub(crate) fn check_ok(&self, out: &Run, what: &str) -> String {
         let text = out.stdout_text();
         assert!(
             out.code == Some(0) && text.starts_with("HTTP/1.1 200 OK\n"),

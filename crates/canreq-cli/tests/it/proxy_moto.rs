@@ -135,3 +135,69 @@ fn query_and_json_protocols_through_the_proxy_reach_moto() {
         list.status
     );
 }
+
+/// `--role-arn`: the proxy assumes a role (STS AssumeRole, through aws-config) with the chain's
+/// credentials, and signs with the role's: the caller moto sees is the assumed role.
+#[test]
+fn the_proxy_signs_as_the_role_it_assumed() {
+    let Some(moto) = Moto::start("proxy-role") else {
+        return;
+    };
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
+    let allow =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let iam = "https://iam.amazonaws.com/";
+    let created = moto.check_ok(
+        &run(moto.signed("POST", iam).args([
+            "--action",
+            "CreateRole",
+            "--param",
+            "RoleName=canreq-proxy-role",
+            "--param",
+            &format!("AssumeRolePolicyDocument={trust}"),
+        ])),
+        "CreateRole",
+    );
+    let role = crate::peer::between(&created, "<Arn>", "</Arn>")
+        .unwrap_or_else(|| panic!("no role Arn in {created}"))
+        .to_owned();
+    moto.check_ok(
+        &run(moto.signed("POST", iam).args([
+            "--action",
+            "PutRolePolicy",
+            "--param",
+            "RoleName=canreq-proxy-role",
+            "--param",
+            "PolicyName=everything",
+            "--param",
+            &format!("PolicyDocument={allow}"),
+        ])),
+        "PutRolePolicy",
+    );
+    let dir = moto.home.path();
+    let endpoint = moto.server.endpoint();
+    let log = dir.join("proxy-role.log");
+    let server = crate::peer::Server::start_http("canreq proxy --role-arn", &log, |port| {
+        let mut cmd = crate::peer::canreq(dir);
+        // The chain's key (the user's), and STS at moto.
+        cmd.env("AWS_ACCESS_KEY_ID", &moto.key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &moto.secret)
+            .env("AWS_ENDPOINT_URL_STS", &endpoint)
+            .args(["proxy", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--upstream", &endpoint, "--service", "sts"])
+            .args(["--region", "us-east-1", "--role-arn", &role]);
+        cmd
+    });
+    let who = curl(
+        &["--data", "Action=GetCallerIdentity&Version=2011-06-15"],
+        &format!("http://127.0.0.1:{}/", server.port),
+        dir,
+    );
+    let body = String::from_utf8_lossy(&who.body).into_owned();
+    assert!(
+        who.status == 200 && body.contains(":assumed-role/canreq-proxy-role/canreq-proxy</Arn>"),
+        "GetCallerIdentity through the proxy: {} {body}\n{}",
+        who.status,
+        server.log()
+    );
+}

@@ -386,3 +386,51 @@ fn what_the_proxy_signs_is_what_serve_verifies() {
         "{canonical}"
     );
 }
+
+/// Mistakes named before anything is sent: `--unsigned-payload` to a plain-HTTP upstream
+/// (nothing would protect the body), and, with `--host-routing`, a host that is not AWS's (the
+/// proxy is no open relay).
+#[test]
+fn the_proxy_refuses_what_it_must_not_forward() {
+    let dir = TempDir::new("proxy-refusals");
+    let out = run(canreq(dir.path()).args([
+        "proxy",
+        "--upstream",
+        "http://127.0.0.1:9",
+        "--service",
+        "s3",
+        "--region",
+        "us-east-1",
+        "--access-key",
+        "AKID",
+        "--secret-key",
+        "secret",
+        "--unsigned-payload",
+    ]));
+    out.expect_code(2, "--unsigned-payload over plain HTTP");
+    assert!(out.stderr.contains("https://"), "{}", out.stderr);
+
+    let log = dir.path().join("routing.log");
+    let server = Server::start_http("canreq proxy --host-routing", &log, |port| {
+        let mut cmd = canreq(dir.path());
+        cmd.args([
+            "proxy",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--host-routing",
+        ])
+        .args(["--access-key", "AKID", "--secret-key", "secret"]);
+        cmd
+    });
+    let answer = curl(
+        &["-H", "Host: example.com"],
+        &format!("http://127.0.0.1:{}/", server.port),
+        dir.path(),
+    );
+    let body = String::from_utf8_lossy(&answer.body).into_owned();
+    assert_eq!(answer.status, 400, "{body}");
+    assert!(
+        body.contains("<Code>InvalidRequest</Code>") && body.contains("not one"),
+        "{body}"
+    );
+}
