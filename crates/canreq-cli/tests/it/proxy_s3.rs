@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::cli_against_s3s::{BUCKET, KEY_ID, S3, SECRET};
 use crate::clients::{self, Serve};
@@ -20,7 +21,12 @@ impl Proxy {
     /// `canreq proxy --upstream UPSTREAM EXTRA…` on a free port, its output in `dir`.
     pub(crate) fn start(dir: &Path, upstream: &str, extra: &[&str]) -> Proxy {
         let tls = extra.contains(&"--tls-cert");
-        let log = dir.join("proxy.log");
+        // One log per proxy: a test may run several in one directory.
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let log = dir.join(format!(
+            "proxy-{}.log",
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         let make = |port: u16| {
             let mut cmd = canreq(dir);
             cmd.args(["proxy", "--listen", &format!("127.0.0.1:{port}")])
@@ -432,5 +438,47 @@ fn the_proxy_refuses_what_it_must_not_forward() {
     assert!(
         body.contains("<Code>InvalidRequest</Code>") && body.contains("not one"),
         "{body}"
+    );
+}
+
+/// An HTTPS upstream with a private certificate: trusted with `--upstream-ca`, else the
+/// handshake fails and the client gets `502 BadGateway` naming the cause.
+#[test]
+fn a_private_tls_upstream_is_trusted_through_upstream_ca() {
+    let serve = Serve::with_tls("proxy-tls-upstream");
+    let dir = TempDir::new("proxy-tls-upstream");
+    let keys = [
+        "--service",
+        "execute-api",
+        "--region",
+        "us-east-1",
+        "--access-key",
+        clients::AKID,
+        "--secret-key",
+        clients::SECRET,
+    ];
+    let cert = serve.cert();
+    let trusted = Proxy::start(
+        dir.path(),
+        &serve.endpoint(),
+        &[&keys[..], &["--upstream-ca", cert.to_str().unwrap()]].concat(),
+    );
+    let answer = curl(&[], &trusted.url("/prod/items?id=1"), dir.path());
+    let text = String::from_utf8_lossy(&answer.body).into_owned();
+    clients::verified_json(
+        "GET over TLS",
+        answer.status,
+        &text,
+        clients::AKID,
+        "execute-api",
+    );
+
+    let untrusted = Proxy::start(dir.path(), &serve.endpoint(), &keys);
+    let answer = curl(&[], &untrusted.url("/prod/items"), dir.path());
+    let text = String::from_utf8_lossy(&answer.body).into_owned();
+    assert_eq!(answer.status, 502, "{text}");
+    assert!(
+        text.contains("<Code>BadGateway</Code>") && text.contains("certificate"),
+        "{text}"
     );
 }
