@@ -16,6 +16,9 @@
 //! that misbehave at the HTTP level (`serve_bad_http`) and clients that would hold it without
 //! the secret (`serve_slow_clients`).
 //!
+//! `canreq proxy`: in front of s3s-fs and `canreq serve` (`proxy_s3`), of moto (`proxy_moto`),
+//! and a 1 GiB upload and download in bounded memory (`proxy_large`).
+//!
 //! `peer` starts servers and runs `canreq`; `clients` drives boto3, the AWS CLI and curl.
 
 /// Where the AWS suite is, whether this is CI, a seeded generator: canreq's, shared.
@@ -43,6 +46,9 @@ mod gateway_chunked;
 mod gateway_clients;
 mod gateway_keys;
 mod gateway_s3s;
+mod proxy_large;
+mod proxy_moto;
+mod proxy_s3;
 mod serve_bad_http;
 mod serve_chunked;
 mod serve_clients;
