@@ -16,7 +16,7 @@
 //!   it is over [`Limits::max_header_bytes`] or not HTTP/1.1 (`head`);
 //! - [`Limits::timeout`] to send a request head (hyper's header timeout), to finish the TLS
 //!   handshake, and to take each piece of an answer (`deadline`);
-//! - a request body read through a [`BodyClock`](body_time::BodyClock): a total deadline, a least
+//! - a request body read through a [`BodyClock`]: a total deadline, a least
 //!   rate and a longest pause. Only the handler reads the body, so it starts the clock, but
 //!   the rules are the same for every handler;
 //! - a kept-alive connection closed when idle is not an error (`idle`);

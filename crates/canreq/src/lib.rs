@@ -104,7 +104,7 @@ pub use settings::{
     STREAMING_UNSIGNED_TRAILER, SessionTokenMode, SigningSettings, UNSIGNED_PAYLOAD, is_s3_family,
 };
 pub use sign::{
-    ALGORITHM, MAX_EXPIRES_SECONDS, PresignedRequest, SignedRequest, Signer, Steps,
+    ALGORITHM, MAX_EXPIRES_SECONDS, PRESIGN_PARAMS, PresignedRequest, SignedRequest, Signer, Steps,
     string_to_sign_for,
 };
 pub use time::SigningTime;

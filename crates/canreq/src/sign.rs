@@ -53,8 +53,12 @@ pub const MAX_EXPIRES_SECONDS: u32 = 604_800;
 pub(crate) const REGION_SET: &str = "X-Amz-Region-Set";
 
 /// Query parameters that carry a presigned signature; the signer owns them (and, signing with
-/// SigV4a, [`REGION_SET`]).
-pub(crate) const PRESIGN_PARAMS: [&str; 7] = [
+/// SigV4a, `X-Amz-Region-Set`). A re-signing proxy removes them from what it forwards.
+///
+/// ```
+/// assert!(canreq::PRESIGN_PARAMS.contains(&"X-Amz-Signature"));
+/// ```
+pub const PRESIGN_PARAMS: [&str; 7] = [
     "X-Amz-Algorithm",
     "X-Amz-Credential",
     "X-Amz-Date",

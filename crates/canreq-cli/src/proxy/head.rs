@@ -8,17 +8,8 @@ use http::HeaderMap;
 use crate::upstream::BodyFailed;
 use crate::upstream::forwarding;
 
-/// Query parameters of a presigned URL: a client's own signature, never forwarded.
-const PRESIGN_PARAMETERS: [&str; 8] = [
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Date",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Expires",
-    "X-Amz-Security-Token",
-    "X-Amz-Signature",
-    "X-Amz-Region-Set",
-];
+/// SigV4a's presign parameter, besides the signer's own ([`canreq::PRESIGN_PARAMS`]).
+const REGION_SET_PARAMETER: &str = "X-Amz-Region-Set";
 
 /// Headers the proxy removes from the client's head: a client's own signature and token
 /// (an SDK configured with placeholder keys still signs), the framing the proxy redoes, and
@@ -168,8 +159,9 @@ pub fn without_presign_parameters(target: &str) -> String {
         .split('&')
         .filter(|pair| {
             let key = pair.split_once('=').map_or(*pair, |(k, _)| k);
-            !PRESIGN_PARAMETERS
+            !canreq::PRESIGN_PARAMS
                 .iter()
+                .chain([&REGION_SET_PARAMETER])
                 .any(|p| p.eq_ignore_ascii_case(key))
         })
         .collect();

@@ -12,21 +12,21 @@ use std::process::Command;
 
 use peer::{Run, Server, TempDir, between, canreq, peer, run};
 
-const USER: &str = "canreq-tester";
+pub(crate) const USER: &str = "canreq-tester";
 /// Unchecked by moto during setup; never valid afterwards.
 const SETUP_KEY: (&str, &str) = ("AKIDSETUPONLY", "setup-secret");
 
-struct Moto {
-    server: Server,
+pub(crate) struct Moto {
+    pub(crate) server: Server,
     /// HOME of the canreq runs (and of moto, so it reads no profile of the machine).
-    home: TempDir,
-    key_id: String,
-    secret: String,
+    pub(crate) home: TempDir,
+    pub(crate) key_id: String,
+    pub(crate) secret: String,
 }
 
 impl Moto {
     /// moto with auth enforced and a user whose key may do anything; `None` when skipped.
-    fn start(name: &str) -> Option<Moto> {
+    pub(crate) fn start(name: &str) -> Option<Moto> {
         let python = peer(
             "CANREQ_PYTHON",
             "the venv python of .ci/run, beside moto_server",
@@ -114,14 +114,14 @@ impl Moto {
     }
 
     /// As `cmd`, signed with the user's key.
-    fn signed(&self, method: &str, url: &str) -> Command {
+    pub(crate) fn signed(&self, method: &str, url: &str) -> Command {
         let mut cmd = self.cmd(method, url);
         cmd.args(["--access-key", &self.key_id, "--secret-key", &self.secret]);
         cmd
     }
 
     /// Exit 0 and a 200 status line; returns the body after the headers.
-    fn check_ok(&self, out: &Run, what: &str) -> String {
+    pub(crate) fn check_ok(&self, out: &Run, what: &str) -> String {
         let text = out.stdout_text();
         assert!(
             out.code == Some(0) && text.starts_with("HTTP/1.1 200 OK\n"),

@@ -67,12 +67,10 @@ fn upload(port: u16, mode: StreamingMode, data: &[u8], forgery: Forgery) -> (u16
         }
     }
     let mut head = format!("PUT {PATH} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
-    for (name, value) in framing.iter().map(|(n, v)| (*n, v.as_str())).chain(
-        signed
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_ref(), v.as_ref())),
-    ) {
+    for (name, value) in &framing {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    for (name, value) in signed.headers() {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");

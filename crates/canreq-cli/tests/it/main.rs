@@ -16,8 +16,10 @@
 //! that misbehave at the HTTP level (`serve_bad_http`) and clients that would hold it without
 //! the secret (`serve_slow_clients`).
 //!
-//! `canreq proxy`: faults, the admin listener and the access log (`proxy_faults`), credentials
-//! refreshed before they expire (`proxy_credentials`).
+//! `canreq proxy`: in front of s3s-fs and `canreq serve` (`proxy_s3`), of moto (`proxy_moto`),
+//! a 1 GiB upload and download in bounded memory (`proxy_large`), faults, the admin listener
+//! and the access log (`proxy_faults`), credentials refreshed before they expire
+//! (`proxy_credentials`).
 //!
 //! `peer` starts servers and runs `canreq`; `clients` drives boto3, the AWS CLI and curl.
 
@@ -48,6 +50,9 @@ mod gateway_keys;
 mod gateway_s3s;
 mod proxy_credentials;
 mod proxy_faults;
+mod proxy_large;
+mod proxy_moto;
+mod proxy_s3;
 mod serve_bad_http;
 mod serve_chunked;
 mod serve_clients;
