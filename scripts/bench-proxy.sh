@@ -9,7 +9,8 @@
 # and directly (`canreq request --chunked -T`, the same signing), both to `canreq serve`, which
 # verifies every chunk either way, alternating.
 #
-# Small signed GETs through `canreq gateway` join the same rounds when the command exists.
+# `canreq gateway`, when this canreq has it: its signed GETs join the same rounds, and its large
+# verified uploads are measured against the same uploads straight to its upstream.
 #
 # Usage: scripts/bench-proxy.sh   (env: ROUNDS=3 RUN_SECONDS=10 CONNECTIONS=32 BIG_MIB=256)
 # Needs nginx, wrk and curl (Debian: apt-get install nginx-light wrk curl); everything runs on
@@ -120,6 +121,7 @@ wait_http "$canreq_proxy"
 path=/bucket/key
 sides="nginx canreq"
 # The gateway (issue 25), when this canreq has it: in front of the same upstream, sent one GET
+# (service execute-api: curl 7.88 sends no x-amz-content-sha256, which S3 requires)
 # signed once by curl (--aws-sigv4) and replayed by wrk, as scripts/serve-throughput.sh does
 # (a SigV4 verifier checks every copy in full). Its flags may need adjusting once it lands.
 gateway_headers=()
@@ -129,7 +131,7 @@ if "$canreq" gateway --help >/dev/null 2>&1; then
     --access-key "$CANREQ_ACCESS_KEY" >"$work/gateway.url" 2>"$work/gateway.log" &
   pids+=($!)
   wait_http "$gateway_port"
-  trace=$(curl -sS -o /dev/null -v --aws-sigv4 "aws:amz:us-east-1:s3" \
+  trace=$(curl -sS -o /dev/null -v --aws-sigv4 "aws:amz:us-east-1:execute-api" \
     --user "$CANREQ_ACCESS_KEY:$CANREQ_SECRET_KEY" "http://127.0.0.1:$gateway_port$path" 2>&1)
   while IFS= read -r header; do
     gateway_headers+=(-H "$header")
@@ -210,6 +212,50 @@ awk '{ p += $1; d += $2; n++ } END {
 }' "$work/large"
 echo "proxy peak memory (VmHWM): $(awk '/VmHWM/ { print $2, $3 }' "/proc/$upload_pid/status")"
 
-# Hook for the gateway's large verified uploads (issue 25): the same file through
-# `canreq gateway` against the same client straight to its upstream; to be filled in with the
-# gateway.
+# The gateway's large verified uploads (issue 25): the same client (`canreq request --chunked`)
+# through the gateway (verifying each chunk, forwarding the decoded body) and straight to the
+# gateway's upstream, an nginx that reads each body whole before answering 200.
+if [ -n "${gateway_port:-}" ]; then
+  sink=$(free_port)
+  start_nginx sink 1 "
+    upstream fast_sink { server 127.0.0.1:$upstream; keepalive 4; }
+    server {
+      listen 127.0.0.1:$sink;
+      client_max_body_size 0;
+      client_body_buffer_size 1m;
+      location / {
+        proxy_pass_request_body off;
+        proxy_set_header Content-Length \"\";
+        proxy_http_version 1.1;
+        proxy_set_header Connection \"\";
+        proxy_pass http://fast_sink;
+      }
+    }"
+  upload_gateway=$(free_port)
+  "$canreq" gateway --listen "127.0.0.1:$upload_gateway" --upstream "http://127.0.0.1:$sink" \
+    --access-key "$CANREQ_ACCESS_KEY" >"$work/upload-gateway.url" 2>"$work/upload-gateway.log" &
+  pids+=($!)
+  upload_gateway_pid=$!
+  wait_http "$sink"
+  wait_http "$upload_gateway"
+  echo
+  echo "Large verified uploads: $big_mib MiB PUT, canreq request --chunked, $rounds rounds alternating"
+  printf '%-6s %-30s %10s\n' round path MiB/s
+  : >"$work/gateway-large"
+  for round in $(seq "$rounds"); do
+    rates=()
+    for port in "$upload_gateway" "$sink"; do
+      start=$(now)
+      "$canreq" request PUT "http://127.0.0.1:$port/bucket/big" --service s3 --region us-east-1 \
+        --chunked -T "$work/big" >/dev/null
+      rates+=("$(awk -v mib="$big_mib" -v ns="$(($(now) - start))" 'BEGIN { printf "%.1f", mib / (ns / 1e9) }')")
+    done
+    printf '%-6s %-30s %10s\n' "$round" "through canreq gateway" "${rates[0]}" \
+      "$round" "straight to the upstream" "${rates[1]}"
+    echo "${rates[*]}" >>"$work/gateway-large"
+  done
+  awk '{ g += $1; d += $2; n++ } END {
+    printf "mean: through the gateway %.1f MiB/s, direct %.1f MiB/s: %.1f %% (target >= 80 %%)\n", g / n, d / n, 100 * g / d
+  }' "$work/gateway-large"
+  echo "gateway peak memory (VmHWM): $(awk '/VmHWM/ { print $2, $3 }' "/proc/$upload_gateway_pid/status")"
+fi
