@@ -25,8 +25,6 @@ mod gateway;
 mod hint;
 mod infer;
 mod man;
-// `proxy` and `gateway` use it; they are on their way (issues 24 and 25).
-#[allow(dead_code, unused_imports)]
 mod ops;
 mod out;
 mod outgoing;

@@ -24,7 +24,7 @@ use clap::{Args, ValueEnum};
 use crate::error::CliError;
 use metrics::Metrics;
 
-pub use exchange::{CountedIn, Exchange, Observed};
+pub use exchange::{Exchange, Observed};
 
 /// The format of log lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -80,11 +80,6 @@ impl Ops {
             tracing::info!(command, address = %local, "admin listening on http://{local}");
         }
         Ok(ops)
-    }
-
-    /// The admin listener's address, if there is one (port 0 picks one).
-    pub fn admin_address(&self) -> Option<SocketAddr> {
-        self.admin
     }
 
     /// Counts one refresh of the signing credentials.
@@ -170,7 +165,7 @@ mod tests {
         let sent = answer.into_body().collect().await.unwrap();
         assert_eq!(sent.to_bytes().len(), 10);
 
-        let address = ops.admin_address().expect("an admin listener");
+        let address = ops.admin.expect("an admin listener");
         let get = |path: &'static str| async move {
             let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
             let head = format!("GET {path} HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n");
