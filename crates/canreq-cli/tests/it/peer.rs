@@ -194,7 +194,15 @@ impl Server {
         let deadline = Instant::now() + within;
         loop {
             match TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)) {
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => return,
+                // Reset: the attempt met the listening socket as it closed.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset
+                    ) =>
+                {
+                    return;
+                }
                 Err(e) => panic!("connecting to port {}: {e}", self.port),
                 Ok(_) if Instant::now() > deadline => {
                     panic!("still accepting after {within:?}: {}", self.state())
