@@ -6,10 +6,10 @@
 
 use crate::clients;
 use crate::gateway_clients::key_file;
+use crate::gateway_keys::exchange;
 use crate::peer;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Read;
 use std::time::Duration;
 
 use canreq::chunked::{ChecksumAlgorithm, StreamingMode, StreamingUpload};
@@ -66,30 +66,11 @@ fn upload(port: u16, mode: StreamingMode, data: &[u8], forgery: Forgery) -> (u16
             wire[at + name.len() + 1] ^= 0x01;
         }
     }
-    let mut head = format!("PUT {PATH} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    let mut head = format!("PUT {PATH} HTTP/1.1\r\nHost: {host}\r\n");
     for (name, value) in &framing {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    for (name, value) in signed.headers() {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    // A refused body may not be read to its end: the answer still comes.
-    let _ = stream
-        .write_all(head.as_bytes())
-        .and_then(|()| stream.write_all(&wire));
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer);
-    let text = String::from_utf8_lossy(&answer).into_owned();
-    let status = text
-        .get(9..12)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no HTTP answer: {text:?}"));
-    (status, text)
+    exchange(port, head, signed.headers(), &wire)
 }
 
 #[test]

@@ -26,6 +26,20 @@ pub fn key_file() -> String {
     )
 }
 
+/// `aws s3api put-object` of object.txt to `key`.
+fn put_object(key: &str) -> [&str; 8] {
+    [
+        "s3api",
+        "put-object",
+        "--bucket",
+        "canreq-bucket",
+        "--key",
+        key,
+        "--body",
+        "object.txt",
+    ]
+}
+
 /// The request reached the upstream as a verified request should: no client signature or
 /// token, the identity the gateway vouches for.
 fn assert_forwarded(what: &str, got: &Recorded, akid: &str, principal: &str) {
@@ -103,16 +117,7 @@ fn boto3_aws_cli_and_curl_pass_through_with_their_bodies() {
     // The AWS CLI.
     let text = "hello from the AWS CLI\n";
     std::fs::write(gateway.dir.path().join("object.txt"), text).unwrap();
-    let put = [
-        "s3api",
-        "put-object",
-        "--bucket",
-        "canreq-bucket",
-        "--key",
-        "cli.txt",
-        "--body",
-        "object.txt",
-    ];
+    let put = put_object("cli.txt");
     let out = aws(&python, &gateway, &put, None, None);
     out.expect_code(0, "aws s3api put-object through the gateway");
     let got = upstream.last();
@@ -208,16 +213,7 @@ fn one_changed_byte_is_refused_and_nothing_reaches_the_upstream() {
     std::fs::write(gateway.dir.path().join("object.txt"), "x".repeat(1000)).unwrap();
     let config = gateway.dir.path().join("config");
     std::fs::write(&config, "[plugins]\ncanreq_tamper = serve_client\n").unwrap();
-    let put = [
-        "s3api",
-        "put-object",
-        "--bucket",
-        "canreq-bucket",
-        "--key",
-        "k.txt",
-        "--body",
-        "object.txt",
-    ];
+    let put = put_object("k.txt");
     let out = aws(&python, &gateway, &put, Some(&config), Some("body"));
     assert_ne!(out.code, Some(0), "the CLI succeeded");
     assert_eq!(wire_status(&out, "PUT", "/canreq-bucket/k.txt"), 400);

@@ -33,19 +33,33 @@ fn send(
     let signed = Signer::new(&creds, scope, SigningTime::now())
         .sign(&request, Payload::Empty)
         .unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\n");
     if matches!(method, "PUT" | "POST") {
         head.push_str("Content-Length: 0\r\n");
     }
-    for (name, value) in signed.headers() {
+    exchange(port, head, signed.headers(), b"")
+}
+
+/// Sends `head` (request line and first headers), then `headers`, then `body` on a fresh
+/// connection to `port`, closed after the answer; the answer's status and text. A refused
+/// body may not be read to its end: the answer still comes.
+pub fn exchange(
+    port: u16,
+    mut head: String,
+    headers: &[(impl std::fmt::Display, impl std::fmt::Display)],
+    body: &[u8],
+) -> (u16, String) {
+    for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    head.push_str("\r\n");
+    head.push_str("Connection: close\r\n\r\n");
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
-    stream.write_all(head.as_bytes()).unwrap();
+    let _ = stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body));
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
     let text = String::from_utf8_lossy(&answer).into_owned();
