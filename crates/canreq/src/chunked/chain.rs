@@ -52,8 +52,9 @@ const PADDING: u8 = b'*';
 ///   signed: the SDKs' CRT-based SigV4a chunk signers compute `Content-Length` with a fixed
 ///   signature length of 144 (SigV4's 64), exactly as for SigV4 otherwise.
 ///
-/// ECDSA signatures are randomized, so a verifier cannot recompute one: it checks the claimed
-/// signature over the string to sign with the public key, then chains from the claimed one.
+/// ECDSA signatures need not be deterministic (AWS's signers randomize them; this crate's use
+/// RFC 6979 nonces), so a verifier cannot recompute one: it checks the claimed signature over
+/// the string to sign with the public key, then chains from the claimed one.
 ///
 /// # Example
 ///
@@ -113,7 +114,7 @@ impl SignatureChain {
     /// assert_eq!(signature.algorithm(), Algorithm::EcdsaP256Sha256);
     /// assert_eq!(signature.to_wire().len(), 144);
     /// assert!(signature.to_wire().starts_with(&signature.as_str()));
-    /// // Randomized: a verifier checks the signature rather than making it again.
+    /// // A verifier checks the signature rather than making it again.
     /// assert!(!checker.check_chunk(b"datA", &signature));
     /// assert!(checker.check_chunk(b"data", &signature));
     /// assert_eq!(checker.previous(), signature);

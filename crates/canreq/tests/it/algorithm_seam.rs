@@ -126,8 +126,8 @@ fn the_chunk_chain_takes_its_algorithm_from_its_key() {
 
     let key = Arc::new(canreq::EcdsaKey::derive(AKID, SECRET).unwrap());
     let seed = key.sign(b"head");
-    let chain = SignatureChain::sigv4a(Arc::clone(&key), now(), "20150830/s3/aws4_request", &seed)
-        .unwrap();
+    let chain =
+        SignatureChain::sigv4a(Arc::clone(&key), now(), "20150830/s3/aws4_request", &seed).unwrap();
     assert_eq!(chain.algorithm(), Algorithm::EcdsaP256Sha256);
     assert_eq!(chain.previous().as_str(), seed);
     // A seed that is not the algorithm's hex is refused.
@@ -165,7 +165,11 @@ fn the_verifier_refuses_chunks_of_another_algorithm_than_the_head() {
                     received.push_header(name, value);
                 }
                 let err = verifier().begin(&received, now()).unwrap_err();
-                assert_eq!(err.code(), ErrorCode::InvalidArgument, "{head} {marker}: {err}");
+                assert_eq!(
+                    err.code(),
+                    ErrorCode::InvalidArgument,
+                    "{head} {marker}: {err}"
+                );
                 assert!(err.message().contains(chunks.describe()), "{err}");
                 assert!(err.message().contains(head.describe()), "{err}");
             }

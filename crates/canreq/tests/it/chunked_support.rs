@@ -23,9 +23,13 @@ pub struct Upload {
 }
 
 impl Upload {
+    /// The head is signed by the algorithm that signs the plan's chunks (SigV4 for unsigned
+    /// chunks).
     pub fn new(plan: StreamingUpload, path: &str, body: &[u8], writes: &[usize]) -> Upload {
         let creds = Credentials::new(AKID, SECRET).unwrap();
-        let signer = Signer::new(&creds, Scope::new("us-east-1", "s3").unwrap(), time());
+        let algorithm = plan.mode().chunk_algorithm().unwrap_or_default();
+        let signer = Signer::new(&creds, Scope::new("us-east-1", "s3").unwrap(), time())
+            .with_algorithm(algorithm);
         let headers = plan.headers(body.len() as u64);
         let request = request(path, &headers);
         let signed = signer.sign(&request, plan.payload()).unwrap();
