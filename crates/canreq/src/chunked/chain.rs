@@ -34,9 +34,10 @@ const PADDING: u8 = b'*';
 /// CRT-based SigV4a chunk signers (the Java SDK's `AwsS3V4aChunkSigner`):
 ///
 /// - A chunk's string to sign has SigV4's shape with SigV4a's names:
-///   `AWS4-ECDSA-P256-SHA256-PAYLOAD`, the `X-Amz-Date`, the credential scope *without a region* (`20130524/s3/aws4_request`), the
-///   previous signature in hex, the SHA-256 of the empty string, then the chunk's SHA-256 (the
-///   final, empty chunk's is the empty string's again). The trailer's is
+///   `AWS4-ECDSA-P256-SHA256-PAYLOAD`, the `X-Amz-Date`, the credential scope *without a
+///   region* (`20130524/s3/aws4_request`), the previous signature in hex, the SHA-256 of the
+///   empty string, then the chunk's SHA-256 (the final, empty chunk's is the empty string's
+///   again). The trailer's is
 ///   `AWS4-ECDSA-P256-SHA256-TRAILER`, date, scope, previous signature, then the SHA-256 of the
 ///   canonical trailers (`name:value\n` each), as for SigV4.
 /// - Each is signed like the request head: ECDSA P-256 over the string's SHA-256 with the key
