@@ -94,6 +94,17 @@ pub struct SigningArgs {
     pub credentials: CredentialArgs,
 }
 
+impl SigningArgs {
+    /// The signing algorithm the flags choose (`--sigv4a` or SigV4).
+    pub fn algorithm(&self) -> canreq::Algorithm {
+        if self.sigv4a {
+            canreq::Algorithm::EcdsaP256Sha256
+        } else {
+            canreq::Algorithm::HmacSha256
+        }
+    }
+}
+
 /// The request: from METHOD URL and flags, or from a raw HTTP/1.1 file.
 #[derive(Debug, Clone, Args)]
 pub struct RequestArgs {

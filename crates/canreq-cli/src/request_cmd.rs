@@ -234,7 +234,8 @@ fn chunked_plan(
     let mode = if args.signing.unsigned_payload {
         StreamingMode::UnsignedWithTrailer
     } else {
-        StreamingMode::Signed
+        // Chunks chain from the head's signature: SigV4a's head, SigV4a's chunks.
+        StreamingMode::signed(args.signing.algorithm(), false)
     };
     let mut plan = StreamingUpload::new(mode, args.chunk_size)?;
     match (checksum, mode) {

@@ -73,11 +73,7 @@ impl Addressed<'_> {
             Some(d) => SigningTime::parse(d)?,
             None => SigningTime::now(),
         };
-        let algorithm = if signing.sigv4a {
-            Algorithm::EcdsaP256Sha256
-        } else {
-            Algorithm::HmacSha256
-        };
+        let algorithm = signing.algorithm();
         Ok(Resolved {
             request: self.request,
             scope: self.scope,

@@ -14,8 +14,8 @@ use crate::error::{Error, Result};
 /// A SigV4 signing algorithm: SigV4 ([`Algorithm::HmacSha256`]) and SigV4a
 /// ([`Algorithm::EcdsaP256Sha256`]) both sign and verify. An algorithm known but not
 /// implemented would be refused by name ([`Error::UnsupportedAlgorithm`] when signing,
-/// `NotImplemented` when verifying), never mistaken for a malformed request; so are SigV4a's
-/// aws-chunked chunk signatures for now ([`Algorithm::signs_chunks`]).
+/// `NotImplemented` when verifying), never mistaken for a malformed request; so would one whose
+/// aws-chunked chunk signatures were not implemented ([`Algorithm::signs_chunks`]).
 ///
 /// ```
 /// use canreq::Algorithm;
@@ -24,8 +24,9 @@ use crate::error::{Error, Result};
 /// assert_eq!(Algorithm::from_name("AWS4-ECDSA-P256-SHA256"), Some(Algorithm::EcdsaP256Sha256));
 /// assert_eq!(Algorithm::from_name("AWS4-HMAC-SHA1"), None);
 /// assert!(Algorithm::ALL.iter().all(|a| a.is_supported()));
-/// assert!(Algorithm::HmacSha256.signs_chunks() && !Algorithm::EcdsaP256Sha256.signs_chunks());
+/// assert!(Algorithm::ALL.iter().all(|a| a.signs_chunks()));
 /// assert_eq!(Algorithm::HmacSha256.chunk_name(), "AWS4-HMAC-SHA256-PAYLOAD");
+/// assert_eq!(Algorithm::EcdsaP256Sha256.chunk_signature_width(), 144);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -105,18 +106,17 @@ impl Algorithm {
     }
 
     /// Whether this crate signs and verifies aws-chunked chunk signatures with it
-    /// (`STREAMING-…-PAYLOAD`): SigV4's, not yet SigV4a's.
+    /// (`STREAMING-…-PAYLOAD`): both SigV4's and SigV4a's.
     pub const fn signs_chunks(self) -> bool {
-        matches!(self, Algorithm::HmacSha256)
+        matches!(self, Algorithm::HmacSha256 | Algorithm::EcdsaP256Sha256)
     }
 
     /// `Ok` when this crate signs chunks with it, else [`Error::UnsupportedChunkSigning`].
     ///
     /// ```
-    /// use canreq::{Algorithm, Error};
+    /// use canreq::Algorithm;
     ///
-    /// let err = Algorithm::EcdsaP256Sha256.require_chunk_signing().unwrap_err();
-    /// assert!(matches!(err, Error::UnsupportedChunkSigning { name: "AWS4-ECDSA-P256-SHA256" }));
+    /// assert!(Algorithm::ALL.iter().all(|a| a.require_chunk_signing().is_ok()));
     /// ```
     pub fn require_chunk_signing(self) -> Result<()> {
         self.require_supported()?;
@@ -140,6 +140,18 @@ impl Algorithm {
         match self {
             Algorithm::HmacSha256 => "AWS4-HMAC-SHA256-TRAILER",
             Algorithm::EcdsaP256Sha256 => "AWS4-ECDSA-P256-SHA256-TRAILER",
+        }
+    }
+
+    /// How many characters a chunk or trailer signature takes in an aws-chunked body (after
+    /// `;chunk-signature=` and `x-amz-trailer-signature:`): SigV4's 64 hex digits; SigV4a's
+    /// DER signature in hex (at most 144 digits for P-256, usually 140 to 144) padded with `*` to
+    /// 144, so
+    /// that the encoded length is known before signing (see [`crate::chunked`]).
+    pub const fn chunk_signature_width(self) -> usize {
+        match self {
+            Algorithm::HmacSha256 => 64,
+            Algorithm::EcdsaP256Sha256 => 2 * crate::crypto::ecdsa::MAX_DER_LEN,
         }
     }
 

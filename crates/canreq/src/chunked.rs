@@ -4,13 +4,19 @@
 //! each framed as `<hex size>;chunk-signature=<signature>\r\n<data>\r\n`, every signature chained
 //! to the one before it, starting from the request's own signature (the *seed*). A final empty
 //! chunk ends the data; trailing headers (usually one `x-amz-checksum-*`) may follow, signed by
-//! `x-amz-trailer-signature`. Three modes exist, named by `x-amz-content-sha256`:
+//! `x-amz-trailer-signature`. Five modes exist, named by `x-amz-content-sha256`:
 //!
 //! | mode | chunk signatures | trailer |
 //! |---|---|---|
-//! | [`StreamingMode::Signed`] (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`) | yes | none |
-//! | [`StreamingMode::SignedWithTrailer`] (`…-PAYLOAD-TRAILER`) | yes | signed |
+//! | [`StreamingMode::Signed`] (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`) | SigV4 | none |
+//! | [`StreamingMode::SignedWithTrailer`] (`…-PAYLOAD-TRAILER`) | SigV4 | signed |
+//! | [`StreamingMode::SignedV4a`] (`STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD`) | SigV4a | none |
+//! | [`StreamingMode::SignedV4aWithTrailer`] (`…-PAYLOAD-TRAILER`) | SigV4a | signed |
 //! | [`StreamingMode::UnsignedWithTrailer`] (`STREAMING-UNSIGNED-PAYLOAD-TRAILER`) | no | unsigned |
+//!
+//! SigV4a's chunk and trailer signatures are DER-encoded ECDSA signatures padded with `*` to
+//! 144 characters, as aws-c-auth writes them; [`SignatureChain`]'s documentation says how that
+//! format was established.
 //!
 //! - [`StreamingUpload`] plans an upload: the headers to sign (`Content-Length`,
 //!   `x-amz-decoded-content-length`, `x-amz-trailer`, …) and the payload marker;
@@ -69,10 +75,9 @@ pub use decoder::{ChunkedDecoder, DecodeLimits, DecodedBody};
 pub use encoder::{ChunkedEncoder, FrameHeader};
 pub use parallel::hash_chunks_parallel;
 
+use crate::algorithm::Algorithm;
 use crate::error::{Error, Result};
-use crate::settings::{
-    Payload, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER,
-};
+use crate::settings::{Payload, STREAMING_UNSIGNED_TRAILER};
 
 /// The smallest chunk size S3 accepts for every chunk but the last.
 ///
@@ -110,64 +115,101 @@ const SIGNATURE_EXTENSION: &str = ";chunk-signature=";
 /// The trailer header carrying the trailer's signature.
 const TRAILER_SIGNATURE: &str = "x-amz-trailer-signature";
 
-/// Which aws-chunked variant a request uses, named by its `x-amz-content-sha256` marker.
+/// Which aws-chunked variant a request uses, named by its `x-amz-content-sha256` marker: how
+/// chunks are signed (by SigV4, SigV4a, or not at all) and whether a trailer follows.
 ///
 /// ```
+/// use canreq::Algorithm;
 /// use canreq::chunked::StreamingMode;
 ///
 /// let mode = StreamingMode::from_marker("STREAMING-UNSIGNED-PAYLOAD-TRAILER").unwrap();
 /// assert_eq!(mode, StreamingMode::UnsignedWithTrailer);
 /// assert!(!mode.signs_chunks() && mode.has_trailer());
 /// assert_eq!(StreamingMode::from_marker("UNSIGNED-PAYLOAD"), None);
+///
+/// let v4a = StreamingMode::signed(Algorithm::EcdsaP256Sha256, true);
+/// assert_eq!(v4a.marker(), "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER");
+/// assert_eq!(v4a.chunk_algorithm(), Some(Algorithm::EcdsaP256Sha256));
+/// assert!(StreamingMode::ALL.iter().all(|m| StreamingMode::from_marker(m.marker()) == Some(*m)));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StreamingMode {
-    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`: signed chunks, no trailer.
+    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`: SigV4-signed chunks, no trailer.
     Signed,
-    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`: signed chunks and a signed trailer.
+    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`: SigV4-signed chunks and a signed trailer.
     SignedWithTrailer,
     /// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`: plain chunks and an unsigned trailer; the data is
     /// protected only by the trailer's checksum.
     UnsignedWithTrailer,
+    /// `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD`: SigV4a-signed chunks, no trailer.
+    SignedV4a,
+    /// `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER`: SigV4a-signed chunks and a signed
+    /// trailer.
+    SignedV4aWithTrailer,
 }
 
 impl StreamingMode {
+    /// Every mode.
+    pub const ALL: [StreamingMode; 5] = [
+        StreamingMode::Signed,
+        StreamingMode::SignedWithTrailer,
+        StreamingMode::UnsignedWithTrailer,
+        StreamingMode::SignedV4a,
+        StreamingMode::SignedV4aWithTrailer,
+    ];
+
+    /// The mode whose chunks `algorithm` signs, with or without a signed trailer.
+    pub const fn signed(algorithm: Algorithm, with_trailer: bool) -> Self {
+        match (algorithm, with_trailer) {
+            (Algorithm::HmacSha256, false) => StreamingMode::Signed,
+            (Algorithm::HmacSha256, true) => StreamingMode::SignedWithTrailer,
+            (Algorithm::EcdsaP256Sha256, false) => StreamingMode::SignedV4a,
+            (Algorithm::EcdsaP256Sha256, true) => StreamingMode::SignedV4aWithTrailer,
+        }
+    }
+
+    /// The algorithm that signs the chunks (and trailer), `None` when they are unsigned.
+    pub const fn chunk_algorithm(self) -> Option<Algorithm> {
+        match self {
+            StreamingMode::Signed | StreamingMode::SignedWithTrailer => Some(Algorithm::HmacSha256),
+            StreamingMode::SignedV4a | StreamingMode::SignedV4aWithTrailer => {
+                Some(Algorithm::EcdsaP256Sha256)
+            }
+            StreamingMode::UnsignedWithTrailer => None,
+        }
+    }
+
     /// The `x-amz-content-sha256` value.
     pub fn marker(self) -> &'static str {
-        match self {
-            StreamingMode::Signed => STREAMING_SIGNED,
-            StreamingMode::SignedWithTrailer => STREAMING_SIGNED_TRAILER,
-            StreamingMode::UnsignedWithTrailer => STREAMING_UNSIGNED_TRAILER,
+        match self.chunk_algorithm() {
+            Some(algorithm) => algorithm.signed_streaming_marker(self.has_trailer()),
+            None => STREAMING_UNSIGNED_TRAILER,
         }
     }
 
     /// The mode an `x-amz-content-sha256` value names, if any.
     pub fn from_marker(value: &str) -> Option<Self> {
-        match value {
-            STREAMING_SIGNED => Some(StreamingMode::Signed),
-            STREAMING_SIGNED_TRAILER => Some(StreamingMode::SignedWithTrailer),
-            STREAMING_UNSIGNED_TRAILER => Some(StreamingMode::UnsignedWithTrailer),
-            _ => None,
-        }
+        StreamingMode::ALL.into_iter().find(|m| m.marker() == value)
     }
 
-    /// The payload to sign the request head with.
+    /// The payload to sign the request head with. The signed modes' payloads stand for the
+    /// signer's algorithm's marker, so a SigV4a signer writes this mode's marker.
     pub fn payload(self) -> Payload<'static> {
-        match self {
-            StreamingMode::Signed => Payload::StreamingSigned,
-            StreamingMode::SignedWithTrailer => Payload::StreamingSignedTrailer,
-            StreamingMode::UnsignedWithTrailer => Payload::StreamingUnsignedTrailer,
+        match (self.signs_chunks(), self.has_trailer()) {
+            (true, false) => Payload::StreamingSigned,
+            (true, true) => Payload::StreamingSignedTrailer,
+            (false, _) => Payload::StreamingUnsignedTrailer,
         }
     }
 
     /// Whether chunks carry signatures.
     pub fn signs_chunks(self) -> bool {
-        self != StreamingMode::UnsignedWithTrailer
+        self.chunk_algorithm().is_some()
     }
 
     /// Whether a trailer section follows the final chunk.
     pub fn has_trailer(self) -> bool {
-        self != StreamingMode::Signed
+        !matches!(self, StreamingMode::Signed | StreamingMode::SignedV4a)
     }
 }
 
@@ -214,10 +256,10 @@ impl StreamingUpload {
     }
 
     /// Adds a trailing checksum. [`StreamingMode::Signed`] has no trailer, so a checksum turns
-    /// it into [`StreamingMode::SignedWithTrailer`].
+    /// it into [`StreamingMode::SignedWithTrailer`] (and SigV4a's likewise).
     pub fn with_checksum(mut self, algorithm: ChecksumAlgorithm) -> Self {
-        if self.mode == StreamingMode::Signed {
-            self.mode = StreamingMode::SignedWithTrailer;
+        if let Some(signer) = self.mode.chunk_algorithm() {
+            self.mode = StreamingMode::signed(signer, true);
         }
         self.checksum = Some(algorithm);
         self
@@ -261,7 +303,9 @@ impl StreamingUpload {
         headers
     }
 
-    /// The length of the encoded body for `decoded_length` bytes of data.
+    /// The length of the encoded body for `decoded_length` bytes of data. It is known before
+    /// signing because every signature on the wire has its algorithm's fixed width
+    /// ([`Algorithm::chunk_signature_width`]: SigV4a's are padded).
     ///
     /// A length so close to `u64::MAX` that its encoding would not fit in a `u64` (no body can
     /// be that long) gives `u64::MAX` rather than a wrapped or panicking sum.
@@ -279,30 +323,31 @@ impl StreamingUpload {
     /// One data chunk: size line, data, CRLF.
     fn frame_length(&self, size: u64) -> u64 {
         let hex_digits = u64::from((64 - size.leading_zeros()).div_ceil(4).max(1));
-        let signature = if self.mode.signs_chunks() {
-            (SIGNATURE_EXTENSION.len() + 64) as u64
-        } else {
-            0
-        };
+        let signature = self
+            .signature_width()
+            .map_or(0, |width| (SIGNATURE_EXTENSION.len() + width) as u64);
         hex_digits + signature + 2 + size + 2
     }
 
     /// The final chunk and what follows it.
     fn end_length(&self) -> u64 {
         let mut total = self.frame_length(0) - 2;
-        match self.mode {
-            StreamingMode::Signed => total += 2,
-            StreamingMode::SignedWithTrailer | StreamingMode::UnsignedWithTrailer => {
-                if let Some(alg) = self.checksum {
-                    total += (alg.header_name().len() + 1 + alg.encoded_len() + 2) as u64;
-                }
-                if self.mode.signs_chunks() {
-                    total += (TRAILER_SIGNATURE.len() + 1 + 64 + 2) as u64;
-                }
-                total += 2;
+        if self.mode.has_trailer() {
+            if let Some(alg) = self.checksum {
+                total += (alg.header_name().len() + 1 + alg.encoded_len() + 2) as u64;
+            }
+            if let Some(width) = self.signature_width() {
+                total += (TRAILER_SIGNATURE.len() + 1 + width + 2) as u64;
             }
         }
-        total
+        total + 2
+    }
+
+    /// The width of each signature on the wire, `None` when chunks are unsigned.
+    fn signature_width(&self) -> Option<usize> {
+        self.mode
+            .chunk_algorithm()
+            .map(Algorithm::chunk_signature_width)
     }
 
     /// An encoder for the body of `signed`, which must have been signed with
@@ -320,7 +365,8 @@ impl StreamingUpload {
                 found: crate::error::shown(line),
             });
         }
-        // Unsigned chunks need no chain (nor a SigV4 key: a SigV4a head sends them too).
+        // Unsigned chunks need no chain. The marker matched, so the head's algorithm is the
+        // chunks'.
         let chain = self
             .mode
             .signs_chunks()

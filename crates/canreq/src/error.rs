@@ -127,7 +127,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// aws-chunked chunk signatures with an algorithm whose chunk signing is not implemented
-    /// (SigV4a's `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD`, for now).
+    /// (none of [`Algorithm::ALL`](crate::Algorithm::ALL) today; kept for the next algorithm).
     UnsupportedChunkSigning {
         /// The algorithm's name, e.g. `AWS4-ECDSA-P256-SHA256`.
         name: &'static str,

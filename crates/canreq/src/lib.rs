@@ -37,9 +37,8 @@
 //!
 //! SigV4a is the second [`Algorithm`]: its P-256 key derivation and ECDSA in `crypto` and
 //! `key`, its region set and region-less scope in `Scope` and `sign`, its claim (region-less
-//! credential, `X-Amz-Region-Set`) and ECDSA check in `verify`; its aws-chunked chunk
-//! signatures are not implemented yet (refused by name; unsigned chunks with a trailer pass).
-//! A diagnosis of
+//! credential, `X-Amz-Region-Set`) and ECDSA check in `verify`, its aws-chunked chunk and
+//! trailer signatures (aws-c-auth's format) in `chunked`'s one signature chain. A diagnosis of
 //! mismatched signatures is a `diagnose` module below `verify`, comparing canonical requests
 //! and strings to sign and re-signing with known mistakes through `sign`. Proxies, servers and
 //! rendering (XML, JSON, logs) are the CLI's: the library stays sans-IO and presents nothing.

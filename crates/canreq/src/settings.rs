@@ -264,9 +264,11 @@ pub enum Payload<'a> {
     Unsigned,
     /// A SHA-256 the caller computed (64 lowercase hex digits), e.g. while streaming a file.
     Precomputed(&'a str),
-    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`.
+    /// aws-chunked with chunks signed by the signer's algorithm:
+    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` under SigV4, `STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD`
+    /// under SigV4a ([`hash`](Self::hash) gives SigV4's).
     StreamingSigned,
-    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`.
+    /// As [`StreamingSigned`](Self::StreamingSigned), with a signed trailer: `…-PAYLOAD-TRAILER`.
     StreamingSignedTrailer,
     /// `STREAMING-UNSIGNED-PAYLOAD-TRAILER`.
     StreamingUnsignedTrailer,

@@ -206,8 +206,8 @@ impl<'c> Signer<'c> {
         self.algorithm.uses_region_set()
     }
 
-    /// `Ok` unless `payload` is aws-chunked with signed chunks, which this algorithm does not
-    /// sign yet (unsigned chunks with a trailer need no chunk signatures).
+    /// `Ok` unless `payload` is aws-chunked with signed chunks, which this algorithm would not
+    /// sign (unsigned chunks with a trailer need no chunk signatures).
     fn check_payload(&self, payload: Payload<'_>) -> Result<()> {
         match payload {
             Payload::StreamingSigned | Payload::StreamingSignedTrailer => {
@@ -254,7 +254,7 @@ impl<'c> Signer<'c> {
         self.scope.check_algorithm(self.algorithm)?;
         self.check_payload(payload)?;
         let mut scratch = Hex64::new(&[]);
-        let payload_hash = payload_line(payload, &mut scratch)?;
+        let payload_hash = payload_line(payload, self.algorithm, &mut scratch)?;
         let amz_date = self.time.amz_date();
         let token = self.credentials.session_token().map(|t| t.expose());
         let sign_token = self.settings.session_token == SessionTokenMode::Signed;
@@ -372,7 +372,7 @@ impl<'c> Signer<'c> {
             });
         }
         let mut scratch = Hex64::new(&[]);
-        let payload_hash = payload_line(payload, &mut scratch)?;
+        let payload_hash = payload_line(payload, self.algorithm, &mut scratch)?;
         let mut headers = HeaderList::new();
         self.headers_to_sign(request, false, &mut headers)?;
         let signed_names = canonical::signed_header_names(headers.as_slice());
@@ -578,11 +578,18 @@ const STACK_HEADERS: usize = 24;
 type HeaderList<'a> = StackList<HeaderRef<'a>, STACK_HEADERS>;
 
 /// The payload hash line. A hash computed here goes to `scratch` and the markers are constants,
-/// so the common payloads cost no allocation.
-fn payload_line<'p>(payload: Payload<'p>, scratch: &'p mut Hex64) -> Result<Cow<'p, str>> {
+/// so the common payloads cost no allocation. Signed chunks are signed by the head's
+/// `algorithm`, which their marker names.
+fn payload_line<'p>(
+    payload: Payload<'p>,
+    algorithm: Algorithm,
+    scratch: &'p mut Hex64,
+) -> Result<Cow<'p, str>> {
     Ok(match payload {
         Payload::Empty => Cow::Borrowed(EMPTY_SHA256),
         Payload::Unsigned => Cow::Borrowed(UNSIGNED_PAYLOAD),
+        Payload::StreamingSigned => Cow::Borrowed(algorithm.signed_streaming_marker(false)),
+        Payload::StreamingSignedTrailer => Cow::Borrowed(algorithm.signed_streaming_marker(true)),
         Payload::Bytes(body) => {
             *scratch = Hex64::new(&crate::crypto::sha256(body));
             Cow::Borrowed(scratch.as_str())

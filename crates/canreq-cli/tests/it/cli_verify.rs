@@ -98,12 +98,13 @@ fn verify_checks_a_captured_request() {
     );
 }
 
-/// A streaming upload as a client would capture it: signed head, then the aws-chunked body.
-/// Returns the head and the body.
+/// A streaming upload as a client would capture it: signed head (by the algorithm that signs
+/// the chunks), then the aws-chunked body. Returns the head and the body.
 fn chunked_capture(upload: canreq::chunked::StreamingUpload, data: &[u8]) -> (String, Vec<u8>) {
     let creds = canreq::Credentials::new(AK, SK).unwrap();
     let time = canreq::SigningTime::parse("20240102T030405Z").unwrap();
-    let signer = canreq::Signer::new(&creds, canreq::Scope::new("us-east-1", "s3").unwrap(), time);
+    let signer = canreq::Signer::new(&creds, canreq::Scope::new("us-east-1", "s3").unwrap(), time)
+        .with_algorithm(upload.mode().chunk_algorithm().unwrap_or_default());
     let plan_headers = upload.headers(data.len() as u64);
     let mut request = canreq::Request::new("PUT", "/bucket/key").header("Host", "s3.amazonaws.com");
     for (name, value) in &plan_headers {
@@ -136,30 +137,40 @@ fn verify_capture(home: &Path, name: &str, capture: &[u8]) -> (Output, String) {
 fn verify_checks_a_captured_chunked_upload() {
     use canreq::chunked::{ChecksumAlgorithm, StreamingMode, StreamingUpload};
     let home = temp_home("verify-chunked");
-    let upload = StreamingUpload::new(StreamingMode::SignedWithTrailer, 8192)
-        .unwrap()
-        .with_checksum(ChecksumAlgorithm::Crc32c);
     let data: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
-    let (head, body) = chunked_capture(upload, &data);
-    let capture =
-        |name: &str, body: &[u8]| verify_capture(&home, name, &[head.as_bytes(), body].concat());
-    let (out, stderr) = capture("chunked.http", &body);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stderr}{text}");
-    assert!(
-        text.contains("Decoded body:      20000 bytes in 3 chunks, every signature checked"),
-        "{text}"
-    );
-    assert!(text.contains("Checksum:          crc32c "), "{text}");
+    for mode in [
+        StreamingMode::SignedWithTrailer,
+        StreamingMode::SignedV4aWithTrailer,
+    ] {
+        let upload = StreamingUpload::new(mode, 8192)
+            .unwrap()
+            .with_checksum(ChecksumAlgorithm::Crc32c);
+        let (head, body) = chunked_capture(upload, &data);
+        let capture = |name: &str, body: &[u8]| {
+            verify_capture(&home, name, &[head.as_bytes(), body].concat())
+        };
+        let (out, stderr) = capture("chunked.http", &body);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{mode}: {stderr}{text}");
+        assert!(
+            text.contains("Decoded body:      20000 bytes in 3 chunks, every signature checked"),
+            "{mode}: {text}"
+        );
+        assert!(text.contains("Checksum:          crc32c "), "{text}");
+        assert!(text.contains(mode.marker()), "{text}");
 
-    // One data byte changed inside the second chunk: its signature no longer matches.
-    let mut tampered = body.clone();
-    let second_chunk_data = body.windows(2).position(|w| w == b"\r\n").unwrap() + 2 + 8192 + 2 + 90;
-    tampered[second_chunk_data + 10] ^= 1;
-    let (out, _) = capture("tampered-chunked.http", &tampered);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("SignatureDoesNotMatch"), "{text}");
+        // One data byte changed inside the second chunk: its signature no longer matches.
+        let line_end =
+            |from: usize| from + body[from..].windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+        let second_chunk_data = line_end(line_end(0) + 8192 + 2);
+        let mut tampered = body.clone();
+        tampered[second_chunk_data + 10] ^= 1;
+        let (out, _) = capture("tampered-chunked.http", &tampered);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{mode}: {text}");
+        assert!(text.contains("SignatureDoesNotMatch"), "{mode}: {text}");
+        assert!(text.contains("chunk 1"), "{mode}: {text}");
+    }
 }
 
 #[test]

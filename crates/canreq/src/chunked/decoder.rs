@@ -16,7 +16,7 @@ mod trailer;
 pub use limits::{DecodeLimits, DecodedBody};
 
 use super::StreamingMode;
-use super::chain::SignatureChain;
+use super::chain::{ChunkSignature, SignatureChain};
 use super::checksum::{Checksum, ChecksumAlgorithm};
 use crate::canonical::trim_blanks;
 use crate::error::shown;
@@ -46,7 +46,7 @@ struct Chunk {
     size: u64,
     remaining: u64,
     /// The signature it claims, in signed modes.
-    claimed: Option<[u8; 32]>,
+    claimed: Option<ChunkSignature>,
     /// Its data so far, in signed modes (the signature covers its SHA-256).
     hasher: Sha256,
 }
@@ -55,7 +55,7 @@ struct Chunk {
 #[derive(Default)]
 struct Trailer {
     fields: Vec<(String, String)>,
-    signature: Option<[u8; 32]>,
+    signature: Option<ChunkSignature>,
 }
 
 /// What the decoder checks the body against: fixed when it is made.
@@ -154,8 +154,7 @@ impl ChunkedDecoder {
         Self::with_chain(mode, Some(chain), decoded_length, declared_trailers, limits)
     }
 
-    /// [`new`](Self::new), without a chain for a mode whose chunks are unsigned (a SigV4a
-    /// head's `STREAMING-UNSIGNED-PAYLOAD-TRAILER`, which has no SigV4 key to chain with).
+    /// [`new`](Self::new), without a chain for a mode whose chunks are unsigned.
     fn with_chain(
         mode: StreamingMode,
         chain: Option<SignatureChain>,
@@ -163,10 +162,13 @@ impl ChunkedDecoder {
         declared_trailers: &str,
         limits: DecodeLimits,
     ) -> Result<Self, AuthError> {
-        if mode.signs_chunks() && chain.is_none() {
+        let chain_algorithm = chain.as_ref().map(SignatureChain::algorithm);
+        if mode.signs_chunks() && chain_algorithm != mode.chunk_algorithm() {
             return Err(invalid(format!(
-                "{} chunks need the request's signature chain.",
-                mode.marker()
+                "{} chunks need a {} signature chain, not {}.",
+                mode.marker(),
+                mode.chunk_algorithm().map_or("", |a| a.describe()),
+                chain_algorithm.map_or("none", |a| a.describe()),
             )));
         }
         let mut names: Vec<String> = Vec::new();

@@ -2,12 +2,16 @@
 
 use std::fmt;
 
-use super::chain::SignatureChain;
+use super::chain::{ChunkSignature, SignatureChain};
 use super::checksum::Checksum;
-use super::{SIGNATURE_EXTENSION, StreamingMode, StreamingUpload, TRAILER_SIGNATURE};
+use super::{SIGNATURE_EXTENSION, StreamingUpload, TRAILER_SIGNATURE};
+use crate::algorithm::Algorithm;
 use crate::canonical::{HeaderRef, canonical_trailers};
-use crate::encode;
 use crate::error::{Error, Result};
+
+/// The longest size line: 16 hex digits, the extension, the widest signature, CRLF.
+const MAX_SIZE_LINE: usize =
+    16 + SIGNATURE_EXTENSION.len() + Algorithm::EcdsaP256Sha256.chunk_signature_width() + 2;
 
 /// Frames a body chunk by chunk. Made by [`StreamingUpload::encoder`].
 ///
@@ -54,7 +58,8 @@ pub struct ChunkedEncoder {
     short_chunk_seen: bool,
 }
 
-/// The size line of one chunk, e.g. `10000;chunk-signature=ad80…\r\n`, on the stack.
+/// The size line of one chunk, e.g. `10000;chunk-signature=ad80…\r\n`, on the stack (SigV4a's
+/// signature padded to 144 characters).
 ///
 /// ```
 /// # use canreq::chunked::{StreamingMode, StreamingUpload};
@@ -75,7 +80,7 @@ pub struct ChunkedEncoder {
 /// ```
 #[derive(Clone, Copy)]
 pub struct FrameHeader {
-    bytes: [u8; 100],
+    bytes: [u8; MAX_SIZE_LINE],
     len: u8,
 }
 
@@ -148,14 +153,10 @@ impl ChunkedEncoder {
             (Some(chain), None) => Some(chain.sign_chunk(chunk)),
             (None, _) => None,
         };
-        let mut line = String::with_capacity(100);
-        push_size_line(
-            &mut line,
-            chunk.len(),
-            signature.as_ref().map(|s| s.as_bytes()),
-        );
+        let mut line = String::with_capacity(MAX_SIZE_LINE);
+        push_size_line(&mut line, chunk.len(), signature.as_ref());
         let mut header = FrameHeader {
-            bytes: [0; 100],
+            bytes: [0; MAX_SIZE_LINE],
             len: line.len() as u8,
         };
         header.bytes[..line.len()].copy_from_slice(line.as_bytes());
@@ -203,14 +204,14 @@ impl ChunkedEncoder {
             self.emit(&chunk, out);
         }
         let mode = self.plan.mode();
-        let mut end = String::with_capacity(256);
+        let mut end = String::with_capacity(512);
         let final_signature = self
             .chain
             .as_mut()
             .filter(|_| mode.signs_chunks())
             .map(|chain| chain.sign_chunk_hash(&crate::crypto::sha256(b"")));
-        push_size_line(&mut end, 0, final_signature.as_ref().map(|s| s.as_bytes()));
-        if mode == StreamingMode::Signed {
+        push_size_line(&mut end, 0, final_signature.as_ref());
+        if !mode.has_trailer() {
             end.push_str("\r\n");
             out.extend_from_slice(end.as_bytes());
             return;
@@ -235,7 +236,7 @@ impl ChunkedEncoder {
             let signature = chain.sign_trailer(&canonical);
             end.push_str(TRAILER_SIGNATURE);
             end.push(':');
-            encode::hex_into(&mut end, signature.as_bytes());
+            signature.write_wire(&mut end);
             end.push_str("\r\n");
         }
         end.push_str("\r\n");
@@ -243,13 +244,13 @@ impl ChunkedEncoder {
     }
 }
 
-/// `<hex size>[;chunk-signature=<hex>]\r\n`
-fn push_size_line(out: &mut String, size: usize, signature: Option<&[u8; 32]>) {
+/// `<hex size>[;chunk-signature=<signature as sent>]\r\n`
+fn push_size_line(out: &mut String, size: usize, signature: Option<&ChunkSignature>) {
     use std::fmt::Write;
     let _ = write!(out, "{size:x}");
     if let Some(signature) = signature {
         out.push_str(SIGNATURE_EXTENSION);
-        encode::hex_into(out, signature);
+        signature.write_wire(out);
     }
     out.push_str("\r\n");
 }

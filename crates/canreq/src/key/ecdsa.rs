@@ -59,7 +59,13 @@ impl EcdsaKey {
     /// The signature of `string_to_sign`: ECDSA P-256 over its SHA-256, DER-encoded, in
     /// lowercase hex (at most 144 digits).
     pub fn sign(&self, string_to_sign: &[u8]) -> String {
-        encode::hex(ecdsa::sign(&self.private, string_to_sign).as_bytes())
+        encode::hex(self.sign_der(string_to_sign).as_bytes())
+    }
+
+    /// [`sign`](Self::sign) without the hex: the DER bytes, on the stack (a chunk signature each
+    /// chunk of an aws-chunked body).
+    pub(crate) fn sign_der(&self, string_to_sign: &[u8]) -> p256::ecdsa::DerSignature {
+        ecdsa::sign(&self.private, string_to_sign)
     }
 
     /// The private scalar, 64 lowercase hex digits. A secret as long-lived as the secret access
@@ -118,7 +124,12 @@ impl EcdsaPublicKey {
             return false;
         };
         // `parse_lower_hex` also refuses an odd number of digits.
-        encode::parse_lower_hex(signature, der) && ecdsa::verify(&self.0, string_to_sign, der)
+        encode::parse_lower_hex(signature, der) && self.verify_der(string_to_sign, der)
+    }
+
+    /// Whether `der` (a DER-encoded signature) is this key's signature of `string_to_sign`.
+    pub(crate) fn verify_der(&self, string_to_sign: &[u8], der: &[u8]) -> bool {
+        ecdsa::verify(&self.0, string_to_sign, der)
     }
 }
 

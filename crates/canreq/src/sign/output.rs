@@ -119,19 +119,9 @@ impl Steps {
         self.signature.as_str()
     }
 
-    /// SigV4's signing key, shared (for the aws-chunked signature chain).
-    pub(crate) fn signing_key_shared(&self) -> Option<Arc<SigningKey>> {
-        match &self.key {
-            KeyUsed::Hmac(key) => Some(Arc::clone(key)),
-            KeyUsed::Ecdsa(_) => None,
-        }
-    }
-
-    /// The signature's bytes (the seed of a SigV4 aws-chunked chain).
-    pub(crate) fn signature_bytes(&self) -> [u8; 32] {
-        let mut bytes = [0u8; 32];
-        crate::encode::parse_lower_hex(self.signature.as_str(), &mut bytes);
-        bytes
+    /// The key, shared (for the aws-chunked signature chain).
+    pub(crate) fn key_used(&self) -> KeyUsed {
+        self.key.clone()
     }
 }
 

@@ -1,15 +1,13 @@
 //! The algorithm seam: every stage that depends on the signing algorithm takes it from
-//! [`Algorithm`]. Every algorithm this crate knows now signs and verifies in both forms (SigV4
-//! and SigV4a); what is still not implemented, SigV4a's aws-chunked chunk signatures, is
-//! refused by name at each stage that meets it — the signer (signed-chunk payloads), the chunk
-//! signature chain, and the verifier (a SigV4a head declaring signed chunks, a SigV4 head
-//! declaring SigV4a chunks) — never mistaken for a malformed request, never half-signed. Unsigned
-//! chunks with a trailer need no chunk signature, and go through under SigV4a. A region set
-//! still needs SigV4a.
+//! [`Algorithm`]. Every algorithm this crate knows signs and verifies in both forms (SigV4
+//! and SigV4a) and chains aws-chunked chunk signatures; the streaming marker names the
+//! algorithm, and a verifier refuses by name a head whose algorithm is not its chunks'. Unsigned
+//! chunks with a trailer need no chunk signature, and go through under every algorithm. A
+//! region set still needs SigV4a.
 //!
-//! (Before SigV4a was implemented, this module proved that SigV4a itself was refused at each
-//! of these stages; those refusals now apply to its chunk signing, and the header and
-//! presigned forms are proven to sign and verify instead.)
+//! (Before SigV4a was implemented, this module proved that SigV4a itself, then its chunk
+//! signing, was refused at each stage; the round trips of SigV4a chunks are in
+//! `chunked_sigv4a`.)
 
 use std::sync::Arc;
 
@@ -33,19 +31,6 @@ fn now() -> SigningTime {
 
 fn verifier() -> Verifier<impl canreq::verify::CredentialStore<Data = ()>> {
     Verifier::new(|akid: &str| (akid == AKID).then(creds))
-}
-
-/// The algorithms whose chunk signatures are not implemented (SigV4a's, today).
-fn without_chunk_signing() -> Vec<Algorithm> {
-    let list: Vec<Algorithm> = Algorithm::ALL
-        .into_iter()
-        .filter(|a| !a.signs_chunks())
-        .collect();
-    assert!(
-        !list.is_empty(),
-        "the chunk refusals are proven with an algorithm that has none"
-    );
-    list
 }
 
 #[test]
@@ -111,101 +96,83 @@ fn a_region_set_needs_sigv4a_and_sigv4a_signs_it() {
 }
 
 #[test]
-fn the_signer_refuses_streaming_payloads_it_cannot_chain() {
+fn every_algorithm_signs_streaming_payloads_with_its_own_marker() {
     let creds = creds();
     let req = Request::new("PUT", "/bucket/key").header("Host", "s3.amazonaws.com");
-    for algorithm in without_chunk_signing() {
+    for algorithm in Algorithm::ALL {
+        assert!(algorithm.signs_chunks(), "{algorithm}");
         let signer = Signer::new(&creds, Scope::new("us-east-1", "s3").unwrap(), now())
             .with_algorithm(algorithm);
-        let expected = Error::UnsupportedChunkSigning {
-            name: algorithm.name(),
-        };
-        for payload in [Payload::StreamingSigned, Payload::StreamingSignedTrailer] {
-            assert_eq!(signer.sign(&req, payload).unwrap_err(), expected);
-            assert_eq!(signer.presign(&req, payload, 60).unwrap_err(), expected);
+        for (payload, trailer) in [
+            (Payload::StreamingSigned, false),
+            (Payload::StreamingSignedTrailer, true),
+        ] {
+            let marker = algorithm.signed_streaming_marker(trailer);
+            let signed = signer.sign(&req, payload).unwrap();
+            assert_eq!(signed.steps().canonical_request().payload_hash(), marker);
+            let presigned = signer.presign(&req, payload, 60).unwrap();
+            assert_eq!(presigned.steps().canonical_request().payload_hash(), marker);
         }
-        // Unsigned chunks need no chunk signature.
-        assert!(signer.sign(&req, Payload::StreamingUnsignedTrailer).is_ok());
-        assert!(
-            expected.to_string().contains(algorithm.name()),
-            "{expected}"
-        );
     }
 }
 
 #[test]
-fn the_chunk_chain_refuses_an_algorithm_without_chunk_signing() {
-    let key = Arc::new(SigningKey::derive(SECRET, "20150830", "us-east-1", "s3"));
+fn the_chunk_chain_takes_its_algorithm_from_its_key() {
     let seed = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
-    let scope = "20150830/us-east-1/s3/aws4_request";
-    for algorithm in without_chunk_signing() {
-        let err = SignatureChain::for_algorithm(algorithm, Arc::clone(&key), now(), scope, seed)
-            .unwrap_err();
-        assert_eq!(
-            err,
-            Error::UnsupportedChunkSigning {
-                name: algorithm.name()
-            }
-        );
-    }
+    let key = Arc::new(SigningKey::derive(SECRET, "20150830", "us-east-1", "s3"));
     let chain =
-        SignatureChain::for_algorithm(Algorithm::HmacSha256, key, now(), scope, seed).unwrap();
+        SignatureChain::new(key, now(), "20150830/us-east-1/s3/aws4_request", seed).unwrap();
     assert_eq!(chain.algorithm(), Algorithm::HmacSha256);
+
+    let key = Arc::new(canreq::EcdsaKey::derive(AKID, SECRET).unwrap());
+    let seed = key.sign(b"head");
+    let chain =
+        SignatureChain::sigv4a(Arc::clone(&key), now(), "20150830/s3/aws4_request", &seed).unwrap();
+    assert_eq!(chain.algorithm(), Algorithm::EcdsaP256Sha256);
+    assert_eq!(chain.previous().as_str(), seed);
+    // A seed that is not the algorithm's hex is refused.
+    for bad in ["", "0", "zz", &"ab".repeat(73), &seed.to_uppercase()] {
+        let err = SignatureChain::sigv4a(Arc::clone(&key), now(), "20150830/s3/aws4_request", bad);
+        assert!(err.is_err(), "{bad:?}");
+    }
 }
 
 #[test]
-fn the_verifier_refuses_chunks_it_cannot_chain() {
+fn the_verifier_refuses_chunks_of_another_algorithm_than_the_head() {
     let creds = creds();
     let req = Request::new("PUT", "/bucket/key")
         .header("Host", "s3.amazonaws.com")
         .header("Content-Encoding", "aws-chunked")
         .header("x-amz-decoded-content-length", "5");
-    for algorithm in without_chunk_signing() {
-        // A SigV4 head that declares chunks signed with `algorithm`, and a head signed with
-        // `algorithm` that declares signed chunks (SigV4's markers or its own). The marker is
-        // swapped in after signing: it must be refused by name before any signature is checked.
-        let markers = [
-            (
-                Algorithm::HmacSha256,
-                algorithm.signed_streaming_marker(false),
-            ),
-            (
-                Algorithm::HmacSha256,
-                algorithm.signed_streaming_marker(true),
-            ),
-            (
-                algorithm,
-                Algorithm::HmacSha256.signed_streaming_marker(false),
-            ),
-            (
-                algorithm,
-                Algorithm::HmacSha256.signed_streaming_marker(true),
-            ),
-            (algorithm, algorithm.signed_streaming_marker(true)),
-        ];
-        for (head, marker) in markers {
-            let signer = Signer::new(&creds, Scope::new("us-east-1", "s3").unwrap(), now())
-                .with_algorithm(head);
-            let signed = signer
-                .sign(&req, Payload::Precomputed(&"0".repeat(64)))
-                .unwrap();
-            let mut received = req.clone();
-            for (name, value) in signed.headers() {
-                let value = if *name == "x-amz-content-sha256" {
-                    marker
-                } else {
-                    value
-                };
-                received.push_header(name, value);
+    for head in Algorithm::ALL {
+        for chunks in Algorithm::ALL.into_iter().filter(|a| *a != head) {
+            for trailer in [false, true] {
+                // The marker is swapped in after signing: it must be refused by name before any
+                // signature is checked.
+                let marker = chunks.signed_streaming_marker(trailer);
+                let signer = Signer::new(&creds, Scope::new("us-east-1", "s3").unwrap(), now())
+                    .with_algorithm(head);
+                let signed = signer
+                    .sign(&req, Payload::Precomputed(&"0".repeat(64)))
+                    .unwrap();
+                let mut received = req.clone();
+                for (name, value) in signed.headers() {
+                    let value = if *name == "x-amz-content-sha256" {
+                        marker
+                    } else {
+                        value
+                    };
+                    received.push_header(name, value);
+                }
+                let err = verifier().begin(&received, now()).unwrap_err();
+                assert_eq!(
+                    err.code(),
+                    ErrorCode::InvalidArgument,
+                    "{head} {marker}: {err}"
+                );
+                assert!(err.message().contains(chunks.describe()), "{err}");
+                assert!(err.message().contains(head.describe()), "{err}");
             }
-            let err = verifier().begin(&received, now()).unwrap_err();
-            assert_eq!(
-                err.code(),
-                ErrorCode::NotImplemented,
-                "{head} {marker}: {err}"
-            );
-            assert_eq!(err.status(), 501);
-            assert!(err.message().contains(algorithm.name()), "{err}");
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Shared by the aws-chunked tests: a signed upload of a body, decoding it in pieces, and the
 //! S3 documentation's example.
 
-use canreq::chunked::{ChunkedDecoder, StreamingUpload};
-use canreq::verify::{AuthError, ErrorCode};
+use canreq::chunked::{ChunkedDecoder, DecodedBody, StreamingUpload};
+use canreq::verify::{AuthError, Begun, ErrorCode, PendingChunks, Verifier};
 use canreq::{Credentials, Request, Scope, SignedRequest, Signer, SigningTime};
 
 use super::common;
@@ -23,9 +23,13 @@ pub struct Upload {
 }
 
 impl Upload {
+    /// The head is signed by the algorithm that signs the plan's chunks (SigV4 for unsigned
+    /// chunks).
     pub fn new(plan: StreamingUpload, path: &str, body: &[u8], writes: &[usize]) -> Upload {
         let creds = Credentials::new(AKID, SECRET).unwrap();
-        let signer = Signer::new(&creds, Scope::new("us-east-1", "s3").unwrap(), time());
+        let algorithm = plan.mode().chunk_algorithm().unwrap_or_default();
+        let signer = Signer::new(&creds, Scope::new("us-east-1", "s3").unwrap(), time())
+            .with_algorithm(algorithm);
         let headers = plan.headers(body.len() as u64);
         let request = request(path, &headers);
         let signed = signer.sign(&request, plan.payload()).unwrap();
@@ -65,6 +69,56 @@ impl Upload {
         ChunkedDecoder::for_signed_request(&self.signed, &request(&self.path, &self.headers))
             .unwrap()
     }
+
+    /// The verifier's aws-chunked path for this upload as a server receives it (with
+    /// [`store`]'s credentials): its pending state after the head, which must have been accepted.
+    pub fn begin(&self) -> PendingChunks<()> {
+        let headers = self.received_headers();
+        let received = request(&self.path, &headers);
+        match Verifier::new(store).begin(&received, time()) {
+            Ok(Begun::Chunked(pending)) => pending,
+            Ok(_) => panic!("an aws-chunked body must be handed to the decoder"),
+            Err(e) => panic!("the head was refused: {e}"),
+        }
+    }
+
+    /// Decodes `wire`, this upload's body with `byte` xor-ed with `flip`, in one piece: the
+    /// outcome and the data released.
+    pub fn decode_changed(
+        &self,
+        byte: usize,
+        flip: u8,
+    ) -> (Result<DecodedBody, AuthError>, Vec<u8>) {
+        let mut wire = self.wire.clone();
+        wire[byte] ^= flip;
+        let mut released = Vec::new();
+        let mut decoder = self.decoder();
+        let result = decoder
+            .decode(&wire, |d| released.extend_from_slice(d))
+            .and_then(|()| decoder.finish());
+        (result, released)
+    }
+
+    /// What [`decode_changed`](Self::decode_changed) gave for the change of `byte` by `flip` is
+    /// a refusal, and in signed modes nothing unverified was handed out: what was released is
+    /// a prefix of the true `data`, in whole chunks.
+    pub fn assert_refused(
+        &self,
+        result: &Result<DecodedBody, AuthError>,
+        released: &[u8],
+        data: &[u8],
+        byte: usize,
+        flip: u8,
+    ) {
+        let mode = self.signed.steps().canonical_request().payload_hash();
+        assert!(result.is_err(), "{mode}: byte {byte} ^ {flip:#x} accepted");
+        if mode != canreq::STREAMING_UNSIGNED_TRAILER {
+            assert!(
+                data.starts_with(released),
+                "{mode}: byte {byte}: released changed data"
+            );
+        }
+    }
 }
 
 pub fn request<'a>(path: &'a str, headers: &'a [(&'static str, String)]) -> Request<'a> {
@@ -73,6 +127,21 @@ pub fn request<'a>(path: &'a str, headers: &'a [(&'static str, String)]) -> Requ
         request.push_header(name, value);
     }
     request
+}
+
+/// Feeds `wire` to `pending` in pieces of `piece` bytes and finishes: what the verifier says
+/// and the data released (everything must pass).
+pub fn decode_pending(
+    mut pending: PendingChunks<()>,
+    wire: &[u8],
+    piece: usize,
+) -> (canreq::verify::Verified<()>, DecodedBody, Vec<u8>) {
+    let mut got = Vec::new();
+    for piece in wire.chunks(piece) {
+        pending.decode(piece, |d| got.extend_from_slice(d)).unwrap();
+    }
+    let (verified, summary) = pending.finish().unwrap();
+    (verified, summary, got)
 }
 
 /// Decodes `wire` in pieces of the given sizes; the data released, or the first error.

@@ -32,6 +32,7 @@ mod aws_suite;
 mod botocore_oracle;
 mod chunked_encode_decode;
 mod chunked_rejections;
+mod chunked_sigv4a;
 mod diagnose_catalogue;
 mod differential_aws_sigv4;
 mod differential_aws_sigv4a;

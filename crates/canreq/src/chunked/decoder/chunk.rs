@@ -3,9 +3,8 @@
 use sha2::{Digest, Sha256};
 
 use super::super::SIGNATURE_EXTENSION;
+use super::super::chain::ChunkSignature;
 use super::{Chunk, ChunkedDecoder, State, Trailer, invalid};
-use crate::crypto::constant_time_eq;
-use crate::encode;
 use crate::error::shown;
 use crate::refusal::{AuthError, ErrorCode};
 
@@ -24,20 +23,19 @@ impl ChunkedDecoder {
                 shown(&String::from_utf8_lossy(size_text))
             ))
         })?;
-        let claimed = if mode.signs_chunks() {
-            let mut claimed = [0u8; 32];
-            let well_formed = extension
+        let claimed = if let Some(algorithm) = mode.chunk_algorithm() {
+            let claimed = extension
                 .and_then(|e| e.strip_prefix(SIGNATURE_EXTENSION.as_bytes()))
-                .and_then(|hex| std::str::from_utf8(hex).ok())
-                .is_some_and(|hex| encode::parse_lower_hex(hex, &mut claimed));
-            if !well_formed {
+                .and_then(|wire| ChunkSignature::from_wire(algorithm, wire));
+            let Some(claimed) = claimed else {
                 return Err(AuthError::new(
                     ErrorCode::SignatureDoesNotMatch,
                     format!(
-                        "chunk {index} has no well-formed chunk-signature (64 lowercase hex digits)."
+                        "chunk {index} has no well-formed chunk-signature ({}).",
+                        ChunkSignature::wire_form(algorithm)
                     ),
                 ));
-            }
+            };
             // Read for its form only when signatures are not checked.
             self.check_signatures.then_some(claimed)
         } else if extension.is_some() {
@@ -96,8 +94,8 @@ impl ChunkedDecoder {
                 ),
             ));
         }
-        if let Some(claimed) = claimed {
-            self.check_chunk_signature(Sha256::new(), &claimed)?;
+        if let Some(claimed) = &claimed {
+            self.check_chunk_signature(Sha256::new(), claimed)?;
         }
         self.state = if mode.has_trailer() {
             State::Trailer(Trailer::default())
@@ -168,12 +166,15 @@ impl ChunkedDecoder {
     fn check_chunk_signature(
         &mut self,
         hasher: Sha256,
-        claimed: &[u8; 32],
+        claimed: &ChunkSignature,
     ) -> Result<(), AuthError> {
         let digest: [u8; 32] = hasher.finalize().into();
         // A decoder of signed chunks always has its chain (`with_chain` sees to it).
-        let expected = self.chain.as_mut().map(|c| c.sign_chunk_hash(&digest));
-        if expected.is_some_and(|e| constant_time_eq(e.as_bytes(), claimed)) {
+        if self
+            .chain
+            .as_mut()
+            .is_some_and(|c| c.check_chunk_hash(&digest, claimed))
+        {
             return Ok(());
         }
         Err(AuthError::new(

@@ -1,10 +1,9 @@
 //! The trailer of an aws-chunked body: its lines, its signature, its checksum.
 
 use super::super::TRAILER_SIGNATURE;
+use super::super::chain::ChunkSignature;
 use super::{ChunkedDecoder, State, Trailer};
 use crate::canonical::{HeaderRef, canonical_trailers, trim_blanks};
-use crate::crypto::constant_time_eq;
-use crate::encode;
 use crate::error::shown;
 use crate::refusal::{AuthError, ErrorCode};
 
@@ -48,22 +47,23 @@ impl ChunkedDecoder {
             ));
         }
         if name == TRAILER_SIGNATURE {
-            if !self.plan.mode.signs_chunks() {
+            let Some(algorithm) = self.plan.mode.chunk_algorithm() else {
                 return Err(malformed_trailer(format!(
                     "{} trailers carry no signature.",
                     self.plan.mode.marker()
                 )));
-            }
-            let mut signature = [0u8; 32];
-            if !encode::parse_lower_hex(value, &mut signature) {
-                return Err(AuthError::new(
-                    ErrorCode::SignatureDoesNotMatch,
-                    format!(
-                        "x-amz-trailer-signature '{}' is not 64 lowercase hex digits.",
-                        shown(value)
-                    ),
-                ));
-            }
+            };
+            let signature =
+                ChunkSignature::from_wire(algorithm, value.as_bytes()).ok_or_else(|| {
+                    AuthError::new(
+                        ErrorCode::SignatureDoesNotMatch,
+                        format!(
+                            "x-amz-trailer-signature '{}' is not {}.",
+                            shown(value),
+                            ChunkSignature::wire_form(algorithm)
+                        ),
+                    )
+                })?;
             trailer.signature = Some(signature);
             return Ok(false);
         }
@@ -111,8 +111,11 @@ impl ChunkedDecoder {
                 .collect();
             let canonical = canonical_trailers(&headers)
                 .map_err(|e| malformed_trailer(format!("a trailer is invalid: {e}")))?;
-            let expected = self.chain.as_mut().map(|c| c.sign_trailer(&canonical));
-            if !expected.is_some_and(|e| constant_time_eq(e.as_bytes(), &claimed)) {
+            let matches = self
+                .chain
+                .as_mut()
+                .is_some_and(|c| c.check_trailer(&canonical, &claimed));
+            if !matches {
                 return Err(AuthError::new(
                     ErrorCode::SignatureDoesNotMatch,
                     "The trailer signature we calculated does not match the one provided.",

@@ -3,14 +3,11 @@
 
 use crate::algorithm::Algorithm;
 use crate::canonical::{self, HeaderRef, Input, StackList, trim_blanks};
-use crate::chunked::{ChunkedDecoder, SignatureChain, StreamingMode};
+use crate::chunked::{ChunkSignature, ChunkedDecoder, SignatureChain, StreamingMode};
 use crate::encode::{self, Hex64};
 use crate::refusal::{AuthError, ErrorCode};
 use crate::request::Request;
-use crate::settings::{
-    EMPTY_SHA256, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER,
-    UNSIGNED_PAYLOAD, is_s3_family,
-};
+use crate::settings::{EMPTY_SHA256, STREAMING_UNSIGNED_TRAILER, UNSIGNED_PAYLOAD, is_s3_family};
 use crate::sign::KeyUsed;
 use crate::text::find_byte;
 use crate::time::SigningTime;
@@ -181,23 +178,23 @@ impl<S: CredentialStore> Verifier<S> {
         check_signature(&mut verified, &key, claim.signature.as_bytes())?;
         let body = match (payload, declared) {
             (PayloadMode::Streaming(mode), _) => {
-                let chain = match (&key, mode.signs_chunks()) {
-                    (_, false) => None,
-                    (KeyUsed::Hmac(hmac_key), true) => {
-                        // The signature matched, so it is 64 lowercase hex digits: the seed.
-                        let mut seed = [0u8; 32];
-                        encode::parse_lower_hex(&claim.signature, &mut seed);
+                let chain = match mode.chunk_algorithm() {
+                    None => None,
+                    Some(_) => {
+                        // The signature matched, so it is its algorithm's hex: the seed.
+                        let seed = ChunkSignature::from_hex(verified.algorithm, &claim.signature)
+                            .ok_or_else(|| {
+                            AuthError::new(
+                                ErrorCode::SignatureDoesNotMatch,
+                                "The request's signature cannot seed the chunk signatures.",
+                            )
+                        })?;
                         Some(SignatureChain::from_seed(
-                            hmac_key.clone(),
-                            verified.algorithm,
+                            key.clone(),
                             verified.time,
                             verified.credential_scope(),
                             seed,
                         ))
-                    }
-                    // `payload` refuses signed chunks under SigV4a, whose key is not an HMAC key.
-                    (KeyUsed::Ecdsa(_), true) => {
-                        return Err(streaming_not_implemented(claim.algorithm));
                     }
                 };
                 BodyRule::Chunked(Box::new(ChunkedDecoder::from_request(
@@ -398,17 +395,22 @@ impl<S: CredentialStore> Verifier<S> {
             line: None,
             declared: None,
         };
-        if let Some(algorithm) = declared
-            .and_then(Algorithm::of_signed_streaming_marker)
-            .filter(|a| !a.signs_chunks())
-        {
+        let chunk_signer = declared.and_then(Algorithm::of_signed_streaming_marker);
+        if let Some(algorithm) = chunk_signer.filter(|a| !a.signs_chunks()) {
             return Err(streaming_not_implemented(algorithm));
         }
-        // Signed chunks under a SigV4a head: its chunk chain is not implemented yet (its
-        // unsigned chunks with a trailer need none, and are read as SigV4's).
-        let signed_chunks = matches!(declared, Some(STREAMING_SIGNED | STREAMING_SIGNED_TRAILER));
-        if signed_chunks && !claim.algorithm.signs_chunks() {
-            return Err(streaming_not_implemented(claim.algorithm));
+        // The chunks chain from the head's signature, so the same algorithm signs both.
+        if let Some(algorithm) = chunk_signer.filter(|a| *a != claim.algorithm) {
+            return Err(AuthError::new(
+                ErrorCode::InvalidArgument,
+                format!(
+                    "x-amz-content-sha256 {} is for chunks signed with {}, but the request is \
+                     signed with {}.",
+                    declared.unwrap_or_default(),
+                    algorithm.describe(),
+                    claim.algorithm.describe()
+                ),
+            ));
         }
         match declared {
             None if claim.location == AuthLocation::Query => {
@@ -429,14 +431,12 @@ impl<S: CredentialStore> Verifier<S> {
             )),
             None => Ok(body_hash),
             Some(UNSIGNED_PAYLOAD) => unsigned(),
-            Some(marker @ (STREAMING_SIGNED | STREAMING_SIGNED_TRAILER)) => {
-                Ok(PayloadClaim::marked(
-                    PayloadMode::Streaming(
-                        StreamingMode::from_marker(marker).unwrap_or(StreamingMode::Signed),
-                    ),
-                    marker,
-                ))
-            }
+            Some(marker) if chunk_signer.is_some() => Ok(PayloadClaim::marked(
+                PayloadMode::Streaming(
+                    StreamingMode::from_marker(marker).unwrap_or(StreamingMode::Signed),
+                ),
+                marker,
+            )),
             Some(STREAMING_UNSIGNED_TRAILER) if self.allow_unsigned_payload => {
                 Ok(PayloadClaim::marked(
                     PayloadMode::Streaming(StreamingMode::UnsignedWithTrailer),
@@ -469,8 +469,7 @@ impl<S: CredentialStore> Verifier<S> {
     }
 }
 
-/// The refusal of an aws-chunked body whose chunk signatures (or, under SigV4a, whose chain
-/// at all) this crate does not implement.
+/// The refusal of an aws-chunked body whose chunk signatures this crate does not implement.
 #[cold]
 fn streaming_not_implemented(algorithm: Algorithm) -> AuthError {
     AuthError::new(
