@@ -49,6 +49,13 @@ fn boto3_crt_sigv4a_list_get_and_chunked_put_on_an_mrap_are_verified() {
     assert_sigv4a("ListObjectsV2", &a);
     let report = verified_s3_xml("ListObjectsV2", a.status, &a.body, AKID);
     assert_eq!(report.get("Auth"), "header", "{report}");
+    assert_eq!(report.get("Algorithm"), ALGORITHM, "{report}");
+    assert_eq!(report.get("RegionSet"), "*", "{report}");
+    assert_eq!(
+        report.field("Region"),
+        None,
+        "SigV4a names no region: {report}"
+    );
     serve.assert_logged("GET", "/", 200, "ok", AKID);
 
     // A temporary key: its session token is signed too.
@@ -61,6 +68,8 @@ fn boto3_crt_sigv4a_list_get_and_chunked_put_on_an_mrap_are_verified() {
     assert_sigv4a("GetObject", &a);
     let report = verified_json("GetObject", a.status, &a.body, AKID, "s3");
     assert_eq!(report["algorithm"], ALGORITHM, "{report}");
+    assert_eq!(report["region_set"], "*", "{report}");
+    assert_eq!(report["region"], Value::Null, "{report}");
     assert_eq!(a.client_code(), None, "{}", a.all);
     serve.assert_logged("GET", OBJECT, 200, "ok", AKID);
 
