@@ -123,6 +123,18 @@ pub(crate) fn header_set(headers: &[(String, String)]) -> Vec<(String, String)> 
     out
 }
 
+/// The headers a script answered with (`[[name, value], ...]`), as botocore left them.
+pub(crate) fn headers_of(answer: &Value) -> Vec<(String, String)> {
+    answer["headers"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| (p[0].as_str().unwrap().into(), p[1].as_str().unwrap().into()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A query parameter, key and value percent-decoded.
 pub(crate) type DecodedParam = (Vec<u8>, Vec<u8>);
 
@@ -163,14 +175,7 @@ fn compare(case: &Case, ours: &Ours, theirs: &Value, out: &mut Vec<String>) {
         &field("string_to_sign"),
     );
     check("signature", &ours.signature, &field("signature"));
-    let their_headers: Vec<(String, String)> = theirs["headers"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|p| (p[0].as_str().unwrap().into(), p[1].as_str().unwrap().into()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let their_headers = headers_of(theirs);
     check(
         "headers as sent",
         &header_set(&ours.headers),

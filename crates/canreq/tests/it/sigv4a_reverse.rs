@@ -16,7 +16,9 @@ use canreq::{Algorithm, Scope};
 use serde_json::Value;
 
 use crate::botocore_oracle::cases::{Case, KINDS, gen_case};
-use crate::botocore_oracle::{Ours, canreq_sign_as, header_set, python, run_script, split_query};
+use crate::botocore_oracle::{
+    Ours, canreq_sign_as, header_set, headers_of, python, run_script, split_query,
+};
 use crate::common::Rng;
 
 const SEED: u64 = 0x5167_0004_a0a0_0023;
@@ -99,15 +101,10 @@ fn differences(case: &Case, ours: &Ours, theirs: &Value) -> Vec<String> {
             ours.canonical_request, theirs["canonical_request"]
         ),
     );
-    let their_headers: Vec<(String, String)> = theirs["headers"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|p| (p[0].as_str().unwrap().into(), p[1].as_str().unwrap().into()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let (ours_sent, theirs_sent) = (sent_headers(&ours.headers), sent_headers(&their_headers));
+    let (ours_sent, theirs_sent) = (
+        sent_headers(&ours.headers),
+        sent_headers(&headers_of(theirs)),
+    );
     check(
         "headers as sent",
         ours_sent == theirs_sent,

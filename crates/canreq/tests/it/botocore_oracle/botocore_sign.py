@@ -116,7 +116,10 @@ def sign(case):
     }
 
 
-def main():
+def answer_each_line(handle, stamp):
+    """One JSON case per line of stdin to `handle`, its answer (with the fields of `stamp`, or
+    the error it raised) as one JSON line on stdout, in order. Also used by
+    sigv4a_reverse/verify_sigv4a.py."""
     sys.stdout.reconfigure(encoding="utf-8")
     sys.stdin.reconfigure(encoding="utf-8")
     for line in sys.stdin:
@@ -124,12 +127,16 @@ def main():
             continue
         case = json.loads(line)
         try:
-            out = sign(case)
+            out = handle(case)
         except Exception as e:  # reported per case by the Rust side
             out = {"id": case["id"], "error": f"{type(e).__name__}: {e}"}
-        out["botocore"] = botocore.__version__
+        out.update(stamp)
         sys.stdout.write(json.dumps(out) + "\n")
     sys.stdout.flush()
+
+
+def main():
+    answer_each_line(sign, {"botocore": botocore.__version__})
 
 
 if __name__ == "__main__":

@@ -151,20 +151,8 @@ def main():
     import awscrt
     import ecdsa
 
-    sys.stdout.reconfigure(encoding="utf-8")
-    sys.stdin.reconfigure(encoding="utf-8")
     versions = f"botocore {botocore_sign.botocore.__version__}, ecdsa {ecdsa.__version__}, awscrt {awscrt.__version__}"
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        case = json.loads(line)
-        try:
-            out = check(case)
-        except Exception as e:  # reported per case by the Rust side
-            out = {"id": case["id"], "error": f"{type(e).__name__}: {e}"}
-        out["versions"] = versions
-        sys.stdout.write(json.dumps(out) + "\n")
-    sys.stdout.flush()
+    botocore_sign.answer_each_line(check, {"versions": versions})
 
 
 if __name__ == "__main__":
