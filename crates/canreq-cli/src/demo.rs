@@ -4,7 +4,9 @@
 //! port. Two requests are signed with AWS's documented example key exactly as they would be for
 //! `iam.amazonaws.com` and `ssm.us-east-1.amazonaws.com` (same `Host` header, same canonical
 //! request), sent to the endpoint, and its verdict printed. A third is changed after signing and
-//! shown refused, with the line of the canonical request that differs.
+//! shown refused, with the line of the canonical request that differs. A fourth is signed with
+//! SigV4a for an S3 Multi-Region Access Point (every region, `*`): its algorithm, region set and
+//! the public key derived from the secret are shown, and the endpoint verifies it.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -12,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use canreq::verify::{Accept, Verifier};
-use canreq::{Credentials, SigningSettings, SigningTime};
+use canreq::{Algorithm, Credentials, Scope, SigningSettings, SigningTime};
 
 use crate::body::Body;
 use crate::client::{self, ClientOptions};
@@ -42,6 +44,8 @@ struct Example {
     target: &'static str,
     headers: &'static [(&'static str, &'static str)],
     body: &'static str,
+    /// Signed with SigV4a for this service and region set, instead of SigV4 for the host's.
+    sigv4a: Option<(&'static str, &'static str)>,
 }
 
 const IAM: Example = Example {
@@ -54,6 +58,7 @@ const IAM: Example = Example {
         "application/x-www-form-urlencoded; charset=utf-8",
     )],
     body: "",
+    sigv4a: None,
 };
 
 const SSM: Example = Example {
@@ -66,6 +71,18 @@ const SSM: Example = Example {
         ("X-Amz-Target", "AmazonSSM.GetParameter"),
     ],
     body: r#"{"Name":"/canreq/demo","WithDecryption":false}"#,
+    sigv4a: None,
+};
+
+/// A Multi-Region Access Point only takes SigV4a, valid in every region.
+const MRAP: Example = Example {
+    title: "S3 GetObject through a Multi-Region Access Point: SigV4a",
+    method: "GET",
+    host: "mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com",
+    target: "/docs/demo.txt",
+    headers: &[],
+    body: "",
+    sigv4a: Some(("s3", "*")),
 };
 
 pub fn run(_args: DemoArgs) -> Result<(), CliError> {
@@ -162,10 +179,13 @@ async fn demo() -> Result<(), CliError> {
             }
         }
     }
+    ok &= sigv4a_step(port, &credentials).await?;
     let _ = stop.send(());
     let _ = server.await;
     if ok && refused {
-        outln!("\nBoth signed requests were accepted and the changed one was refused.")?;
+        outln!(
+            "\nThe signed requests (SigV4 and SigV4a) were accepted and the changed one was refused."
+        )?;
         Ok(())
     } else {
         Err(CliError::refused(
@@ -204,7 +224,16 @@ fn sign_example(
         },
     };
     // The host says the scope: the AWS chain is never asked.
-    let scope = creds::choose_scope(None, None, example.host, &mut AwsChain::new(None))?;
+    let (scope, algorithm) = match example.sigv4a {
+        Some((service, set)) => (
+            Scope::for_region_set(set.split(','), service)?,
+            Algorithm::EcdsaP256Sha256,
+        ),
+        None => (
+            creds::choose_scope(None, None, example.host, &mut AwsChain::new(None))?,
+            Algorithm::HmacSha256,
+        ),
+    };
     let resolved = Resolved {
         request,
         settings: SigningSettings::for_service(scope.service()),
@@ -212,9 +241,51 @@ fn sign_example(
         credentials: credentials.clone(),
         time: SigningTime::now(),
         unsigned_payload: false,
-        algorithm: canreq::Algorithm::HmacSha256,
+        algorithm,
     };
     signing::sign(resolved, Placement::Header, None)
+}
+
+/// The fourth step, kept short: what SigV4a signs with, and the endpoint's verdict. Whether it
+/// was verified as SigV4a.
+async fn sigv4a_step(port: u16, credentials: &Credentials) -> Result<bool, CliError> {
+    outln!("\n=== 4. {} ===\n", MRAP.title)?;
+    let signed = sign_example(&MRAP, port, credentials)?;
+    let steps = &signed.steps;
+    let scope = steps.credential_scope();
+    outln!(
+        "Signed for https://{}{} (scope {scope}),",
+        MRAP.host,
+        MRAP.target
+    )?;
+    outln!("sent to http://127.0.0.1:{port} with the same Host header.\n")?;
+    let region_set = MRAP.sigv4a.map_or("", |(_, set)| set);
+    outln!("Algorithm:         {}", steps.algorithm())?;
+    outln!("Region set:        {region_set} (an access point is valid in every region)")?;
+    if let Some(key) = steps.ecdsa_key() {
+        // The private key is the secret's: the public key is what a verifier derives too.
+        outln!("Public key:        {}", key.public_key().to_hex())?;
+        outln!("Private key:       {}", steps::REDACTED)?;
+    }
+    outln!(
+        "Signature:         {} (ECDSA P-256, DER)\n",
+        steps.signature()
+    )?;
+    let (status, body) = send(&signed).await?;
+    let report: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let verified = status == 200 && report["verified"] == true;
+    let said = |field: &str| report[field].as_str().unwrap_or("?").to_owned();
+    if verified {
+        outln!(
+            "Endpoint's verdict: {status}, verified: {}, region set {}",
+            said("algorithm"),
+            said("region_set")
+        )?;
+    } else {
+        outln!("Endpoint's verdict: {status}")?;
+        outln!("{}", shown_body(&body))?;
+    }
+    Ok(verified && report["algorithm"] == Algorithm::EcdsaP256Sha256.name())
 }
 
 fn print_signed(signed: &Signed, example: &Example, port: u16) -> Result<(), CliError> {

@@ -79,7 +79,7 @@ enum Command {
     /// request and the secret.
     Explain(explain::ExplainArgs),
     /// The walkthrough: sign IAM and SSM requests, send them to a local verifying endpoint,
-    /// show a tampered one refused. No AWS account, no network.
+    /// show a tampered one refused, then a SigV4a one verified. No AWS account, no network.
     Demo(demo::DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {

@@ -6,10 +6,17 @@
 //!   its KDF (two HMACs, no scalar multiplication) on every call. Both hand back the signature
 //!   and the headers to set.
 //! - `verify/canreq`: `Verifier::verify` on that request as received, with the verifier's warm
-//!   key cache (the public key looked up), against `ecdsa-verify`, the ECDSA P-256 verification
-//!   alone (SHA-256 of the string to sign, DER parsing, the curve arithmetic), the floor.
+//!   key cache (the public key looked up), against `ecdsa-verify/ring`, the ECDSA P-256
+//!   verification alone as canreq does it (`EcdsaPublicKey::verify`: hex and DER parsing, SHA-256
+//!   of the string to sign, `ring`'s curve arithmetic), the floor; and `ecdsa-verify/p256`, the
+//!   same signature verified with `p256` 0.14 as canreq did before (its `VerifyingKey` built
+//!   once, outside the loop), to compare the two backends in one run.
 //! - `derive/cold`: `EcdsaKey::derive`, the KDF and the public key's scalar multiplication,
 //!   what a cache miss costs.
+//!
+//! Then, paired (`common::paired_ratio`, alternating batches, so that a shared machine's load
+//! hits both sides alike): p256's verification time over ring's, the verifier's over the ECDSA
+//! verification alone, and aws-sigv4's signing time over canreq's.
 //!
 //! `BENCHMARKS.md` compares them with `openssl speed -seconds 3 ecdsap256` on the same machine.
 
@@ -21,6 +28,9 @@ use aws_sigv4::sign::v4a;
 use canreq::verify::Verifier;
 use canreq::{Algorithm, EcdsaKey, KeyCache, Payload, SigningTime};
 use criterion::{Criterion, criterion_group, criterion_main};
+use p256::ecdsa::signature::hazmat::PrehashVerifier;
+use p256::ecdsa::{DerSignature, VerifyingKey};
+use sha2::{Digest, Sha256};
 
 mod common;
 use common::*;
@@ -99,13 +109,73 @@ fn sigv4a(c: &mut Criterion) {
     g.bench_function("verify/canreq", |b| {
         b.iter(|| black_box(verifier.verify(black_box(&ours), b"", now).is_ok()))
     });
-    g.bench_function("verify/ecdsa-verify", |b| {
+    g.bench_function("ecdsa-verify/ring", |b| {
         b.iter(|| black_box(key.verify(black_box(string_to_sign), signed.signature())))
+    });
+    let p256_key = VerifyingKey::from_sec1_bytes(&hex_bytes(&key.to_hex())).expect("a point");
+    let der = hex_bytes(signed.signature());
+    let p256_verify = |message: &[u8], der: &[u8]| {
+        let digest = Sha256::digest(message);
+        DerSignature::from_bytes(der)
+            .is_ok_and(|signature| p256_key.verify_prehash(&digest, &signature).is_ok())
+    };
+    assert!(p256_verify(string_to_sign, &der), "p256 verifies it too");
+    g.bench_function("ecdsa-verify/p256", |b| {
+        b.iter(|| black_box(p256_verify(black_box(string_to_sign), black_box(&der))))
     });
     g.bench_function("derive/cold", |b| {
         b.iter(|| black_box(EcdsaKey::derive(black_box(AKID), black_box(SECRET)).is_ok()))
     });
     g.finish();
+
+    const ROUNDS: usize = 41;
+    println!("\n== paired, {ROUNDS} rounds of ~2 ms batches, order alternating ==");
+    let ring_verify = || {
+        black_box(key.verify(black_box(string_to_sign), signed.signature()));
+    };
+    let ratio = paired_ratio(
+        ring_verify,
+        || {
+            black_box(p256_verify(black_box(string_to_sign), black_box(&der)));
+        },
+        ROUNDS,
+    );
+    paired_line("ecdsa verify: p256 / ring", ratio);
+    let ratio = paired_ratio(
+        ring_verify,
+        || {
+            black_box(verifier.verify(black_box(&ours), b"", now).is_ok());
+        },
+        ROUNDS,
+    );
+    paired_line("verify/canreq / ecdsa-verify/ring", ratio);
+    let ratio = paired_ratio(
+        || {
+            black_box(
+                signer
+                    .sign(&canreq_request(black_box(&case)), Payload::Empty)
+                    .is_ok(),
+            );
+        },
+        || {
+            black_box(
+                aws_sigv4::http_request::sign(
+                    aws_request(black_box(&case), SignableBody::empty()),
+                    &aws_params,
+                )
+                .is_ok(),
+            );
+        },
+        ROUNDS,
+    );
+    paired_line("sign: aws-sigv4 / canreq", ratio);
+}
+
+fn hex_bytes(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+        .collect()
 }
 
 criterion_group!(benches, sigv4a);

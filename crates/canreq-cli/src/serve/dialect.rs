@@ -42,6 +42,12 @@
 //!   no expiry, so no refusal says a token expired; a wrong token is the unknown-key row, as AWS
 //!   answers it (InvalidClientTokenId, UnrecognizedClientException).
 //!
+//! SigV4a (a credential without a region, the regions in `X-Amz-Region-Set`): the region row's
+//! message names the region set as sent, where SigV4's names the credential's region; the
+//! `Region` detail is the region the endpoint expects either way (S3's
+//! `AuthorizationHeaderMalformed` carries it so). AWS documents no words of its own for a region
+//! set that names none of an endpoint's regions.
+//!
 //! Refusals outside the table keep S3's code and status (the aws-chunked and body-hash codes,
 //! InvalidArgument, InvalidRequest, NotImplemented, the server's own limits), except the malformed
 //! signature (IncompleteSignature), access denied and an unparsable request head, which every
@@ -183,8 +189,8 @@ fn row(refusal: &Refusal) -> Row {
     }
 }
 
-/// `refusal` in `dialect`; `claimed_region` is the region the request's credential names, for
-/// the region row's message.
+/// `refusal` in `dialect`; `claimed_region` is the region the request's credential names (or a
+/// SigV4a request's region set), for the region row's message.
 pub fn speak<'a>(
     refusal: &'a Refusal,
     dialect: Dialect,

@@ -225,7 +225,8 @@ pub fn verified(
         "verified": true,
         "access_key_id": v.access_key_id(),
         "service": v.service(),
-        "region": v.region(),
+        // SigV4a names no region (`region_set` holds its regions).
+        "region": v.region_set().is_none().then(|| v.region()),
         "algorithm": v.algorithm().name(),
         "region_set": v.region_set(),
         "time": v.time().amz_date(),
@@ -299,12 +300,19 @@ fn query_xml(v: &Verified<()>, action: &str, location: &str, id: &str) -> Vec<u8
 /// The namespace of the success documents: canreq's own, not an AWS service's.
 const NAMESPACE: &str = "https://canreq.invalid/verify/";
 
-/// Who signed and what the signature covers, as XML elements (both XML answers start so).
+/// Who signed and what the signature covers, as XML elements (both XML answers start so). A
+/// SigV4a signature names no region: its report has the algorithm and the region set instead
+/// of an empty `Region`.
 fn identity(xml: &mut XmlDocument, v: &Verified<()>, location: &str) {
     xml.element("AccessKeyId", v.access_key_id())
-        .element("Service", v.service())
-        .element("Region", v.region())
-        .element("Auth", location)
+        .element("Service", v.service());
+    match v.region_set() {
+        Some(set) => xml
+            .element("Algorithm", v.algorithm().name())
+            .element("RegionSet", set),
+        None => xml.element("Region", v.region()),
+    };
+    xml.element("Auth", location)
         .element("SignedHeaders", &v.signed_headers().join(";"))
         .element("Payload", v.payload().as_str());
 }
@@ -366,7 +374,7 @@ pub fn refused_document(
     method: &str,
 ) -> (hyper::Response<Bytes>, &'static str) {
     let dialect = Dialect::of(protocol, claimed.service);
-    let spoken = dialect::speak(err, dialect, claimed.region);
+    let spoken = dialect::speak(err, dialect, claimed.region_or_set());
     let (content_type, body) = match (protocol, dialect) {
         (Protocol::Json(ct), _) => (ct.as_str(), render::error_json(&spoken)),
         (Protocol::Cbor, _) => (CBOR, cbor(&render::error_value(&spoken))),

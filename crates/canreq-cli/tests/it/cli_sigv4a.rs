@@ -150,6 +150,37 @@ fn serve_accepts_sigv4a_requests_for_its_regions_and_refuses_others() {
     let answer = format!("{}{}", out.stdout_text(), out.stderr);
     assert!(answer.contains("AuthorizationHeaderMalformed"), "{answer}");
     assert!(answer.contains("eu-west-1"), "{answer}");
+    // S3's error carries the region the endpoint expects, as for SigV4.
+    assert!(answer.contains("<Region>us-west-2</Region>"), "{answer}");
+
+    // A Query service's words name the region set: a SigV4a credential has no region (its
+    // third part is the service, which must not be read as one).
+    let sts = "https://sts.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15";
+    let out = request(sts, &["--region-set", "eu-west-1,ap-south-1"]);
+    let answer = format!("{}{}", out.stdout_text(), out.stderr);
+    assert!(
+        answer.contains(
+            "<Code>SignatureDoesNotMatch</Code><Message>Credential should be scoped to a valid \
+             region, not &apos;eu-west-1,ap-south-1&apos;.</Message><Region>us-west-2</Region>"
+        ),
+        "{answer}"
+    );
+
+    // A verified request's S3 report: the algorithm and the region set, no empty Region.
+    let out = request(
+        "https://mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com/?list-type=2",
+        &[],
+    );
+    out.expect_code(0, "MRAP ListObjectsV2");
+    let report = out.stdout_text();
+    assert!(
+        report.contains(
+            "<Service>s3</Service><Algorithm>AWS4-ECDSA-P256-SHA256</Algorithm>\
+             <RegionSet>*</RegionSet><Auth>header</Auth>"
+        ),
+        "{report}"
+    );
+    assert!(!report.contains("<Region>"), "{report}");
 }
 
 /// 2 full chunks of 8 KiB and a short one.

@@ -222,7 +222,9 @@ pub fn python() -> Option<PathBuf> {
 }
 
 /// An environment with no AWS setting of the machine: a private HOME, no config files, only the
-/// given key, no instance metadata.
+/// given key, no instance metadata; and botocore's own Python signers, not the CRT's, which
+/// botocore would take for SigV4 whenever awscrt is installed (serve_client.py's `--mrap` turns
+/// the CRT back on: only it signs SigV4a).
 pub fn aws_env(cmd: &mut Command, home: &Path, key: Key) {
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("AWS_") {
@@ -233,6 +235,7 @@ pub fn aws_env(cmd: &mut Command, home: &Path, key: Key) {
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("BOTO_DISABLE_CRT", "true")
         .env("AWS_ACCESS_KEY_ID", key.id)
         .env("AWS_SECRET_ACCESS_KEY", key.secret);
     if let Some(token) = key.token {

@@ -12,7 +12,8 @@
 //!
 //! `canreq serve`: real AWS clients (`serve_clients`, `serve_protocols`), each service's error
 //! dialect (`serve_dialects`), the JavaScript SDK's clock correction (`serve_js_clock`),
-//! aws-chunked uploads (`serve_chunked`), connection handling (`serve_connections`), clients
+//! aws-chunked uploads (`serve_chunked`), boto3's SigV4a (through the CRT) for an S3
+//! Multi-Region Access Point (`serve_mrap`), connection handling (`serve_connections`), clients
 //! that misbehave at the HTTP level (`serve_bad_http`) and clients that would hold it without
 //! the secret (`serve_slow_clients`).
 //!
@@ -60,5 +61,6 @@ mod serve_connections;
 mod serve_dialects;
 mod serve_drain;
 mod serve_js_clock;
+mod serve_mrap;
 mod serve_protocols;
 mod serve_slow_clients;

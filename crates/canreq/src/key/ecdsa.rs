@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use p256::ecdsa::{SigningKey as P256Key, VerifyingKey};
+use p256::ecdsa::SigningKey as P256Key;
 
 use crate::crypto::ecdsa;
 use crate::encode;
@@ -47,7 +47,7 @@ impl EcdsaKey {
     pub fn derive(access_key_id: &str, secret_access_key: &str) -> Result<Self> {
         let private = ecdsa::derive_private_key(access_key_id, secret_access_key)
             .ok_or(Error::KeyDerivationFailed)?;
-        let public = EcdsaPublicKey(*private.verifying_key());
+        let public = EcdsaPublicKey(ecdsa::PublicKey::of(&private));
         Ok(EcdsaKey { private, public })
     }
 
@@ -97,7 +97,7 @@ impl fmt::Debug for EcdsaKey {
 /// assert!(EcdsaPublicKey::from_hex("04").is_none());
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct EcdsaPublicKey(VerifyingKey);
+pub struct EcdsaPublicKey(ecdsa::PublicKey);
 
 impl EcdsaPublicKey {
     /// A key from a SEC1 point in lowercase hex (uncompressed `04…` or compressed `02…`/`03…`);
@@ -108,12 +108,12 @@ impl EcdsaPublicKey {
         if !encode::parse_lower_hex(hex, bytes) {
             return None;
         }
-        ecdsa::public_key_from_point(bytes).map(EcdsaPublicKey)
+        ecdsa::PublicKey::from_point(bytes).map(EcdsaPublicKey)
     }
 
     /// The uncompressed point (`04`, X, Y) in lowercase hex, 130 digits.
     pub fn to_hex(&self) -> String {
-        encode::hex(&ecdsa::uncompressed_point(&self.0))
+        encode::hex(self.0.uncompressed())
     }
 
     /// Whether `signature` (DER in lowercase hex, as in `Authorization`) is this key's signature

@@ -12,8 +12,11 @@
 //! behaviour. Everything else is generated freely.
 //!
 //! `CANREQ_ORACLE_SEED` replays or explores another seed.
+//!
+//! `sigv4a_reverse` signs the same cases with SigV4a and has them checked in Python; it shares
+//! the generator, canreq's side and the script runner here.
 
-mod cases;
+pub(crate) mod cases;
 use crate::common;
 
 use std::io::Write;
@@ -21,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::s3_path::percent_decode;
-use canreq::{Credentials, Payload, Request, Scope, Signer, SigningSettings};
+use canreq::{Algorithm, Credentials, Payload, Request, Scope, Signer, SigningSettings};
 use cases::{Body, Case, KINDS, gen_case};
 use common::Rng;
 use serde_json::Value;
@@ -32,17 +35,19 @@ const PER_SIGNER: usize = 150;
 // ---- canreq's side -------------------------------------------------------------------------
 
 /// What canreq made of a case.
-struct Ours {
-    canonical_request: String,
-    string_to_sign: String,
-    signature: String,
+pub(crate) struct Ours {
+    pub canonical_request: String,
+    pub string_to_sign: String,
+    pub signature: String,
+    /// SigV4a: the public key of the derived key, uncompressed, in hex.
+    pub public_key: Option<String>,
     /// Header form: the request headers after the signature headers are applied.
-    headers: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
     /// Query form: the presigned target.
-    target: String,
+    pub target: String,
 }
 
-fn settings(case: &Case) -> SigningSettings {
+pub(crate) fn settings(case: &Case) -> SigningSettings {
     // botocore's unsigned-header list, not canreq's (see `HEADER_NAMES` in cases.rs).
     let mut settings = SigningSettings::for_service(case.service)
         .unsign_header("baggage")
@@ -59,12 +64,23 @@ fn settings(case: &Case) -> SigningSettings {
 }
 
 fn canreq_sign(case: &Case) -> Result<Ours, canreq::Error> {
+    let scope = Scope::new(case.region, case.service)?;
+    canreq_sign_as(case, scope, Algorithm::HmacSha256)
+}
+
+/// The case signed by canreq for `scope` with `algorithm` (SigV4a takes a region-set scope).
+pub(crate) fn canreq_sign_as(
+    case: &Case,
+    scope: Scope,
+    algorithm: Algorithm,
+) -> Result<Ours, canreq::Error> {
     let mut creds = Credentials::new(&*case.access_key, &*case.secret)?;
     if let Some(token) = &case.token {
         creds = creds.with_session_token(&**token)?;
     }
-    let signer = Signer::new(&creds, Scope::new(case.region, case.service)?, case.time)
-        .with_settings(settings(case));
+    let signer = Signer::new(&creds, scope, case.time)
+        .with_settings(settings(case))
+        .with_algorithm(algorithm);
     let mut request = Request::new(case.method, &case.target);
     for (name, value) in &case.headers {
         request.push_header(name, value);
@@ -75,42 +91,30 @@ fn canreq_sign(case: &Case) -> Result<Ours, canreq::Error> {
         (Body::Unsigned, _) => Payload::Unsigned,
         (Body::Trailer, _) => Payload::StreamingUnsignedTrailer,
     };
-    let steps_of = |steps: &canreq::Steps| {
-        (
-            steps.canonical_request().as_str().to_owned(),
-            steps.string_to_sign().to_owned(),
-            steps.signature().to_owned(),
-        )
+    let ours = |steps: &canreq::Steps, headers, target| Ours {
+        canonical_request: steps.canonical_request().as_str().to_owned(),
+        string_to_sign: steps.string_to_sign().to_owned(),
+        signature: steps.signature().to_owned(),
+        public_key: steps.ecdsa_key().map(|k| k.public_key().to_hex()),
+        headers,
+        target,
     };
     if case.kind.query() {
         let presigned = signer.presign(&request, payload, case.expires)?;
-        let (canonical_request, string_to_sign, signature) = steps_of(presigned.steps());
-        Ok(Ours {
-            canonical_request,
-            string_to_sign,
-            signature,
-            headers: case.headers.clone(),
-            target: presigned.target().to_owned(),
-        })
+        let target = presigned.target().to_owned();
+        Ok(ours(presigned.steps(), case.headers.clone(), target))
     } else {
         let signed = signer.sign(&request, payload)?;
-        let (canonical_request, string_to_sign, signature) = steps_of(signed.steps());
         let mut headers = case.headers.clone();
         signed.apply(&mut headers);
-        Ok(Ours {
-            canonical_request,
-            string_to_sign,
-            signature,
-            headers,
-            target: case.target.clone(),
-        })
+        Ok(ours(signed.steps(), headers, case.target.clone()))
     }
 }
 
 // ---- comparison ----------------------------------------------------------------------------
 
 /// Header multiset, names lower-cased: botocore appends what it sets, canreq replaces in place.
-fn header_set(headers: &[(String, String)]) -> Vec<(String, String)> {
+pub(crate) fn header_set(headers: &[(String, String)]) -> Vec<(String, String)> {
     let mut out: Vec<_> = headers
         .iter()
         .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
@@ -119,12 +123,24 @@ fn header_set(headers: &[(String, String)]) -> Vec<(String, String)> {
     out
 }
 
+/// The headers a script answered with (`[[name, value], ...]`), as botocore left them.
+pub(crate) fn headers_of(answer: &Value) -> Vec<(String, String)> {
+    answer["headers"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| (p[0].as_str().unwrap().into(), p[1].as_str().unwrap().into()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A query parameter, key and value percent-decoded.
-type DecodedParam = (Vec<u8>, Vec<u8>);
+pub(crate) type DecodedParam = (Vec<u8>, Vec<u8>);
 
 /// A query split into the presign parameters (raw, as written) and the caller's parameters
 /// (decoded: botocore re-encodes them, canreq sends them as given).
-fn split_query(query: &str) -> (Vec<String>, Vec<DecodedParam>) {
+pub(crate) fn split_query(query: &str) -> (Vec<String>, Vec<DecodedParam>) {
     let mut presign = Vec::new();
     let mut own = Vec::new();
     for piece in query.split('&').filter(|p| !p.is_empty()) {
@@ -159,14 +175,7 @@ fn compare(case: &Case, ours: &Ours, theirs: &Value, out: &mut Vec<String>) {
         &field("string_to_sign"),
     );
     check("signature", &ours.signature, &field("signature"));
-    let their_headers: Vec<(String, String)> = theirs["headers"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|p| (p[0].as_str().unwrap().into(), p[1].as_str().unwrap().into()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let their_headers = headers_of(theirs);
     check(
         "headers as sent",
         &header_set(&ours.headers),
@@ -218,7 +227,7 @@ fn compare(case: &Case, ours: &Ours, theirs: &Value, out: &mut Vec<String>) {
 
 // ---- the oracle ----------------------------------------------------------------------------
 
-fn python() -> Option<PathBuf> {
+pub(crate) fn python() -> Option<PathBuf> {
     let why = match std::env::var_os("CANREQ_PYTHON") {
         None => "CANREQ_PYTHON is not set (a python with botocore)".to_owned(),
         Some(p) if !Path::new(&p).is_file() => {
@@ -233,10 +242,18 @@ fn python() -> Option<PathBuf> {
     None
 }
 
-/// Runs the script once over all cases; its answers, in case order.
+/// Runs botocore_sign.py once over all cases; its answers, in case order.
 fn botocore_sign(python: &Path, cases: &[Case]) -> Vec<Value> {
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/botocore_oracle/botocore_sign.py");
+    let lines: Vec<Value> = cases.iter().map(Case::to_json).collect();
+    run_script(python, "botocore_oracle/botocore_sign.py", &lines)
+}
+
+/// Runs `script` (under tests/it/) once, one JSON line in per case (each with its `id`), and
+/// returns its answers: one JSON line per case, in the same order.
+pub(crate) fn run_script(python: &Path, script: &str, cases: &[Value]) -> Vec<Value> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/it")
+        .join(script);
     let mut child = Command::new(python)
         .arg(&script)
         .env("PYTHONDONTWRITEBYTECODE", "1")
@@ -247,7 +264,7 @@ fn botocore_sign(python: &Path, cases: &[Case]) -> Vec<Value> {
         .unwrap_or_else(|e| panic!("{}: {e}", python.display()));
     let mut input = String::new();
     for case in cases {
-        input.push_str(&case.to_json().to_string());
+        input.push_str(&case.to_string());
         input.push('\n');
     }
     let mut stdin = child.stdin.take().unwrap();
@@ -269,11 +286,7 @@ fn botocore_sign(python: &Path, cases: &[Case]) -> Vec<Value> {
         .collect();
     assert_eq!(answers.len(), cases.len(), "one answer per case");
     for (case, answer) in cases.iter().zip(&answers) {
-        assert_eq!(
-            answer["id"].as_u64(),
-            Some(case.id as u64),
-            "answers in order"
-        );
+        assert_eq!(answer["id"], case["id"], "answers in order");
     }
     answers
 }

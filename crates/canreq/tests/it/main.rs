@@ -6,7 +6,8 @@
 //!
 //! Signing: the AWS suite (`aws_suite`), its SigV4a part (`sigv4a_suite`), published examples and the signer's API (`signing`),
 //! two independent oracles (`differential_aws_sigv4`, `botocore_oracle`), aws-sigv4's SigV4a
-//! verified (`differential_aws_sigv4a`), arbitrary input
+//! verified (`differential_aws_sigv4a`) and canreq's SigV4a verified by Python's `ecdsa` and
+//! the AWS CRT (`sigv4a_reverse`), arbitrary input
 //! (`sign_no_panic`).
 //!
 //! Verifying: SigV4a's region set and key (`sigv4a_rules`), the adversarial matrix (`verify_matrix`), what a claim says is signed
@@ -38,6 +39,7 @@ mod differential_aws_sigv4;
 mod differential_aws_sigv4a;
 mod sign_no_panic;
 mod signing;
+mod sigv4a_reverse;
 mod sigv4a_rules;
 mod sigv4a_suite;
 mod verify_hostile_claims;

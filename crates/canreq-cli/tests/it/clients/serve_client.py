@@ -17,6 +17,12 @@ before the fetch.
 small text object with that many pseudo-random bytes. `sent` then also holds the length and
 the checksum of the object, computed here with zlib/hashlib, not by botocore.
 
+--mrap addresses the bucket by an S3 Multi-Region Access Point ARN (`MRAP_ARN`): botocore then
+signs with SigV4a through the CRT (`X-Amz-Region-Set: *`) for the access point's global host and
+ignores `endpoint_url` (it needs the CRT, so --mrap overrides BOTO_DISABLE_CRT, which the tests
+set for every other call), so a `before-send` hook sends each request to ENDPOINT instead, keeping
+the signed `Host` header (see `redirect`). Tampering comes after the redirect.
+
 --region signs for another region than us-east-1; --skew signs with botocore's clock that many
 seconds off; --unsigned sends the call without a signature; --expires is a presigned URL's lifetime. A presigned URL's error answer is parsed
 by botocore's parser for the service's protocol, so `client_error` holds the code a botocore
@@ -43,6 +49,8 @@ REGION = "us-east-1"
 BUCKET = "canreq-bucket"
 KEY = "dir/hello world.txt"
 OBJECT = b"hello from boto3 to canreq serve\n"
+# An S3 Multi-Region Access Point (the alias form AWS documents: letters and digits, `.mrap`).
+MRAP_ARN = "arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap"
 
 
 def flip(text, index):
@@ -145,14 +153,17 @@ class Capture:
     copies the raw response before any `before-parse` handler runs: botocore's S3 handlers turn
     a 200 whose body is not XML (the server's JSON report) into a 500 there."""
 
-    def __init__(self, tamper):
+    def __init__(self, tamper, redirect_to=None):
         self.tamper = tamper
+        self.redirect_to = redirect_to
         self.status = None
         self.body = None
         self.content_type = None
         self.sent = {}
 
     def before_send(self, request, **_):
+        if self.redirect_to:
+            redirect(request, self.redirect_to)
         if self.tamper:
             tamper_request(request, self.tamper)
         headers = {k.lower(): (v.decode() if isinstance(v, bytes) else v) for k, v in request.headers.items()}
@@ -165,6 +176,10 @@ class Capture:
             "x-amz-decoded-content-length": headers.get("x-amz-decoded-content-length"),
             "has-security-token": "x-amz-security-token" in headers,
             "signed-headers": headers.get("authorization", "").split("SignedHeaders=")[-1].split(",")[0],
+            "algorithm": headers.get("authorization", "").split(" ")[0],
+            "x-amz-region-set": headers.get("x-amz-region-set"),
+            "host": headers.get("host"),
+            "expect": headers.get("expect"),
         }
 
     def emit(self, event_type, payload, source):
@@ -176,6 +191,20 @@ class Capture:
             self.body = bytes(body).decode("utf-8", "replace")
             self.content_type = payload["headers"].get("content-type")
         # A streaming 200 (GetObject) is read by the caller from the parsed result.
+
+
+def redirect(request, endpoint):
+    """Sends a signed request to `endpoint` instead of its URL's host, keeping what was signed.
+
+    The CRT signer sets `host` among the request's headers (what it signed), and http.client
+    sends a `Host` header given by the caller instead of making one from the URL; so only the
+    scheme and address change here. Refuses to go on if the header is missing: the request would
+    then carry the endpoint's address as its host and be refused for the wrong reason."""
+    if not any(name.lower() == "host" for name in request.headers.keys()):
+        raise SystemExit("redirect: the signed request has no Host header to keep")
+    target = urllib.parse.urlsplit(endpoint)
+    parts = urllib.parse.urlsplit(request.url)
+    request.url = urllib.parse.urlunsplit(parts._replace(scheme=target.scheme, netloc=target.netloc))
 
 
 def skew_clock(seconds):
@@ -199,8 +228,10 @@ def client(service, capture, args):
     options = {
         "region_name": args.region,
         "retries": {"total_max_attempts": 1, "mode": "standard"},
-        "s3": {"addressing_style": "path"},
-        "signature_version": UNSIGNED if args.unsigned else "s3v4" if service == "s3" else None,
+        # An access point ARN has its own host; botocore refuses path-style addressing for it.
+        "s3": None if args.mrap else {"addressing_style": "path"},
+        # For an access point ARN botocore's endpoint rules choose SigV4a; "s3v4" would override them.
+        "signature_version": UNSIGNED if args.unsigned else "s3v4" if service == "s3" and not args.mrap else None,
     }
     if args.checksum:
         options["request_checksum_calculation"] = args.checksum
@@ -208,9 +239,14 @@ def client(service, capture, args):
     config = Config(**{k: v for k, v in options.items() if v is not None})
     # No profile of the machine: the session sees only the environment the test set.
     session = boto3.session.Session()
+    if args.mrap:
+        from botocore.compat import HAS_CRT
+
+        if not HAS_CRT:
+            raise SystemExit("--mrap: botocore has no CRT (awscrt), so it cannot sign SigV4a")
     c = session.client(
         service,
-        endpoint_url=args.endpoint,
+        endpoint_url=None if args.mrap else args.endpoint,
         config=config,
         verify=args.verify if args.verify else None,
     )
@@ -266,7 +302,8 @@ def error_code(e):
 
 def call(args):
     """A client call; the server's answer comes from the hooks, the client's view from the result."""
-    capture = Capture(args.tamper)
+    capture = Capture(args.tamper, redirect_to=args.endpoint if args.mrap else None)
+    bucket = MRAP_ARN if args.mrap else BUCKET
     result = {"client_error": None, "parsed": None}
     data = the_object(args)
     put_extra = {"ChecksumAlgorithm": args.algorithm.upper()} if args.algorithm else {}
@@ -275,12 +312,12 @@ def call(args):
         "ssm-get-parameter": ("ssm", lambda c: c.get_parameter(Name="/canreq/param")),
         "dynamodb-list-tables": ("dynamodb", lambda c: c.list_tables()),
         "sts-get-caller-identity": ("sts", lambda c: c.get_caller_identity()),
-        "s3-put": ("s3", lambda c: c.put_object(Bucket=BUCKET, Key=KEY, Body=data, **put_extra)),
+        "s3-put": ("s3", lambda c: c.put_object(Bucket=bucket, Key=KEY, Body=data, **put_extra)),
         "s3-upload-file": ("s3", lambda c: upload_file(c, args, data)),
-        "s3-get": ("s3", lambda c: c.get_object(Bucket=BUCKET, Key=KEY)),
+        "s3-get": ("s3", lambda c: c.get_object(Bucket=bucket, Key=KEY)),
         # REST-XML calls that are not object reads, and a Smithy RPC v2 CBOR call.
         "s3-list-buckets": ("s3", lambda c: c.list_buckets()),
-        "s3-list-objects": ("s3", lambda c: c.list_objects_v2(Bucket=BUCKET)),
+        "s3-list-objects": ("s3", lambda c: c.list_objects_v2(Bucket=bucket)),
         "route53-list-hosted-zones": ("route53", lambda c: c.list_hosted_zones()),
         "cloudfront-list-distributions": ("cloudfront", lambda c: c.list_distributions()),
         "lambda-list-functions": ("lambda", lambda c: c.list_functions()),
@@ -388,7 +425,11 @@ def main():
     p.add_argument("--skew", type=int, default=0)
     p.add_argument("--expires", type=int, default=300)
     p.add_argument("--unsigned", action="store_true")
+    p.add_argument("--mrap", action="store_true")
     args = p.parse_args()
+    if args.mrap:
+        # Read by botocore.compat when botocore is first imported (below, in `client`).
+        os.environ["BOTO_DISABLE_CRT"] = "false"
     run = presign if "-presign-" in args.scenario else call
     json.dump(run(args), sys.stdout)
     sys.stdout.write("\n")

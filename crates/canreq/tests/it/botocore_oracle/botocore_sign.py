@@ -53,7 +53,8 @@ def sign(case):
     _now[0] = datetime.datetime.strptime(case["amz_date"], "%Y%m%dT%H%M%SZ")
     cls = SIGNERS[case["signer"]]
     creds = Credentials(case["access_key"], case["secret_key"], case["token"])
-    if cls in (SigV4QueryAuth, S3SigV4QueryAuth):
+    # issubclass, not identity: sigv4a_reverse/verify_sigv4a.py passes subclasses of these.
+    if issubclass(cls, SigV4QueryAuth):
         auth = cls(creds, case["service"], case["region"], expires=case["expires"])
     else:
         auth = cls(creds, case["service"], case["region"])
@@ -74,7 +75,7 @@ def sign(case):
 
     # botocore's own switches for the payload hash line.
     if case["payload"] == "unsigned":
-        if cls is S3SigV4Auth:
+        if issubclass(cls, S3SigV4Auth):
             request.context["client_config"] = Config(s3={"payload_signing_enabled": False})
         else:
             request.context["payload_signing_enabled"] = False
@@ -115,7 +116,10 @@ def sign(case):
     }
 
 
-def main():
+def answer_each_line(handle, stamp):
+    """One JSON case per line of stdin to `handle`, its answer (with the fields of `stamp`, or
+    the error it raised) as one JSON line on stdout, in order. Also used by
+    sigv4a_reverse/verify_sigv4a.py."""
     sys.stdout.reconfigure(encoding="utf-8")
     sys.stdin.reconfigure(encoding="utf-8")
     for line in sys.stdin:
@@ -123,12 +127,16 @@ def main():
             continue
         case = json.loads(line)
         try:
-            out = sign(case)
+            out = handle(case)
         except Exception as e:  # reported per case by the Rust side
             out = {"id": case["id"], "error": f"{type(e).__name__}: {e}"}
-        out["botocore"] = botocore.__version__
+        out.update(stamp)
         sys.stdout.write(json.dumps(out) + "\n")
     sys.stdout.flush()
+
+
+def main():
+    answer_each_line(sign, {"botocore": botocore.__version__})
 
 
 if __name__ == "__main__":
