@@ -1,5 +1,5 @@
 //! Issue 25: aws-chunked uploads through `canreq gateway`, built with canreq's own encoder and
-//! sent byte for byte: in each streaming mode the decoded data reaches the upstream as a plain
+//! sent byte for byte: in each streaming mode, SigV4's and SigV4a's, the decoded data reaches the upstream as a plain
 //! body with its `Content-Length`; with one byte of a chunk or of the trailer changed, the
 //! upload is refused and the upstream, which had started to receive the data, never gets a
 //! complete request.
@@ -13,7 +13,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use canreq::chunked::{ChecksumAlgorithm, StreamingMode, StreamingUpload};
-use canreq::{Credentials, Request, Scope, Signer, SigningTime};
+use canreq::{Algorithm, Credentials, Request, Scope, Signer, SigningTime};
 use clients::{AKID, SECRET, Serve};
 use peer::Recorder;
 
@@ -42,8 +42,19 @@ fn upload(port: u16, mode: StreamingMode, data: &[u8], forgery: Forgery) -> (u16
     for (name, value) in &framing {
         request = request.header(name, value);
     }
-    let scope = Scope::new("us-east-1", "s3").unwrap();
+    // A SigV4a mode is signed for a region set naming the gateway's region among others.
+    let (scope, algorithm) = match mode.chunk_algorithm() {
+        Some(Algorithm::EcdsaP256Sha256) => (
+            Scope::for_region_set(["us-west-2", "us-east-1"], "s3").unwrap(),
+            Algorithm::EcdsaP256Sha256,
+        ),
+        _ => (
+            Scope::new("us-east-1", "s3").unwrap(),
+            Algorithm::HmacSha256,
+        ),
+    };
     let signed = Signer::new(&creds, scope, SigningTime::now())
+        .with_algorithm(algorithm)
         .sign(&request, plan.payload())
         .unwrap();
     let mut wire = Vec::new();
@@ -89,6 +100,8 @@ fn decoded_chunks_go_upstream_plain_and_a_forged_one_leaves_nothing() {
         StreamingMode::Signed,
         StreamingMode::SignedWithTrailer,
         StreamingMode::UnsignedWithTrailer,
+        StreamingMode::SignedV4a,
+        StreamingMode::SignedV4aWithTrailer,
     ];
     for (n, mode) in modes.into_iter().enumerate() {
         let (status, answer) = upload(port, mode, &data, Forgery::None);
@@ -128,6 +141,18 @@ fn decoded_chunks_go_upstream_plain_and_a_forged_one_leaves_nothing() {
         ),
         (
             StreamingMode::SignedWithTrailer,
+            Forgery::Trailer,
+            403,
+            "SignatureDoesNotMatch",
+        ),
+        (
+            StreamingMode::SignedV4a,
+            Forgery::ChunkData,
+            403,
+            "SignatureDoesNotMatch",
+        ),
+        (
+            StreamingMode::SignedV4aWithTrailer,
             Forgery::Trailer,
             403,
             "SignatureDoesNotMatch",
