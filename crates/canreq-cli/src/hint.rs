@@ -1,15 +1,18 @@
 //! Which `--region` to use, when an answer says the request was signed for the wrong one: S3's
 //! `x-amz-bucket-region` header, a `<Region>` in the error (`AuthorizationHeaderMalformed`,
-//! `PermanentRedirect`), and "Credential should be scoped to a valid region".
+//! `PermanentRedirect`), and "Credential should be scoped to a valid region". A SigV4a request
+//! names its regions with `--region-set`, so its advice names that flag.
 
 use quick_xml::events::Event;
 
 use crate::infer;
 
-/// One line of advice for a refused request, if its answer names a region.
-pub fn region(headers: &http::HeaderMap, body: &[u8]) -> Option<String> {
+/// One line of advice for a refused request, if its answer names a region; `sigv4a`: the
+/// request was signed with SigV4a (for a region set).
+pub fn region(headers: &http::HeaderMap, body: &[u8], sigv4a: bool) -> Option<String> {
+    let flag = if sigv4a { "--region-set" } else { "--region" };
     let suggest =
-        |region: &str, why: &str| Some(format!("hint: {why}: sign for it with --region {region}"));
+        |region: &str, why: &str| Some(format!("hint: {why}: sign for it with {flag} {region}"));
     if let Some(region) = headers
         .get("x-amz-bucket-region")
         .and_then(|v| v.to_str().ok())
@@ -32,11 +35,10 @@ pub fn region(headers: &http::HeaderMap, body: &[u8]) -> Option<String> {
     }
     let text = String::from_utf8_lossy(body);
     if text.contains("Credential should be scoped to a valid region") {
-        return Some(
-            "hint: the endpoint refuses the region it was signed for: give its own region with \
-             --region (a global endpoint such as iam.amazonaws.com signs for us-east-1)"
-                .to_owned(),
-        );
+        return Some(format!(
+            "hint: the endpoint refuses the region it was signed for: give its own region \
+                 with {flag} (a global endpoint such as iam.amazonaws.com signs for us-east-1)"
+        ));
     }
     None
 }
@@ -71,24 +73,29 @@ mod tests {
         let malformed = b"<Error><Code>AuthorizationHeaderMalformed</Code><Message>wrong</Message>\
             <Region>eu-west-1</Region></Error>";
         assert!(
-            region(&none, malformed)
+            region(&none, malformed, false)
                 .unwrap()
                 .contains("--region eu-west-1")
         );
         let moved = b"<Error><Code>PermanentRedirect</Code>\
             <Endpoint>b.s3.ap-south-1.amazonaws.com</Endpoint></Error>";
         assert!(
-            region(&none, moved)
+            region(&none, moved, false)
                 .unwrap()
                 .contains("--region ap-south-1")
         );
         let mut headers = http::HeaderMap::new();
         headers.insert("x-amz-bucket-region", "us-west-2".parse().unwrap());
         assert!(
-            region(&headers, b"")
+            region(&headers, b"", false)
                 .unwrap()
                 .contains("--region us-west-2")
         );
-        assert!(region(&none, b"<Error><Code>NoSuchKey</Code></Error>").is_none());
+        assert!(
+            region(&none, malformed, true)
+                .unwrap()
+                .contains("--region-set eu-west-1")
+        );
+        assert!(region(&none, b"<Error><Code>NoSuchKey</Code></Error>", false).is_none());
     }
 }

@@ -349,5 +349,9 @@ fn report(args: &RequestCmdArgs, first: &Outgoing) -> Sent {
                 steps.string_to_sign().to_owned(),
             )
         }),
+        sigv4a: first
+            .signed
+            .as_ref()
+            .is_some_and(|(steps, _)| steps.algorithm() == canreq::Algorithm::EcdsaP256Sha256),
     }
 }

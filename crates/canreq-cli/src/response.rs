@@ -62,6 +62,8 @@ pub struct Sent {
     /// The canonical request and string to sign canreq signed with, to name what a server
     /// that refuses the signature saw otherwise.
     pub signed_steps: Option<(String, String)>,
+    /// Signed with SigV4a: a region hint names `--region-set`.
+    pub sigv4a: bool,
 }
 
 /// Writes the answer as `args` ask; an error answer becomes an error with its summary.
@@ -216,7 +218,7 @@ pub async fn deliver(
         None => return Ok(()),
     };
     // A wrong region is the commonest refusal with a known fix: say which --region to use.
-    let error = match crate::hint::region(&head.headers, &held) {
+    let error = match crate::hint::region(&head.headers, &held, sent.sigv4a) {
         Some(hint) => error.with_hint(&hint),
         None => error,
     };
