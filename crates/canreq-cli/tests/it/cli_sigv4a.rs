@@ -277,6 +277,17 @@ fn serve_verifies_sigv4a_chunked_uploads_and_refuses_a_changed_byte() {
     }
 }
 
+/// `byte` changed, a hex digit into another hex digit: a signature so changed is still well
+/// formed, so its refusal is the signature check's, whatever digit the run's signature has
+/// there (`^ 1` would turn an `a` or an `f` into a character that is not hex).
+fn changed(byte: u8) -> u8 {
+    match byte {
+        b'0' => b'1',
+        b'0'..=b'9' | b'a'..=b'f' => b'0',
+        other => other ^ 0x01,
+    }
+}
+
 /// A one-connection TCP relay to a local port that changes one byte of the request body
 /// (`offset` bytes after the blank line that ends the head) on its way to the server.
 struct FlippingRelay {
@@ -320,7 +331,7 @@ impl FlippingRelay {
                 if let Some(start) = body_start {
                     let target = start + offset;
                     if (at..at + n).contains(&target) {
-                        piece[target - at] ^= 0x01;
+                        piece[target - at] = changed(piece[target - at]);
                         flipped = true;
                     }
                 }
