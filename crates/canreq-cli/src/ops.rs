@@ -93,6 +93,25 @@ impl Ops {
         Exchange::new(Arc::clone(self), request, remote)
     }
 
+    /// Starts observing the exchange of a request head the server core refused before it was
+    /// parsed: `method` and `target` as far as they could be read from its request line (what
+    /// cannot be read is logged as a request without it).
+    pub fn begin_unparsed(
+        self: &Arc<Self>,
+        method: &[u8],
+        target: &[u8],
+        remote: SocketAddr,
+    ) -> Exchange {
+        let mut stand_in = hyper::Request::new(());
+        if let Ok(method) = http::Method::from_bytes(method) {
+            *stand_in.method_mut() = method;
+        }
+        if let Ok(uri) = http::Uri::try_from(target) {
+            *stand_in.uri_mut() = uri;
+        }
+        self.begin(&stand_in, remote)
+    }
+
     /// Logs and counts a connection hyper ended before a request reached the handler (a
     /// request head too large, malformed or too slow, a client gone mid-request). For
     /// [`crate::server::Handler::connection_failed`].

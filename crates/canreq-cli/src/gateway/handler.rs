@@ -271,14 +271,9 @@ impl server::Handler for Gateway {
         remote: SocketAddr,
     ) -> hyper::Response<GatewayBody> {
         let answered = unparsed::answer(refusal, head, &self.request_id());
-        let mut stand_in = hyper::Request::new(());
-        if let Ok(method) = http::Method::from_bytes(answered.method.as_bytes()) {
-            *stand_in.method_mut() = method;
-        }
-        if let Ok(uri) = http::Uri::try_from(answered.path.as_str()) {
-            *stand_in.uri_mut() = uri;
-        }
-        let mut exchange = self.ops.begin(&stand_in, remote);
+        let mut exchange =
+            self.ops
+                .begin_unparsed(answered.method.as_bytes(), answered.path.as_bytes(), remote);
         exchange.set_error_code(answered.code);
         exchange.respond(answered.response.map(Either::Right))
     }

@@ -177,7 +177,15 @@ impl server::Handler for Proxy {
             ),
         };
         let answer = answer::error(status, code, &message, &self.request_id());
-        let mut exchange = self.ops.begin(&stand_in(head), remote);
+        // The request line's first two words, as far as they can be read, for the access line.
+        let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+        let mut words = line.split(|&b| b == b' ');
+        let (method, target) = (words.next(), words.next());
+        let mut exchange = self.ops.begin_unparsed(
+            method.unwrap_or_default(),
+            target.unwrap_or_default(),
+            remote,
+        );
         exchange.set_error_code(code);
         exchange.respond(answer.map(Either::Right))
     }
@@ -193,21 +201,6 @@ impl server::Handler for Proxy {
     fn accept_failed(&self, error: &std::io::Error) {
         self.ops.accept_failed(error);
     }
-}
-
-/// A request with the method and target of a refused head's request line, as far as they can
-/// be read, for its access line.
-fn stand_in(head: &[u8]) -> hyper::Request<()> {
-    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
-    let mut words = line.split(|&b| b == b' ');
-    let mut request = hyper::Request::new(());
-    if let Some(method) = words.next().and_then(|m| http::Method::from_bytes(m).ok()) {
-        *request.method_mut() = method;
-    }
-    if let Some(uri) = words.next().and_then(|t| http::Uri::try_from(t).ok()) {
-        *request.uri_mut() = uri;
-    }
-    request
 }
 
 /// Forwards one request and answers with the upstream's answer, or the proxy's own.
